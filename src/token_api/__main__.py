@@ -1,0 +1,3 @@
+from token_api.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""What every subcommand shares: the --database option and turning failures into sentences."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from token_api.contract.document import SpecError
+from token_api.domain.errors import Unavailable
+from token_api.server.settings import ENV_DATABASE
+from token_api.storage import DatabaseError, Store
+from token_api.storage.engine import DEFAULT_DATABASE_URL
+from token_api.storage.organization import AdminError
+
+
+class CommandError(Exception):
+    """Ends the command with one sentence on stderr and the given exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help=f"SQLAlchemy URL (default: ${ENV_DATABASE}, else {DEFAULT_DATABASE_URL})",
+    )
+
+
+def database_url(args: argparse.Namespace) -> str:
+    return str(args.database or os.environ.get(ENV_DATABASE) or DEFAULT_DATABASE_URL)
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Known failures become one sentence (exit 1) instead of a traceback."""
+    try:
+        yield
+    except (DatabaseError, AdminError, SpecError) as error:
+        raise CommandError(str(error)) from None
+    except Unavailable as error:
+        cause = error.__cause__
+        reason = str(getattr(cause, "orig", None) or cause or "").strip().splitlines()
+        raise CommandError(
+            "Cannot reach the database" + (f" ({reason[0]})" if reason else "") + "."
+        ) from None
+
+
+@contextmanager
+def open_store(args: argparse.Namespace, *, migrate: bool = True) -> Iterator[Store]:
+    from token_api.storage.migrate import is_current
+    from token_api.storage.migrate import migrate as run_migrations
+
+    url = database_url(args)
+    with clear_errors():
+        store = Store.connect(url)
+        try:
+            if migrate:
+                run_migrations(store.engine)
+            elif not is_current(store.engine):
+                raise CommandError(
+                    f"The database {describe(url)} is not initialised: run 'token-api init'."
+                )
+            yield store
+        finally:
+            store.close()

@@ -1,0 +1,92 @@
+"""``token-api serve``: the reference server under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import socket
+import sys
+from datetime import timedelta
+
+from token_api.cli.common import (
+    CommandError,
+    add_database_option,
+    clear_errors,
+    database_url,
+    describe,
+    open_store,
+)
+from token_api.server.settings import ENV_DATABASE, Settings
+from token_api.storage.organization import Organization, seed_demo
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    serve = commands.add_parser("serve", help="run the reference server")
+    add_database_option(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    serve.add_argument("--token-lifetime", type=int, default=30 * 24 * 3600, metavar="SECONDS",
+                       help="lifetime of tokens created without expires_at (default 30 days)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(run=run)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with a sentence before uvicorn would fail with a traceback."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise CommandError(f"Cannot resolve the host {host!r}.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(f"Port {port} on {host} is already in use.") from None
+            raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1.", exit_code=2)
+    url = database_url(args)
+    is_default = args.database is None and ENV_DATABASE not in os.environ
+    with open_store(args) as store, clear_errors():
+        organization = Organization(store)
+        if not organization.exists():
+            if is_default:
+                seed_demo(organization)
+                token = organization.issue_token("admin@example.com")
+                print(
+                    "Created the demo organization in token-api.db. The ADMIN token of "
+                    "admin@example.com (shown once, valid 30 days):\n" + token,
+                    flush=True,
+                )
+            else:
+                print(
+                    f"The database {describe(url)} holds no organization yet: "
+                    "run 'token-api init --demo' or 'token-api users add'.",
+                    file=sys.stderr,
+                )
+    _check_port(args.host, args.port)
+    settings = Settings(
+        database_url=url,
+        token_lifetime=timedelta(seconds=args.token_lifetime),
+    )
+    os.environ.update(settings.to_environment())
+    uvicorn.run(
+        "token_api.server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0

@@ -1,0 +1,120 @@
+"""JSON Schema Draft 2020-12 (OpenAPI 3.1's dialect) with formats asserted, compiled once.
+
+Violations come out in the contract's ``ValidationError`` shape: ``{"loc", "msg", "type"}`` with
+``loc`` starting at ``"body"`` and, for scalars, the offending ``input``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+# jsonschema checks date-time with rfc3339-validator (a dependency): RFC 3339 demands an offset.
+FORMAT_CHECKER: FormatChecker = Draft202012Validator.FORMAT_CHECKER
+if "date-time" not in FORMAT_CHECKER.checkers or "uuid" not in FORMAT_CHECKER.checkers:
+    raise RuntimeError("jsonschema's format checker lacks date-time or uuid: is rfc3339-validator installed?")
+
+_FORMAT_NAMES = {"date-time": "an RFC 3339 date-time with a UTC offset", "uuid": "a UUID"}
+_TYPE_NAMES = {"boolean": "bool", "integer": "int", "number": "float", "array": "list", "object": "dict"}
+
+Violation = dict[str, Any]
+
+
+def _input(value: Any) -> dict[str, Any]:
+    """Echo the input only when it is a short scalar: errors must stay small and shallow."""
+    if value is None or isinstance(value, bool | int | float):
+        return {"input": value}
+    if isinstance(value, str) and len(value) <= 256:
+        return {"input": value}
+    return {}
+
+
+def violation(loc: Iterable[str | int], msg: str, type_: str, **extra: Any) -> Violation:
+    return {"loc": ["body", *loc], "msg": msg, "type": type_, **extra}
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    declared = schema.get("type")
+    return declared if isinstance(declared, list) else [declared] if declared else []
+
+
+def _describe(error: ValidationError) -> tuple[str, str, dict[str, Any]]:
+    """(msg, type, ctx) for one jsonschema error, without repeating a possibly huge instance."""
+    keyword, schema = error.validator, error.schema
+    if keyword in ("anyOf", "oneOf") and error.context:
+        branches = [e for e in error.context if e.validator != "type"]
+        if branches:  # right type, wrong content (e.g. a string that is no date-time)
+            return _describe(branches[0])
+        expected = [t for sub in schema[keyword] for t in _types(sub)]
+        readable = " or ".join("null" if t == "null" else _TYPE_NAMES.get(t, t) for t in expected)
+        return f"Input should be {readable}", "type_error", {"expected": expected}
+    if keyword == "type":
+        expected = _types(schema)
+        name = expected[0] if len(expected) == 1 else "type"
+        readable = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+        return f"Input should be a valid {readable}", f"{_TYPE_NAMES.get(name, name)}_type", {}
+    if keyword == "enum":
+        options = ", ".join(repr(v) for v in schema["enum"])
+        return f"Input should be one of {options}", "enum", {"expected": schema["enum"]}
+    if keyword == "const":
+        return f"Input should be {schema['const']!r}", "literal_error", {}
+    if keyword == "format":
+        fmt = schema["format"]
+        readable = _FORMAT_NAMES.get(fmt, f"a valid {fmt}")
+        return f"Input should be {readable}", f"{fmt.replace('-', '')}_format", {}
+    if keyword == "required":
+        return "Field required", "missing", {}
+    message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return message, str(keyword), {}
+
+
+def _location(error: ValidationError) -> list[str | int]:
+    loc: list[str | int] = list(error.absolute_path)
+    if error.validator == "required":
+        # jsonschema reports a missing property at its parent; the contract names the property.
+        missing = [p for p in error.validator_value if p not in error.instance]
+        loc.append(missing[0] if missing else "")
+    return loc
+
+
+class CompiledSchema:
+    """A schema checked once and compiled once; validation returns every violation."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        Draft202012Validator.check_schema(schema)
+        self.schema = schema
+        self._validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+
+    def violations(self, instance: Any) -> list[Violation]:
+        found = []
+        for error in sorted(self._validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+            msg, type_, ctx = _describe(error)
+            extra = _input(error.instance) if error.validator != "required" else {}
+            if ctx:
+                extra["ctx"] = ctx
+            found.append(violation(_location(error), msg, type_, **extra))
+        return found
+
+    def with_defaults(self, instance: dict[str, Any]) -> dict[str, Any]:
+        """A copy with each absent top-level property's ``default`` filled in."""
+        filled = dict(instance)
+        for name, subschema in self.schema.get("properties", {}).items():
+            if name not in filled and isinstance(subschema, dict) and "default" in subschema:
+                filled[name] = subschema["default"]
+        return filled
+
+
+_compiled: dict[int, tuple[dict[str, Any], CompiledSchema]] = {}
+
+
+def compiled(schema: dict[str, Any]) -> CompiledSchema:
+    """Connexion builds a validator per request; the compiled schema is built once per schema."""
+    entry = _compiled.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        # Keeping the schema object in the entry keeps its id from being reused.
+        entry = (schema, CompiledSchema(schema))
+        _compiled[id(schema)] = entry
+    return entry[1]

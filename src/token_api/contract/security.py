@@ -1,0 +1,26 @@
+"""HTTP bearer authentication through Connexion's ``security_map``.
+
+Connexion's BearerSecurityHandler parses the ``Authorization`` header (scheme case-insensitive)
+and answers 401 when it is missing or malformed; we only supply the function that turns a token
+into token_info. It runs in Connexion's SecurityMiddleware, before request validation, so an
+unauthenticated caller learns nothing about its body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from connexion.security import BearerSecurityHandler
+
+TokenInfoFunction = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def bearer_security_map(token_info: TokenInfoFunction) -> dict[str, type]:
+    """A security_map whose bearer scheme calls ``token_info(token, request=...)``."""
+
+    class Bearer(BearerSecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> TokenInfoFunction:
+            return token_info
+
+    return {"bearer": Bearer}

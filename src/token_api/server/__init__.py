@@ -1,0 +1,1 @@
+"""The reference server: Connexion binds each operationId to a handler in ``handlers``."""

@@ -1,0 +1,64 @@
+"""Building the ASGI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.concurrency import run_in_threadpool
+
+from token_api.contract import connexion_compat, errors
+from token_api.contract.document import load_document, spec_path
+from token_api.contract.security import bearer_security_map
+from token_api.contract.validators import VALIDATOR_MAP
+from token_api.server import handlers
+from token_api.server.docs import DocsMiddleware
+from token_api.server.service import TokenService
+from token_api.server.settings import Settings
+from token_api.storage import Store
+
+
+async def _token_info(token: str, request: ConnexionRequest) -> dict[str, Any]:
+    service: TokenService = request.state.service
+    principal = await run_in_threadpool(service.authenticate, token)
+    return {"sub": str(principal.user_id), "principal": principal}
+
+
+def create_app(settings: Settings | None = None) -> AsyncApp:
+    """The reference server. The database must already be migrated (``token-api init``)."""
+    settings = settings or Settings.from_environment()
+    connexion_compat.install()
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[dict[str, Any]]:
+        store = Store.connect(settings.database_url)
+        try:
+            yield {"service": TokenService(store, settings)}
+        finally:
+            store.close()
+
+    app = AsyncApp(__name__, lifespan=lifespan)
+    app.add_middleware(
+        DocsMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER, spec_file=spec_path()
+    )
+    app.add_api(
+        load_document(),
+        resolver=Resolver(function_resolver=handlers.resolve),
+        validator_map=VALIDATOR_MAP,
+        security_map=bearer_security_map(_token_info),
+        validate_responses=settings.validate_responses,
+        swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
+    )
+    errors.register(app)
+    return app
+
+
+def app_from_environment() -> AsyncApp:
+    """Factory for ``uvicorn --factory`` and multi-worker serving."""
+    return create_app(Settings.from_environment())

@@ -1,0 +1,38 @@
+"""Server settings, from arguments or the environment (so that uvicorn workers see them too)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from token_api.domain.minting import DEFAULT_LIFETIME
+from token_api.storage.engine import DEFAULT_DATABASE_URL
+
+ENV_DATABASE = "TOKEN_API_DATABASE_URL"
+ENV_LIFETIME = "TOKEN_API_TOKEN_LIFETIME_SECONDS"
+ENV_VALIDATE_RESPONSES = "TOKEN_API_VALIDATE_RESPONSES"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    token_lifetime: timedelta = DEFAULT_LIFETIME
+    # Every response is checked against the contract; a breach answers 500 and is logged.
+    validate_responses: bool = True
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        lifetime = os.environ.get(ENV_LIFETIME)
+        return cls(
+            database_url=os.environ.get(ENV_DATABASE, DEFAULT_DATABASE_URL),
+            token_lifetime=timedelta(seconds=int(lifetime)) if lifetime else DEFAULT_LIFETIME,
+            validate_responses=os.environ.get(ENV_VALIDATE_RESPONSES, "1") != "0",
+        )
+
+    def to_environment(self) -> dict[str, str]:
+        return {
+            ENV_DATABASE: self.database_url,
+            ENV_LIFETIME: str(int(self.token_lifetime.total_seconds())),
+            ENV_VALIDATE_RESPONSES: "1" if self.validate_responses else "0",
+        }

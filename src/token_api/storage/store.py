@@ -1,0 +1,143 @@
+"""The Store: everything the server reads and writes, behind a handful of methods."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, bindparam, exc, insert, select, text
+
+from token_api.domain.errors import Unavailable
+from token_api.domain.minting import TokenGrant
+from token_api.domain.principal import Credential, Reach
+from token_api.domain.roles import Role
+from token_api.storage import tables as t
+from token_api.storage.engine import create_engine_for
+
+
+def reach_to_json(reach: Reach) -> list[str] | None:
+    return None if reach is None else sorted(str(w) for w in reach)
+
+
+def reach_from_json(value: list[str] | None) -> Reach:
+    return None if value is None else frozenset(uuid.UUID(w) for w in value)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Connection failures become Unavailable (503); anything else is a bug and propagates."""
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError) as error:
+        raise Unavailable() from error
+    except exc.DBAPIError as error:
+        if error.connection_invalidated:
+            raise Unavailable() from error
+        raise
+
+
+_CREDENTIAL = (
+    select(
+        t.tokens.c.id,
+        t.tokens.c.organization_id,
+        t.tokens.c.user_id,
+        t.tokens.c.secret_digest,
+        t.tokens.c.organization_role,
+        t.tokens.c.role_id,
+        t.tokens.c.personal,
+        t.tokens.c.workspaces,
+        t.tokens.c.expires_at,
+        t.tokens.c.revoked_at,
+        t.users.c.organization_role.label("user_role"),
+        t.users.c.workspaces.label("user_workspaces"),
+        t.users.c.removed_at,
+    )
+    .join(t.users, t.users.c.id == t.tokens.c.user_id)
+    .where(t.tokens.c.secret_digest == bindparam("digest"))
+)
+
+
+class Transaction:
+    """One database transaction, implementing the domain's Directory."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool:
+        query = select(t.roles.c.id).where(
+            t.roles.c.organization_id == organization_id, t.roles.c.id == role_id
+        )
+        return self.connection.execute(query).first() is not None
+
+    def workspace_ids(
+        self, organization_id: uuid.UUID, names: Sequence[str]
+    ) -> Mapping[str, uuid.UUID]:
+        query = select(t.workspaces.c.name, t.workspaces.c.id).where(
+            t.workspaces.c.organization_id == organization_id,
+            t.workspaces.c.name.in_(names),
+        )
+        return {row.name: row.id for row in self.connection.execute(query)}
+
+    def insert_token(self, grant: TokenGrant, secret_digest: bytes) -> None:
+        self.connection.execute(
+            insert(t.tokens).values(
+                id=grant.token_id,
+                organization_id=grant.organization_id,
+                user_id=grant.user_id,
+                name=grant.name,
+                secret_digest=secret_digest,
+                organization_role=grant.role.name,
+                role_id=grant.role_id,
+                personal=grant.personal,
+                workspaces=reach_to_json(grant.workspaces),
+                expires_at=grant.expires_at,
+                created_at=grant.created_at,
+            )
+        )
+
+
+class Store:
+    """The server's view of the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def connect(cls, url: str) -> Store:
+        return cls(create_engine_for(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Commits when the block ends without an exception; the commit is durable on return."""
+        with database_errors(), self.engine.begin() as connection:
+            yield Transaction(connection)
+
+    def find_credential(self, secret_digest: bytes) -> Credential | None:
+        with database_errors(), self.engine.connect() as connection:
+            row = connection.execute(_CREDENTIAL, {"digest": secret_digest}).first()
+        # The lookup is by an indexed digest; compare once more in constant time anyway.
+        if row is None or not hmac.compare_digest(row.secret_digest, secret_digest):
+            return None
+        return Credential(
+            token_id=row.id,
+            organization_id=row.organization_id,
+            user_id=row.user_id,
+            token_role=Role[row.organization_role],
+            role_id=row.role_id,
+            personal=row.personal,
+            token_workspaces=reach_from_json(row.workspaces),
+            expires_at=row.expires_at,
+            revoked=row.revoked_at is not None,
+            user_role=Role[row.user_role],
+            user_workspaces=reach_from_json(row.user_workspaces),
+            user_active=row.removed_at is None,
+        )
+
+    def ping(self) -> None:
+        with database_errors(), self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
