@@ -15,7 +15,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     init = commands.add_parser("init", help="create or migrate the database schema")
     add_database_option(init)
     init.add_argument("--demo", action="store_true", help="add the demo organization")
-    init.add_argument("--json", action="store_true", help="print workspaces, users and tokens as JSON")
+    init.add_argument(
+        "--json", action="store_true", help="print workspaces, users and tokens as JSON"
+    )
     init.set_defaults(run=run_init)
 
     users = commands.add_parser("users", help="manage users")
@@ -23,10 +25,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add = user_commands.add_parser("add", help="add a user")
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=[r.name for r in Role], type=str.upper)
-    add.add_argument("--workspace", action="append", default=[], metavar="NAME",
-                     help="a workspace the user reaches (repeat; none: all)")
+    add.add_argument(
+        "--workspace",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a workspace the user reaches (repeat; none: all)",
+    )
     add.set_defaults(run=run_users_add)
-    remove = user_commands.add_parser("remove", help="remove a user (their personal tokens stop working)")
+    remove = user_commands.add_parser(
+        "remove", help="remove a user (their personal tokens stop working)"
+    )
     remove.add_argument("email")
     remove.set_defaults(run=run_users_remove)
     listing = user_commands.add_parser("list", help="list users")
@@ -60,13 +69,18 @@ def run_init(args: argparse.Namespace) -> int:
             seed_demo(organization)
         if args.json:
             users = organization.users()
-            print(json.dumps({
-                "workspaces": organization.workspaces(),
-                "users": [
-                    {**user.as_json(), "token": organization.issue_token(user.email)}
-                    for user in users
-                ],
-            }, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "workspaces": organization.workspaces(),
+                        "users": [
+                            {**user.as_json(), "token": organization.issue_token(user.email)}
+                            for user in users
+                        ],
+                    },
+                    indent=2,
+                )
+            )
         else:
             print("Database initialised." if created else "Database is up to date.")
     return 0
@@ -92,7 +106,11 @@ def run_users_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([user.as_json() for user in users], indent=2))
     for user in [] if args.json else users:
-        reach = "all workspaces" if user.workspaces is None else ", ".join(user.workspaces) or "no workspace"
+        reach = (
+            "all workspaces"
+            if user.workspaces is None
+            else ", ".join(user.workspaces) or "no workspace"
+        )
         print(f"{user.email}\t{user.role.name}\t{reach}")
     return 0
 

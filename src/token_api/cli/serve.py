@@ -27,8 +27,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
-    serve.add_argument("--token-lifetime", type=int, default=30 * 24 * 3600, metavar="SECONDS",
-                       help="lifetime of tokens created without expires_at (default 30 days)")
+    serve.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=30 * 24 * 3600,
+        metavar="SECONDS",
+        help="lifetime of tokens created without expires_at (default 30 days)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(run=run)
 

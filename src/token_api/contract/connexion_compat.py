@@ -13,9 +13,8 @@ if an upgrade moves what this patches.
 
 from __future__ import annotations
 
-from typing import Any
-
 from importlib.metadata import version
+from typing import Any
 
 from connexion.exceptions import InvalidSpecification
 from connexion.spec import OpenAPISpecification, Specification

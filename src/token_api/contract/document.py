@@ -51,7 +51,9 @@ def validate_document(document: dict[str, Any], source: str = "the document") ->
         validate(document)
     except OpenAPIValidationError as error:
         where = "/".join(str(part) for part in error.path) or "(root)"
-        raise SpecError(f"{source} is not a valid OpenAPI document at {where}: {error.message}") from None
+        raise SpecError(
+            f"{source} is not a valid OpenAPI document at {where}: {error.message}"
+        ) from None
 
 
 @lru_cache(maxsize=4)

@@ -15,10 +15,18 @@ from jsonschema.exceptions import ValidationError
 # jsonschema checks date-time with rfc3339-validator (a dependency): RFC 3339 demands an offset.
 FORMAT_CHECKER: FormatChecker = Draft202012Validator.FORMAT_CHECKER
 if "date-time" not in FORMAT_CHECKER.checkers or "uuid" not in FORMAT_CHECKER.checkers:
-    raise RuntimeError("jsonschema's format checker lacks date-time or uuid: is rfc3339-validator installed?")
+    raise RuntimeError(
+        "jsonschema's format checker lacks date-time or uuid: is rfc3339-validator installed?"
+    )
 
 _FORMAT_NAMES = {"date-time": "an RFC 3339 date-time with a UTC offset", "uuid": "a UUID"}
-_TYPE_NAMES = {"boolean": "bool", "integer": "int", "number": "float", "array": "list", "object": "dict"}
+_TYPE_NAMES = {
+    "boolean": "bool",
+    "integer": "int",
+    "number": "float",
+    "array": "list",
+    "object": "dict",
+}
 
 Violation = dict[str, Any]
 
@@ -90,7 +98,9 @@ class CompiledSchema:
 
     def violations(self, instance: Any) -> list[Violation]:
         found = []
-        for error in sorted(self._validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+        for error in sorted(
+            self._validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))
+        ):
             msg, type_, ctx = _describe(error)
             extra = _input(error.instance) if error.validator != "required" else {}
             if ctx:

@@ -74,7 +74,7 @@ class JSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
             more = message.get("more_body", False)
         return b"".join(chunks)
 
-    def _parse(self, raw: bytes) -> Any:  # type: ignore[override]
+    def _decode(self, raw: bytes) -> Any:
         if self._encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
             raise UnsupportedCharset(self._encoding)
         if not raw.strip():
@@ -88,7 +88,7 @@ class JSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         raw = await self._read(receive, scope)
-        body = self._parse(raw)
+        body = self._decode(raw)
         if body is None and not self._nullable:
             raise RequestInvalid([violation([], "Field required", "missing")])
         errors = self._compiled.violations(body)
@@ -114,7 +114,9 @@ class JSONResponseValidator(AbstractResponseBodyValidator):  # type: ignore[misc
         try:
             return orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError as error:
-            raise NonConformingResponseBody(f"The response body is not JSON: {error.msg}.") from None
+            raise NonConformingResponseBody(
+                f"The response body is not JSON: {error.msg}."
+            ) from None
 
     def _validate(self, body: Any) -> None:
         errors = self._compiled.violations(body)

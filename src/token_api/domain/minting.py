@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from token_api.domain import secrets
@@ -103,11 +103,14 @@ def parse_timestamp(value: str) -> datetime:
     """An RFC 3339 date-time (already format-checked) as an aware datetime."""
     try:
         parsed = datetime.fromisoformat(value.upper())
-    except ValueError:  # e.g. a leap second: valid RFC 3339, not representable here
-        raise InvalidField("expires_at", "expires_at is not a date-time this server can represent.", value) from None
-    if parsed.tzinfo is None:
-        raise InvalidField("expires_at", "expires_at must carry a UTC offset.", value)
-    return parsed
+        if parsed.tzinfo is None:
+            raise InvalidField("expires_at", "expires_at must carry a UTC offset.", value)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # Valid RFC 3339 that Python cannot hold: a leap second, or past year 9999 in UTC.
+        raise InvalidField(
+            "expires_at", "expires_at is not a date-time this server can represent.", value
+        ) from None
 
 
 def _expiry(request: TokenRequest, now: datetime, default_lifetime: timedelta) -> datetime | None:
@@ -125,9 +128,7 @@ def _expiry(request: TokenRequest, now: datetime, default_lifetime: timedelta) -
     return expires_at
 
 
-def _workspaces(
-    caller: Principal, requested: Sequence[str], directory: Directory
-) -> Reach:
+def _workspaces(caller: Principal, requested: Sequence[str], directory: Directory) -> Reach:
     if not requested:
         return caller.workspaces
     names = tuple(dict.fromkeys(requested))  # duplicates collapse, order kept
@@ -164,7 +165,9 @@ def mint_token(
         if not caller.is_admin:
             raise Forbidden("Only ADMIN callers may grant a role id other than their own.")
         if not directory.role_exists(caller.organization_id, role_id):
-            raise InvalidField("role_id", "role_id is not a role of the organization.", str(role_id))
+            raise InvalidField(
+                "role_id", "role_id is not a role of the organization.", str(role_id)
+            )
 
     if not request.personal and not caller.is_admin:
         raise Forbidden("Only ADMIN callers may create service tokens (personal: false).")

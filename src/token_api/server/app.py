@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from token_api.contract import connexion_compat, errors
 from token_api.contract.document import load_document, spec_path
+from token_api.contract.media_types import CanonicalContentType
 from token_api.contract.security import bearer_security_map
 from token_api.contract.validators import VALIDATOR_MAP
 from token_api.server import handlers
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_middleware(
         DocsMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER, spec_file=spec_path()
     )
+    app.add_middleware(CanonicalContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_api(
         load_document(),
         resolver=Resolver(function_resolver=handlers.resolve),

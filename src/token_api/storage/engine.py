@@ -40,17 +40,23 @@ def create_engine_for(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise DatabaseError(f"{url!r} is not a database URL (try sqlite:///FILE or postgresql+psycopg://...).") from None
+        raise DatabaseError(
+            f"{url!r} is not a database URL (try sqlite:///FILE or postgresql+psycopg://...)."
+        ) from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise DatabaseError(f"The {backend!r} database is not supported: use SQLite or PostgreSQL.")
     try:
         if backend == "sqlite":
             if parsed.database in (None, "", ":memory:"):
-                raise DatabaseError("SQLite needs a file (sqlite:///FILE): an in-memory database is lost on exit.")
+                raise DatabaseError(
+                    "SQLite needs a file (sqlite:///FILE): an in-memory database is lost on exit."
+                )
             folder = Path(parsed.database).resolve().parent
             if not folder.is_dir():
-                raise DatabaseError(f"The folder {str(folder)!r} for the SQLite database does not exist.")
+                raise DatabaseError(
+                    f"The folder {str(folder)!r} for the SQLite database does not exist."
+                )
             engine = create_engine(parsed, pool_size=8, max_overflow=8)
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine

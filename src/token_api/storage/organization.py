@@ -50,7 +50,7 @@ class Organization:
         self.store = store
 
     def _org_id(self, connection: Connection) -> uuid.UUID:
-        org_id = connection.execute(select(t.organizations.c.id)).scalar()
+        org_id: uuid.UUID | None = connection.execute(select(t.organizations.c.id)).scalar()
         if org_id is None:
             raise AdminError("The database holds no organization yet: run 'token-api init' first.")
         return org_id
@@ -104,7 +104,7 @@ class Organization:
         query = select(t.roles.c.id).where(
             t.roles.c.organization_id == org_id, t.roles.c.name == ROLE_NAMES[role]
         )
-        role_id = connection.execute(query).scalar()
+        role_id: uuid.UUID | None = connection.execute(query).scalar()
         assert role_id is not None, "every organization is created with its three roles"
         return role_id
 

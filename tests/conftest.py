@@ -1,0 +1,94 @@
+"""Fixtures: real servers over real databases, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.api import Client
+from tests.support.databases import postgres_database, postgres_unavailable, sqlite_url
+from tests.support.server import Server, init_demo
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def database_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Call with "sqlite" or "postgres" to get a fresh, empty database URL."""
+    stack: list[Any] = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            folder = tmp_path / f"db{len(stack)}"
+            folder.mkdir()
+            stack.append(None)
+            return sqlite_url(folder)
+        request.getfixturevalue("postgres_available")
+        context = postgres_database()
+        stack.append(context)
+        return context.__enter__()
+
+    yield make
+    for context in reversed(stack):
+        if context is not None:
+            context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Any]]:
+    """One demo deployment per backend for the whole session: a server, its database, tokens."""
+    if backend == "postgres":
+        request.getfixturevalue("postgres_available")
+        context = postgres_database()
+        url = context.__enter__()
+    else:
+        context = None
+        url = sqlite_url(tmp_path_factory.mktemp("deployment"))
+    demo = init_demo(url)
+    log = tmp_path_factory.mktemp("logs") / f"server-{backend}.log"
+    server = Server(url, log=log).start()
+    try:
+        yield {"server": server, "database": url, "demo": demo, "log": log}
+    finally:
+        server.stop()
+        if context is not None:
+            context.__exit__(None, None, None)
+
+
+def _token(deployment: dict[str, Any], email: str) -> str:
+    return next(u["token"] for u in deployment["demo"]["users"] if u["email"] == email)
+
+
+@pytest.fixture
+def api(deployment: dict[str, Any]) -> Iterator[Client]:
+    """A client of the deployment, authenticated as admin@example.com; every response it gets
+    is checked against openapi.yaml."""
+    with Client(deployment["server"].url, _token(deployment, "admin@example.com")) as client:
+        yield client
+
+
+@pytest.fixture
+def tokens(deployment: dict[str, Any]) -> dict[str, str]:
+    """Personal tokens of the demo users, by role name."""
+    return {
+        "ADMIN": _token(deployment, "admin@example.com"),
+        "MEMBER": _token(deployment, "member@example.com"),
+        "EXTERNAL": _token(deployment, "external@example.com"),
+    }

@@ -1,0 +1,61 @@
+"""The contract layer over Connexion: fails loudly if an upgrade moves what it relies on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+
+from token_api.contract import connexion_compat
+from token_api.contract.document import load_document
+
+
+def test_connexion_is_the_pinned_version() -> None:
+    assert version("connexion") == connexion_compat.PINNED_CONNEXION
+
+
+def test_unpatched_connexion_refuses_our_document() -> None:
+    """Why the patch exists; if this starts passing, the patch may be dropped."""
+    code = (
+        "from connexion.spec import Specification\n"
+        "from token_api.contract.document import load_document\n"
+        "try:\n"
+        "    Specification.from_dict(load_document())\n"
+        "except Exception as error:\n"
+        "    print(type(error).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "InvalidSpecification"
+
+
+def test_patched_connexion_loads_the_31_document() -> None:
+    from connexion.spec import Specification
+
+    connexion_compat.install()
+    spec = Specification.from_dict(load_document())
+    assert spec.version == (3, 1, 0)
+    operation = spec.get_operation("/api/v1/token", "post")
+    assert operation["operationId"] == "createToken"
+
+
+def test_patched_connexion_still_refuses_invalid_documents() -> None:
+    from connexion.exceptions import InvalidSpecification
+    from connexion.spec import Specification
+
+    connexion_compat.install()
+    document = load_document()
+    document["paths"]["/api/v1/token"]["post"]["responses"] = "none"
+    with pytest.raises(InvalidSpecification):
+        Specification.from_dict(document)
+
+
+def test_the_app_builds_with_our_extension_points(tmp_path: object) -> None:
+    from token_api.server.app import create_app
+    from token_api.server.settings import Settings
+
+    app = create_app(Settings(database_url="sqlite:////nonexistent/never-opened.db"))
+    assert app is not None

@@ -1,0 +1,101 @@
+"""Real servers for tests: ``token-api serve`` in a subprocess, on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cli(
+    *args: str, database: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``token-api ARGS --database URL``."""
+    return subprocess.run(
+        [sys.executable, "-m", "token_api", *args, "--database", database],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def init_demo(database: str) -> dict[str, Any]:
+    """``token-api init --demo --json``: workspaces and one fresh token per demo user."""
+    return json.loads(cli("init", "--demo", "--json", database=database).stdout)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Server:
+    database: str
+    port: int = field(default_factory=free_port)
+    extra_args: tuple[str, ...] = ()
+    log: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> Server:
+        command = [
+            sys.executable,
+            "-m",
+            "token_api",
+            "serve",
+            "--database",
+            self.database,
+            "--port",
+            str(self.port),
+            *self.extra_args,
+        ]
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the server did not answer /health in time")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
