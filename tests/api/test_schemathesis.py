@@ -12,7 +12,8 @@ from token_api.contract.document import spec_path
 
 
 def test_stock_schemathesis_finds_no_failure(deployment: dict[str, Any], tmp_path: Path) -> None:
-    admin = next(u["token"] for u in deployment["demo"]["users"] if u["organization_role"] == "ADMIN")
+    users = deployment["demo"]["users"]
+    admin = next(u["token"] for u in users if u["organization_role"] == "ADMIN")
     result = subprocess.run(
         [
             sys.executable, "-m", "schemathesis.cli", "run", str(spec_path()),

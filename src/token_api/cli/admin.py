@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from token_api.cli.common import add_database_option, clear_errors, open_store
 from token_api.domain.roles import Role
-from token_api.storage.organization import Organization, seed_demo
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -62,6 +61,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization, seed_demo
+
     with open_store(args) as store, clear_errors():
         organization = Organization(store)
         created = organization.ensure()
@@ -87,6 +88,8 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_users_add(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization
+
     with open_store(args) as store, clear_errors():
         Organization(store).add_user(args.email, Role[args.role], args.workspace)
     print(f"Added {args.email} ({args.role}).")
@@ -94,6 +97,8 @@ def run_users_add(args: argparse.Namespace) -> int:
 
 
 def run_users_remove(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization
+
     with open_store(args) as store, clear_errors():
         Organization(store).remove_user(args.email)
     print(f"Removed {args.email}; their personal tokens no longer work.")
@@ -101,6 +106,8 @@ def run_users_remove(args: argparse.Namespace) -> int:
 
 
 def run_users_list(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization
+
     with open_store(args) as store, clear_errors():
         users = Organization(store).users()
     if args.json:
@@ -116,6 +123,8 @@ def run_users_list(args: argparse.Namespace) -> int:
 
 
 def run_users_token(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization
+
     lifetime = None if args.no_expiry else timedelta(days=args.days)
     with open_store(args) as store, clear_errors():
         print(Organization(store).issue_token(args.email, lifetime))
@@ -123,6 +132,8 @@ def run_users_token(args: argparse.Namespace) -> int:
 
 
 def run_workspaces_add(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization
+
     with open_store(args) as store, clear_errors():
         Organization(store).add_workspace(args.name)
     print(f"Added workspace {args.name}.")
@@ -130,6 +141,8 @@ def run_workspaces_add(args: argparse.Namespace) -> int:
 
 
 def run_workspaces_list(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization
+
     with open_store(args) as store, clear_errors():
         for name in Organization(store).workspaces():
             print(name)

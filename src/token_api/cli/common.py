@@ -6,13 +6,14 @@ import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from token_api.contract.document import SpecError
 from token_api.domain.errors import Unavailable
-from token_api.server.settings import ENV_DATABASE
-from token_api.storage import DatabaseError, Store
-from token_api.storage.engine import DEFAULT_DATABASE_URL
-from token_api.storage.organization import AdminError
+from token_api.server.settings import DEFAULT_DATABASE_URL, ENV_DATABASE
+
+if TYPE_CHECKING:
+    from token_api.storage import Store
 
 
 class CommandError(Exception):
@@ -49,6 +50,10 @@ def describe(url: str) -> str:
 @contextmanager
 def clear_errors() -> Iterator[None]:
     """Known failures become one sentence (exit 1) instead of a traceback."""
+    # SQLAlchemy is imported only by the commands that use a database.
+    from token_api.storage import DatabaseError
+    from token_api.storage.organization import AdminError
+
     try:
         yield
     except (DatabaseError, AdminError, SpecError) as error:
@@ -63,6 +68,7 @@ def clear_errors() -> Iterator[None]:
 
 @contextmanager
 def open_store(args: argparse.Namespace, *, migrate: bool = True) -> Iterator[Store]:
+    from token_api.storage import Store
     from token_api.storage.migrate import is_current
     from token_api.storage.migrate import migrate as run_migrations
 

@@ -18,7 +18,6 @@ from token_api.cli.common import (
     open_store,
 )
 from token_api.server.settings import ENV_DATABASE, Settings
-from token_api.storage.organization import Organization, seed_demo
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,6 +56,8 @@ def _check_port(host: str, port: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from token_api.storage.organization import Organization, seed_demo
 
     if args.workers < 1:
         raise CommandError("--workers must be at least 1.", exit_code=2)

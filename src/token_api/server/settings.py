@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from token_api.domain.minting import DEFAULT_LIFETIME
-from token_api.storage.engine import DEFAULT_DATABASE_URL
 
+DEFAULT_DATABASE_URL = "sqlite:///token-api.db"
 ENV_DATABASE = "TOKEN_API_DATABASE_URL"
 ENV_LIFETIME = "TOKEN_API_TOKEN_LIFETIME_SECONDS"
 ENV_VALIDATE_RESPONSES = "TOKEN_API_VALIDATE_RESPONSES"

@@ -9,8 +9,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-DEFAULT_DATABASE_URL = "sqlite:///token-api.db"
-
 
 class DatabaseError(Exception):
     """A database URL or database this tool cannot use; the message is one sentence."""
