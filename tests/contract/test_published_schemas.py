@@ -2,81 +2,70 @@
 
 from __future__ import annotations
 
-import json
-import re
+import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from token_api.contract.document import load_document
+from token_api.contract.document import load_document, spec_path
+from token_api.spectools import published
 
-PAGE = Path(__file__).resolve().parents[3] / "shared" / "contract" / "create-token.published.mdx"
-
-
-def _embedded(attribute: str) -> dict[str, Any]:
-    """The JSON object of ``attribute={{...}}`` in the MDX page."""
-    text = PAGE.read_text(encoding="utf-8")
-    start = re.search(rf"{attribute}=\{{", text)
-    assert start, f"{attribute} not found in the published page"
-    decoder = json.JSONDecoder()
-    value, _ = decoder.raw_decode(text, start.end())
-    return value  # type: ignore[no-any-return]
-
-
-def _resolve(document: dict[str, Any], node: Any) -> Any:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            return _resolve(document, target)
-        return {key: _resolve(document, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve(document, item) for item in node]
-    return node
-
-
-def _assert_contains(published: Any, ours: Any, where: str = "") -> None:
-    """Every key and value published is in ours, unchanged (ours may add keys)."""
-    if isinstance(published, dict):
-        assert isinstance(ours, dict), f"{where}: expected an object"
-        for key, value in published.items():
-            assert key in ours, f"{where}/{key} is missing"
-            _assert_contains(value, ours[key], f"{where}/{key}")
-    elif isinstance(published, list):
-        assert isinstance(ours, list) and len(ours) == len(published), f"{where}: list differs"
-        for index, (a, b) in enumerate(zip(published, ours, strict=True)):
-            _assert_contains(a, b, f"{where}/{index}")
-    else:
-        assert published == ours, f"{where}: {ours!r} != published {published!r}"
+CONTRACT = published.find_contract(spec_path())
 
 
 @pytest.fixture(scope="module")
-def operation() -> dict[str, Any]:
-    if not PAGE.is_file():
-        pytest.skip(f"the published page is not at {PAGE}")
-    document = load_document()
-    return _resolve(document, document["paths"]["/api/v1/token"]["post"])  # type: ignore[no-any-return]
+def page() -> str:
+    if CONTRACT is None:
+        pytest.skip(f"no shared/contract/{published.PAGE_NAME} above {spec_path()}")
+    return (CONTRACT / published.PAGE_NAME).read_text(encoding="utf-8")
 
 
-def test_request_body_is_the_published_one(operation: dict[str, Any]) -> None:
-    _assert_contains(_embedded("body"), operation["requestBody"], "requestBody")
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return load_document()
 
 
-def test_responses_are_the_published_ones(operation: dict[str, Any]) -> None:
-    _assert_contains(_embedded("responses"), operation["responses"], "responses")
+def _messages(differences: list[published.Difference]) -> list[str]:
+    return [f"{d.pointer}: {d.message}" for d in differences]
 
 
-def test_request_schema_is_not_narrowed(operation: dict[str, Any]) -> None:
+def test_the_page_is_found_beside_the_repository() -> None:
+    beside = Path(__file__).resolve().parents[3] / "shared" / "contract"
+    assert published.find_contract(spec_path()) == beside
+
+
+def test_request_and_responses_are_the_published_ones(page: str, document: dict[str, Any]) -> None:
+    assert _messages(published.compare(document, page)) == []
+
+
+def test_a_changed_published_value_is_caught(page: str, document: dict[str, Any]) -> None:
+    changed = copy.deepcopy(document)
+    changed["components"]["schemas"]["CreateToken"]["properties"]["expires"]["default"] = False
+    assert _messages(published.compare(changed, page)) == [
+        "/components/schemas/CreateToken/properties/expires/default: is False, published True"
+    ]
+
+
+def test_a_removed_published_key_is_caught(page: str, document: dict[str, Any]) -> None:
+    changed = copy.deepcopy(document)
+    del changed["components"]["schemas"]["ValidationError"]["properties"]["ctx"]
+    assert _messages(published.compare(changed, page)) == [
+        "/components/schemas/ValidationError/properties/ctx: is published but missing"
+    ]
+
+
+def test_the_request_schema_is_not_narrowed(page: str, document: dict[str, Any]) -> None:
     """Only the published keys: any added constraint would refuse a vendor-conforming body."""
-    published = _embedded("body")["content"]["application/json"]["schema"]
-    ours = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert ours == published
+    changed = copy.deepcopy(document)
+    changed["components"]["schemas"]["CreateToken"]["properties"]["name"]["maxLength"] = 256
+    assert _messages(published.compare(changed, page)) == [
+        "/components/schemas/CreateToken/properties/name/maxLength: is not in the published schema"
+    ]
 
 
-def test_the_comparison_catches_a_change(operation: dict[str, Any]) -> None:
-    changed = json.loads(json.dumps(operation["requestBody"]))
-    changed["content"]["application/json"]["schema"]["properties"]["expires"]["default"] = False
-    with pytest.raises(AssertionError, match="default"):
-        _assert_contains(_embedded("body"), changed, "requestBody")
+def test_responses_may_add_to_the_published_schema(page: str, document: dict[str, Any]) -> None:
+    assert (
+        "pattern" in document["components"]["schemas"]["APITokenResult"]["properties"]["api_token"]
+    )
+    assert published.compare(document, page) == []

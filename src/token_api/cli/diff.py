@@ -1,0 +1,46 @@
+"""``token-api diff OLD NEW``: every change, breaking or not; exit 1 if anything breaks."""
+
+from __future__ import annotations
+
+import argparse
+
+from token_api.cli.common import CommandError
+
+FORMATS = ("text", "json", "markdown", "github")
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    diff = commands.add_parser(
+        "diff",
+        help="list the changes between two specs and whether they break clients",
+        description="Compare two OpenAPI documents (resolved schemas, request and response "
+        "direction). Exit 0 if nothing breaks, 1 if something does, 2 on errors.",
+    )
+    diff.add_argument("old", help="a file, or git:REF[:PATH] (PATH defaults to openapi.yaml)")
+    diff.add_argument("new", help="a file, or git:REF[:PATH]")
+    diff.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), json, markdown, or github (workflow annotations)",
+    )
+    diff.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from token_api.spectools.diff import diff_documents
+    from token_api.spectools.diff.report import render
+    from token_api.spectools.loading import LoadError, load
+    from token_api.spectools.pointers import RefError
+
+    try:
+        old, new = load(args.old), load(args.new)
+        changes = diff_documents(old.document, new.document)
+    except LoadError as error:
+        raise CommandError(str(error), exit_code=2) from None
+    except RefError as error:
+        raise CommandError(f"Cannot compare: {error}", exit_code=2) from None
+    output = render(changes, args.format, old.label, new.label, new.path)
+    if output:
+        print(output)
+    return 1 if any(c.breaking for c in changes) else 0

@@ -1,0 +1,66 @@
+"""``token-api lint [SPEC]``: validity and the project's rules; exit 0 clean, 1 findings,
+2 unreadable input."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from token_api.cli.common import CommandError
+
+FORMATS = ("text", "json", "github")
+DEFAULT_SPEC = "openapi.yaml"
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    lint = commands.add_parser(
+        "lint",
+        help="check the spec: OpenAPI validity and the project's rules",
+        description="Check an OpenAPI document: validity (every error) and the project's rules. "
+        "Exit 0 clean, 1 findings, 2 unreadable input.",
+    )
+    lint.add_argument(
+        "spec",
+        nargs="?",
+        default=DEFAULT_SPEC,
+        help=f"a file, or git:REF[:PATH] (default: {DEFAULT_SPEC})",
+    )
+    lint.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), json, or github (workflow annotations)",
+    )
+    lint.add_argument(
+        "--published",
+        type=Path,
+        metavar="PATH",
+        help="the published contract: a *.published.mdx page or its folder "
+        "(default: shared/contract found above the spec)",
+    )
+    lint.add_argument(
+        "--handlers-module",
+        metavar="MODULE",
+        default=None,
+        help="the module Connexion resolves operationIds in (default: token_api.server.handlers)",
+    )
+    lint.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from token_api.spectools.findings import render
+    from token_api.spectools.handler_source import HandlerModuleError
+    from token_api.spectools.lint import lint
+    from token_api.spectools.loading import LoadError, load
+
+    if args.published is not None and not args.published.exists():
+        raise CommandError(f"--published {args.published} does not exist.", exit_code=2)
+    try:
+        spec = load(args.spec)
+        findings = lint(spec, handlers_module=args.handlers_module, published=args.published)
+    except (LoadError, HandlerModuleError) as error:
+        raise CommandError(str(error), exit_code=2) from None
+    output = render(findings, args.format, spec.label, spec.path)
+    if output:
+        print(output)
+    return 1 if any(f.fails for f in findings) else 0

@@ -1,0 +1,89 @@
+"""JSON pointers (RFC 6901) and the document's local ``$ref`` s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+class RefError(Exception):
+    """A ``$ref`` that does not lead anywhere in the document; one sentence."""
+
+
+def escape(token: object) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def join(base: str, *tokens: object) -> str:
+    """``join("/paths", "/health", "get")`` → ``/paths/~1health/get``."""
+    return base + "".join("/" + escape(token) for token in tokens)
+
+
+def lookup(document: Any, pointer: str) -> Any:
+    """The node at ``pointer``; KeyError when there is none."""
+    node = document
+    if not pointer:
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        token = unescape(raw)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def target(ref: object) -> str:
+    """The pointer a local ``$ref`` names; RefError for anything else."""
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise RefError(f"$ref {ref!r} is not a reference within the document (#/...).")
+    return ref[1:]
+
+
+def deref(document: Any, node: Any, where: str) -> tuple[Any, str]:
+    """Follow ``$ref`` chains to the node they name, with its pointer."""
+    seen = {where}
+    while isinstance(node, dict) and "$ref" in node:
+        pointer = target(node["$ref"])
+        if pointer in seen:
+            raise RefError(f"$ref at {where} is circular.")
+        seen.add(pointer)
+        try:
+            node = lookup(document, pointer)
+        except KeyError:
+            raise RefError(f"$ref {node['$ref']!r} at {where} points to nothing.") from None
+        where = pointer
+    return node, where
+
+
+def iter_refs(node: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+    """Every ``$ref`` value in the document, with the pointer of the object holding it."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield where, node["$ref"]
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                yield from iter_refs(value, join(where, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, dict | list):
+                yield from iter_refs(value, join(where, index))
+
+
+def broken_refs(document: Any) -> list[tuple[str, str]]:
+    """(where, sentence) for every ``$ref`` that cannot be followed."""
+    broken = []
+    for where, ref in iter_refs(document):
+        try:
+            lookup(document, target(ref))
+        except RefError as error:
+            broken.append((where, str(error)))
+        except KeyError:
+            broken.append((where, f"$ref {ref!r} points to nothing."))
+    return broken

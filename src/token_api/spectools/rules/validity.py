@@ -1,0 +1,75 @@
+"""``valid-openapi``: the document is valid OpenAPI, every error reported, not only the first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from token_api.spectools.pointers import broken_refs, join
+from token_api.spectools.rules import Context, Issue, rule
+
+_MAX_MESSAGE = 200
+# openapi-spec-validator's semantic errors carry no path, only words: "for 'get' in '/x/{id}'".
+_OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '(/[^']*)'")
+
+
+def _validator(document: dict[str, Any]) -> Any:
+    from openapi_spec_validator import (
+        OpenAPIV30SpecValidator,
+        OpenAPIV31SpecValidator,
+        OpenAPIV32SpecValidator,
+    )
+
+    version = str(document.get("openapi", ""))
+    for prefix, validator in (
+        ("3.0.", OpenAPIV30SpecValidator),
+        ("3.1.", OpenAPIV31SpecValidator),
+        ("3.2.", OpenAPIV32SpecValidator),
+    ):
+        if version.startswith(prefix):
+            return validator(document)
+    return None
+
+
+def _message(error: Any) -> str:
+    from jsonschema.exceptions import best_match
+
+    if getattr(error, "context", None):
+        # "X is not valid under any of the given schemas" hides the useful part.
+        error = best_match(error.context)
+    message = " ".join(str(getattr(error, "message", error)).split())
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
+def _location(error: Any) -> str:
+    parts = list(getattr(error, "absolute_path", []) or [])
+    if parts:
+        return join("", *parts)
+    found = _OPERATION_IN_MESSAGE.search(str(getattr(error, "message", "")))
+    return join("/paths", found.group(2), found.group(1)) if found else ""
+
+
+@rule("valid-openapi", "The document is valid OpenAPI 3.x (openapi-spec-validator, every error).")
+def valid_openapi(context: Context) -> Iterator[Issue]:
+    from referencing.exceptions import Unresolvable
+
+    broken = broken_refs(context.document)
+    yield from broken
+    validator = _validator(context.document)
+    if validator is None:
+        version = context.document.get("openapi", context.document.get("swagger"))
+        yield "/openapi", f"is {version!r}: only OpenAPI 3.0, 3.1 and 3.2 documents are checked"
+        return
+    errors = validator.iter_errors()
+    while True:
+        try:
+            error = next(errors)
+        except StopIteration:
+            return
+        except (Unresolvable, KeyError, TypeError) as failure:
+            # The validator stops at what it cannot follow; the broken $refs above say where.
+            if not broken:
+                yield "", f"validation stopped: {failure}"[:_MAX_MESSAGE]
+            return
+        yield _location(error), _message(error)

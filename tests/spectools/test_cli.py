@@ -1,0 +1,257 @@
+"""``token-api lint`` and ``token-api diff`` as CI runs them: exit codes, formats, git sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.spectools.specs import OUR_SPEC, REPOSITORY, base, item, our_spec, write
+
+
+def token_api(*args: str, cwd: Path = REPOSITORY) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "token_api", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env=dict(os.environ),
+    )
+
+
+def one_sentence(result: subprocess.CompletedProcess[str], command: str) -> str:
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"token-api {command}: ") and line.endswith(".")
+    return line
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+# -- lint ----------------------------------------------------------------------------------
+
+
+def test_lint_is_clean_on_our_spec() -> None:
+    result = token_api("lint", "openapi.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "openapi.yaml: no findings."
+
+
+def test_lint_defaults_to_openapi_yaml_in_the_working_directory() -> None:
+    assert token_api("lint").returncode == 0
+
+
+@pytest.fixture
+def sloppy(tmp_path: Path) -> Path:
+    document = our_spec()
+    post = document["paths"]["/api/v1/token"]["post"]
+    del post["security"]
+    post["responses"]["200"]["content"]["application/json"]["example"]["api_token"] = "nope"
+    return write(tmp_path / "openapi.yaml", document)
+
+
+def test_lint_findings_exit_1_as_text(sloppy: Path) -> None:
+    result = token_api("lint", str(sloppy))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert any(
+        re.match(r"error +operation-security +/paths/~1api~1v1~1token/post ", x) for x in lines
+    )
+    assert any(re.match(r"error +example-valid +/paths/\S+/example ", x) for x in lines)
+    assert any(re.match(r"info +published-schemas +/ +skipped: ", x) for x in lines)
+    assert lines[-1] == f"{sloppy}: 2 finding(s), 1 note(s)."
+
+
+def test_lint_json_lists_rule_severity_location_message(sloppy: Path) -> None:
+    result = token_api("lint", str(sloppy), "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["spec"] == str(sloppy)
+    rules = {(f["rule"], f["severity"]) for f in report["findings"]}
+    assert rules == {
+        ("operation-security", "error"),
+        ("example-valid", "error"),
+        ("published-schemas", "info"),
+    }
+    for finding in report["findings"]:
+        assert set(finding) == {"rule", "severity", "location", "message"}
+        assert "\n" not in finding["message"]
+
+
+def test_lint_github_annotations_point_at_lines(sloppy: Path) -> None:
+    result = token_api("lint", str(sloppy), "--format", "github")
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    security = next(x for x in lines if "title=operation-security" in x)
+    match = re.match(r"::error file=([^,]+),line=(\d+),title=operation-security::(.+)$", security)
+    assert match, security
+    assert match.group(1) == str(sloppy)
+    source = sloppy.read_text(encoding="utf-8").splitlines()
+    assert source[int(match.group(2)) - 1].strip() == "post:"
+    assert any(x.startswith("::notice ") and "published-schemas" in x for x in lines)
+
+
+@pytest.mark.parametrize(
+    ("content", "sentence"),
+    [
+        (None, "does not exist"),
+        ("openapi: [unclosed", "is not YAML or JSON"),
+        ("- a list", "does not hold an OpenAPI document"),
+    ],
+)
+def test_lint_unreadable_input_exits_2(tmp_path: Path, content: str | None, sentence: str) -> None:
+    spec = tmp_path / "openapi.yaml"
+    if content is not None:
+        spec.write_text(content, encoding="utf-8")
+    result = token_api("lint", str(spec))
+    assert result.returncode == 2
+    assert sentence in one_sentence(result, "lint")
+
+
+def test_lint_unknown_handlers_module_exits_2() -> None:
+    result = token_api("lint", "--handlers-module", "no_such_module_here")
+    assert result.returncode == 2
+    assert "no_such_module_here" in one_sentence(result, "lint")
+
+
+def test_lint_published_path_can_be_given(tmp_path: Path) -> None:
+    spec = write(tmp_path / "openapi.yaml", our_spec())
+    page = REPOSITORY.parent / "shared" / "contract"
+    if not page.is_dir():
+        pytest.skip("the published contract is not beside the repository")
+    result = token_api("lint", str(spec), "--published", str(page))
+    assert result.returncode == 0, result.stdout
+    missing = token_api("lint", str(spec), "--published", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+
+
+def test_stubs_check_is_clean_on_our_spec() -> None:
+    result = token_api("stubs", "--check")
+    assert result.returncode == 0, result.stdout
+    assert "Every operation of openapi.yaml has a handler" in result.stdout
+
+
+# -- diff ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Path, Path]:
+    old, new = base(), base()
+    new["components"]["schemas"]["Role"]["enum"].append("VIEWER")  # breaks responses only
+    item(new)["properties"]["name"]["description"] = "Reworded."
+    return write(tmp_path / "old.yaml", old), write(tmp_path / "new.yaml", new)
+
+
+def test_diff_breaking_exits_1_with_rule_location_reason(pair: tuple[Path, Path]) -> None:
+    result = token_api("diff", *map(str, pair))
+    assert result.returncode == 1, result.stderr
+    text = result.stdout
+    assert re.search(r"BREAKING +response-enum-value-added +/components/schemas/Role/enum", text)
+    assert re.search(r"ok +request-enum-value-added +/components/schemas/Role/enum", text)
+    assert "clients may now receive what they were not written for" in text
+    assert text.strip().endswith("3 change(s), 1 breaking.")
+
+
+def test_diff_not_breaking_exits_0(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    document: dict[str, Any] = base()
+    document["servers"].append({"url": "https://eu.example.com"})
+    write(new, document)
+    result = token_api("diff", str(old), str(new))
+    assert result.returncode == 0
+    assert "server-added" in result.stdout
+
+
+def test_diff_identical_exits_0() -> None:
+    result = token_api("diff", "openapi.yaml", str(OUR_SPEC))
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"openapi.yaml → {OUR_SPEC}: no changes."
+
+
+def test_diff_json(pair: tuple[Path, Path]) -> None:
+    report = json.loads(token_api("diff", *map(str, pair), "--format", "json").stdout)
+    assert report["breaking"] is True
+    change = next(c for c in report["changes"] if c["rule"] == "response-enum-value-added")
+    assert change == {
+        "rule": "response-enum-value-added",
+        "location": "/components/schemas/Role/enum",
+        "breaking": True,
+        "reason": "enum value(s) 'VIEWER' added: clients may now receive what they were not "
+        "written for",
+        "operations": ["PUT /items/{item_id}"],
+        "old": False,
+    }
+
+
+def test_diff_markdown(pair: tuple[Path, Path]) -> None:
+    lines = token_api("diff", *map(str, pair), "--format", "markdown").stdout.splitlines()
+    assert lines[0].endswith("(❌ breaking)")
+    assert "| **breaking** | `response-enum-value-added` | `/components/schemas/Role/enum` |" in (
+        "\n".join(lines)
+    )
+
+
+def test_diff_github(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    lines = token_api("diff", str(old), str(new), "--format", "github").stdout.splitlines()
+    error = next(x for x in lines if x.startswith("::error "))
+    assert error.startswith(f"::error file={new},line=")
+    assert "title=response-enum-value-added::" in error
+    assert sum(x.startswith("::notice ") for x in lines) == 2
+
+
+def test_diff_against_a_git_revision(tmp_path: Path) -> None:
+    git("init", "-q", "-b", "main", cwd=tmp_path)
+    write(tmp_path / "openapi.yaml", base())
+    (tmp_path / "api").mkdir()
+    write(tmp_path / "api" / "v1.yaml", base())
+    git("add", ".", cwd=tmp_path)
+    git("commit", "-q", "-m", "base", cwd=tmp_path)
+    changed = base()
+    del item(changed)["properties"]["kind"]  # a response property removed: breaking
+    write(tmp_path / "openapi.yaml", changed)
+    assert token_api("diff", "git:main", "openapi.yaml", cwd=tmp_path).returncode == 1
+    assert token_api("diff", "git:HEAD:api/v1.yaml", "git:main", cwd=tmp_path).returncode == 0
+    result = token_api("diff", "git:main", "openapi.yaml", "--format", "json", cwd=tmp_path)
+    assert json.loads(result.stdout)["old"] == "git:main"
+
+
+@pytest.mark.parametrize(
+    ("old", "sentence"),
+    [
+        ("git:no-such-branch", "Cannot read git:no-such-branch from git"),
+        ("git:HEAD:missing.yaml", "Cannot read git:HEAD:missing.yaml from git"),
+        ("missing.yaml", "missing.yaml does not exist"),
+    ],
+)
+def test_diff_errors_exit_2_with_one_sentence(tmp_path: Path, old: str, sentence: str) -> None:
+    git("init", "-q", cwd=tmp_path)
+    write(tmp_path / "openapi.yaml", base())
+    git("add", ".", cwd=tmp_path)
+    git("commit", "-q", "-m", "base", cwd=tmp_path)
+    result = token_api("diff", old, "openapi.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert sentence in one_sentence(result, "diff")
+
+
+def test_diff_broken_ref_exits_2(tmp_path: Path) -> None:
+    broken = base()
+    item(broken)["properties"]["role"] = {"$ref": "#/components/schemas/Nowhere"}
+    old, new = write(tmp_path / "old.yaml", base()), write(tmp_path / "new.yaml", broken)
+    result = token_api("diff", str(old), str(new))
+    assert result.returncode == 2
+    assert "points to nothing" in one_sentence(result, "diff")

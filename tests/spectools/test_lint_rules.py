@@ -1,0 +1,260 @@
+"""Each lint rule on a spec it must pass (ours) and on specs it must fail."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.spectools.specs import OUR_SPEC, REPOSITORY, our_spec, write
+from token_api.spectools import handler_source, stubs
+from token_api.spectools.findings import Finding
+from token_api.spectools.lint import lint
+from token_api.spectools.loading import Spec, load
+from token_api.spectools.published import find_contract
+from token_api.spectools.rules import RULES, Context
+
+Doc = dict[str, Any]
+TOKEN = "/paths/~1api~1v1~1token/post"
+HEALTH = "/paths/~1health/get"
+CONTRACT = find_contract(OUR_SPEC)
+
+
+def findings(document: Doc, rule: str, **options: Any) -> list[Finding]:
+    """The findings of one rule (lint runs them all; one is enough here and faster)."""
+    context = Context(document, None, published=options.get("published"))
+    context.handlers_module = options.get("handlers_module") or context.handlers_module
+    return [Finding(rule, "error", *issue) for issue in RULES[rule].check(context)]
+
+
+def token(document: Doc) -> Doc:
+    return document["paths"]["/api/v1/token"]["post"]  # type: ignore[no-any-return]
+
+
+def health(document: Doc) -> Doc:
+    return document["paths"]["/health"]["get"]  # type: ignore[no-any-return]
+
+
+def test_our_spec_is_clean() -> None:
+    assert [f for f in lint(load(str(OUR_SPEC))) if f.fails] == []
+
+
+def test_every_rule_has_a_failing_case_here() -> None:
+    assert set(RULES) <= {rule for rule, _, _ in FAILING}
+
+
+def _bad_description(d: Doc) -> None:
+    token(d)["responses"]["403"]["description"] = 5
+    health(d)["responses"]["200"]["description"] = ["not", "a", "string"]
+
+
+def _broken_ref(d: Doc) -> None:
+    token(d)["responses"]["403"]["content"]["application/json"]["schema"] = {
+        "$ref": "#/components/schemas/Nowhere"
+    }
+
+
+def _duplicate_id(d: Doc) -> None:
+    health(d)["operationId"] = "createToken"
+
+
+def _no_id(d: Doc) -> None:
+    del health(d)["operationId"]
+
+
+def _unknown_handler(d: Doc) -> None:
+    health(d)["operationId"] = "getStatus"
+
+
+def _inherited_security(d: Doc) -> None:
+    del token(d)["security"]
+
+
+def _undefined_scheme(d: Doc) -> None:
+    token(d)["security"] = [{"ApiKey": []}]
+
+
+def _no_content(d: Doc) -> None:
+    del token(d)["responses"]["403"]["content"]
+
+
+def _no_schema(d: Doc) -> None:
+    del token(d)["responses"]["403"]["content"]["application/json"]["schema"]
+
+
+def _string_error(d: Doc) -> None:
+    token(d)["responses"]["403"]["content"]["application/json"]["schema"] = {"type": "string"}
+
+
+def _422_as_detail(d: Doc) -> None:
+    token(d)["responses"]["422"]["content"]["application/json"]["schema"] = {
+        "$ref": "#/components/schemas/HTTPError"
+    }
+
+
+def _text_error(d: Doc) -> None:
+    content = token(d)["responses"]["403"]["content"]
+    content["text/plain"] = content.pop("application/json")
+
+
+def _bad_response_example(d: Doc) -> None:
+    token(d)["responses"]["200"]["content"]["application/json"]["example"]["api_token"] = "nope"
+
+
+def _bad_named_example(d: Doc) -> None:
+    examples = token(d)["requestBody"]["content"]["application/json"]["examples"]
+    examples["ci"]["value"]["expires_at"] = "next tuesday"
+
+
+def _bad_schema_example(d: Doc) -> None:
+    d["components"]["schemas"]["Health"]["properties"]["status"]["examples"] = ["down"]
+
+
+def _changed_published_default(d: Doc) -> None:
+    d["components"]["schemas"]["CreateToken"]["properties"]["expires"]["default"] = False
+
+
+def _narrowed_request(d: Doc) -> None:
+    d["components"]["schemas"]["CreateToken"]["properties"]["name"]["maxLength"] = 256
+
+
+def _undocumented_403(d: Doc) -> None:
+    del token(d)["responses"]["403"]
+
+
+def _undocumented_401(d: Doc) -> None:
+    del token(d)["responses"]["401"]
+
+
+def _undocumented_503(d: Doc) -> None:
+    del health(d)["responses"]["503"]
+
+
+# (rule, change to our spec, (location, words the message must hold))
+FAILING: list[tuple[str, Callable[[Doc], None], tuple[str, str]]] = [
+    ("valid-openapi", _bad_description, (f"{TOKEN}/responses/403/description", "string")),
+    ("valid-openapi", _broken_ref, (f"{TOKEN}/responses/403/content/application~1json/schema",
+                                    "points to nothing")),
+    ("operation-id-unique", _duplicate_id, (f"{HEALTH}/operationId", "also the operationId")),
+    ("operation-id-unique", _no_id, (HEALTH, "no operationId")),
+    ("operation-handler", _unknown_handler, (f"{HEALTH}/operationId", "no handler get_status()")),
+    ("operation-security", _inherited_security, (TOKEN, "does not declare security")),
+    ("operation-security", _undefined_scheme, (f"{TOKEN}/security/0/ApiKey", "does not define")),
+    ("response-schema", _no_content, (f"{TOKEN}/responses/403", "declares no content")),
+    ("response-schema", _no_schema, (f"{TOKEN}/responses/403/content/application~1json",
+                                     "has no schema")),
+    ("error-shape", _string_error, (f"{TOKEN}/responses/403/content/application~1json/schema",
+                                    "requiring detail")),
+    ("error-shape", _422_as_detail, (f"{TOKEN}/responses/422/content/application~1json/schema",
+                                     "array of ValidationError")),
+    ("error-shape", _text_error, (f"{TOKEN}/responses/403/content/text~1plain",
+                                  "errors are application/json")),
+    ("example-valid", _bad_response_example,
+     (f"{TOKEN}/responses/200/content/application~1json/example", "'^api_'")),
+    ("example-valid", _bad_named_example,
+     (f"{TOKEN}/requestBody/content/application~1json/examples/ci/value", "date-time")),
+    ("example-valid", _bad_schema_example,
+     ("/components/schemas/Health/properties/status/examples/0", "'ok' was expected")),
+    ("published-schemas", _changed_published_default,
+     ("/components/schemas/CreateToken/properties/expires/default", "published True")),
+    ("published-schemas", _narrowed_request,
+     ("/components/schemas/CreateToken/properties/name/maxLength", "not in the published")),
+    ("status-documented", _undocumented_403, (f"{TOKEN}/responses", "403 (Forbidden raised in")),
+    ("status-documented", _undocumented_401, (f"{TOKEN}/responses", "401 (")),
+    ("status-documented", _undocumented_503, (f"{HEALTH}/responses", "503 (Unavailable raised")),
+    ("handler-stub", lambda d: None, (f"{HEALTH}/operationId", "generated stub answering 501")),
+]  # fmt: skip
+
+
+@pytest.fixture
+def stubbed_health(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A copy of the handlers module whose get_health is the stub ``stubs --write`` makes."""
+    source = (REPOSITORY / "src/token_api/server/handlers.py").read_text(encoding="utf-8")
+    source = source[: source.index("async def get_health()")]
+    (tmp_path / "stubbed_handlers.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert stubs.write(our_spec(), handler_source.load("stubbed_handlers")) == ["get_health"]
+    return "stubbed_handlers"
+
+
+@pytest.mark.parametrize(
+    ("rule", "change", "expected"), FAILING, ids=[f"{r}-{c.__name__}" for r, c, _ in FAILING]
+)
+def test_rule_fails(
+    rule: str,
+    change: Callable[[Doc], None],
+    expected: tuple[str, str],
+    request: pytest.FixtureRequest,
+) -> None:
+    document = our_spec()
+    change(document)
+    options: dict[str, Any] = {"published": CONTRACT}
+    if rule == "handler-stub":
+        options["handlers_module"] = request.getfixturevalue("stubbed_health")
+    if rule == "published-schemas" and CONTRACT is None:
+        pytest.skip("the published contract is not beside the repository")
+    found = findings(document, rule, **options)
+    location, words = expected
+    assert any(f.location == location and words in f.message for f in found), found
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_rule_passes_on_our_spec(rule: str) -> None:
+    assert findings(our_spec(), rule, published=CONTRACT) == []
+
+
+def test_validity_reports_every_error_not_only_the_first() -> None:
+    document = our_spec()
+    _bad_description(document)
+    locations = {f.location for f in findings(document, "valid-openapi")}
+    assert {
+        f"{TOKEN}/responses/403/description",
+        f"{HEALTH}/responses/200/description",
+    } <= locations
+
+
+def test_a_stub_must_document_501(stubbed_health: str) -> None:
+    found = findings(our_spec(), "status-documented", handlers_module=stubbed_health)
+    assert [f.message for f in found] == [
+        "GET /health can answer 501 (returned by the generated stub "
+        "stubbed_handlers.get_health) but does not document it"
+    ]
+
+
+def test_routing_statuses_and_bugs_are_not_per_operation() -> None:
+    """404/405 answer no operation and 500 answers bugs: requiring them would be noise."""
+    messages = " ".join(f.message for f in findings(our_spec(), "status-documented"))
+    assert messages == ""
+    assert all(code not in token(our_spec())["responses"] for code in ("404", "405", "500"))
+
+
+def test_published_is_skipped_out_loud_without_the_contract(tmp_path: Path) -> None:
+    spec = write(tmp_path / "openapi.yaml", our_spec())
+    (found,) = [f for f in lint(load(str(spec))) if f.rule == "published-schemas"]
+    assert found.severity == "info"
+    assert found.message.startswith("skipped: no shared/contract/create-token.published.mdx")
+    assert not found.fails
+
+
+def test_published_contract_is_found_beside_the_repository(tmp_path: Path) -> None:
+    if CONTRACT is None:
+        pytest.skip("the published contract is not beside the repository")
+    (tmp_path / "shared").mkdir()
+    shutil.copytree(CONTRACT, tmp_path / "shared" / "contract")
+    repository = tmp_path / "repo" / "api"
+    repository.mkdir(parents=True)
+    document = our_spec()
+    _changed_published_default(document)
+    spec = write(repository / "openapi.yaml", document)
+    found = [f for f in lint(load(str(spec))) if f.rule == "published-schemas"]
+    assert [f.severity for f in found] == ["error"]
+
+
+def test_an_invalid_document_does_not_crash_the_other_rules() -> None:
+    document = our_spec()
+    document["paths"]["/api/v1/token"]["post"]["responses"] = "none"
+    found = lint(Spec(document, "spec", None))
+    assert any(f.rule == "valid-openapi" for f in found)
