@@ -136,3 +136,11 @@ def test_unknown_path_and_wrong_method(api: Client) -> None:
 def test_health_needs_no_credentials(api: Client) -> None:
     response = api.as_(None).request("GET", "/health")
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain"]
+)
+def test_health_ignores_a_body_media_type(api: Client, content_type: str) -> None:
+    response = api.as_(None).request("GET", "/health", headers={"Content-Type": content_type})
+    assert response.status_code == 200

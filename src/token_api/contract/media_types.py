@@ -4,6 +4,9 @@ Media types and the charset parameter are case-insensitive (RFC 9110 §8.3.1), b
 looks the body schema up by the header's exact spelling and parses parameters only without
 whitespace: ``APPLICATION/JSON`` skipped body validation entirely, and ``; charset=latin-1`` was
 read as UTF-8. Rewriting the header to its canonical form closes both gaps.
+
+GET and HEAD requests carry no body in this API, so their Content-Type is dropped: Connexion
+would otherwise parse the body of ``GET /health`` as a form and answer an undocumented 400.
 """
 
 from __future__ import annotations
@@ -33,10 +36,14 @@ class CanonicalContentType:
             headers = scope["headers"]
             for index, (name, value) in enumerate(headers):
                 if name == b"content-type":
-                    fixed = canonical(value.decode("latin-1")).encode("latin-1")
-                    if fixed != value:
-                        headers = list(headers)
-                        headers[index] = (name, fixed)
-                        scope = {**scope, "headers": headers}
+                    headers = list(headers)
+                    if scope["method"] in ("GET", "HEAD"):
+                        del headers[index]
+                    else:
+                        headers[index] = (
+                            name,
+                            canonical(value.decode("latin-1")).encode("latin-1"),
+                        )
+                    scope = {**scope, "headers": headers}
                     break
         await self.app(scope, receive, send)

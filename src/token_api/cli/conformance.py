@@ -1,0 +1,117 @@
+"""``token-api conformance``: property-test a deployment of the Token API against its contract."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from token_api.cli.common import CommandError
+from token_api.conformance.catalogue import PHASES
+
+ENV_TOKEN = "TOKEN_API_TOKEN"
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "conformance",
+        help="property-test a deployment against the contract",
+        description=(
+            "Runs Schemathesis (all built-in checks, stateful links included) and the API's own "
+            "rules against a deployment. Exit 0: no violation; 1: violations; 2: usage error, "
+            "or the deployment could not be reached or did not accept the token."
+        ),
+    )
+    parser.add_argument("--base-url", required=True, metavar="URL", help="the API's root URL")
+    parser.add_argument(
+        "--token",
+        metavar="ADMIN_TOKEN",
+        default=None,
+        help=f"an ADMIN token of the deployment (default: ${ENV_TOKEN})",
+    )
+    parser.add_argument(
+        "--workspace",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an existing workspace (repeat; two or more unlock the workspace checks)",
+    )
+    parser.add_argument(
+        "--max-examples", type=int, metavar="N", help="examples per operation and phase"
+    )
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        metavar="LIST",
+        help=f"the Schemathesis phases to run (default: {','.join(PHASES)})",
+    )
+    parser.add_argument(
+        "--seed", type=int, metavar="N", help="replay a run (printed in every report)"
+    )
+    parser.add_argument("--junit-xml", type=Path, metavar="FILE", help="write JUnit XML for CI")
+    parser.add_argument(
+        "--report", type=Path, metavar="FILE", help="write a report: .html, .md or .json"
+    )
+    parser.add_argument(
+        "--rate-limit", metavar="R", help="at most R requests: 10 (per second), 10/s, 600/m, 5000/h"
+    )
+    parser.add_argument(
+        "--allow-long-lived-tokens",
+        action="store_true",
+        help="send generated bodies as they are (tokens may never expire)",
+    )
+    parser.add_argument("--spec", type=Path, metavar="FILE", help="another version of openapi.yaml")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="the longest the run may take (default 600)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from token_api.conformance import report as reports
+    from token_api.conformance.runner import ConformanceError, Options
+    from token_api.conformance.runner import run as run_conformance
+
+    token = args.token or os.environ.get(ENV_TOKEN)
+    if not token:
+        raise CommandError(f"Give an ADMIN token with --token or ${ENV_TOKEN}.", exit_code=2)
+    if args.report is not None and args.report.suffix.lower() not in reports.REPORT_SUFFIXES:
+        raise CommandError(
+            f"--report must end in {', '.join(reports.REPORT_SUFFIXES)}, not {args.report.name!r}.",
+            exit_code=2,
+        )
+    for option, path in (("--junit-xml", args.junit_xml), ("--report", args.report)):
+        if path is not None and not path.parent.resolve().is_dir():
+            raise CommandError(
+                f"{option}: the folder of {str(path)!r} does not exist.", exit_code=2
+            )
+    options = Options(
+        base_url=args.base_url,
+        token=token,
+        workspaces=tuple(args.workspace),
+        max_examples=args.max_examples,
+        phases=tuple(phase.strip() for phase in args.phases.split(",") if phase.strip()),
+        seed=args.seed,
+        rate_limit=args.rate_limit,
+        allow_long_lived_tokens=args.allow_long_lived_tokens,
+        spec=args.spec,
+        timeout=args.timeout,
+    )
+    try:
+        result = run_conformance(
+            options, progress=lambda line: print(line, file=sys.stderr, flush=True)
+        )
+    except ConformanceError as error:
+        raise CommandError(str(error), exit_code=2) from None
+    redact = result.redact
+    print(reports.console(result, redact))
+    if args.junit_xml is not None:
+        args.junit_xml.write_bytes(reports.junit(result, redact))
+    if args.report is not None:
+        reports.write(result, args.report, redact)
+    return result.exit_code

@@ -1,0 +1,163 @@
+"""The scenarios' HTTP client: paced, honouring Retry-After, judging every answer by the rules."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from token_api.conformance import rules
+from token_api.conformance.curl import curl
+from token_api.conformance.redaction import Redactor
+from token_api.conformance.results import CounterExample, Tallies
+from token_api.conformance.safety import Pacer, retry_after
+
+USER_AGENT = "token-api-conformance"
+_RETRIES = 2
+
+
+class Unreachable(Exception):
+    """The request got no HTTP answer; one sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    answer: rules.Answer
+    curl: str  # redacted
+    minted: str | None  # the api_token of a 2xx answer
+
+    @property
+    def status(self) -> int:
+        return self.answer.status
+
+    def detail(self) -> str:
+        """The answer's detail sentence, if it has one, for messages."""
+        try:
+            body = self.answer.json()
+        except ValueError:
+            return ""
+        detail = body.get("detail") if isinstance(body, dict) else None
+        return f" ({detail})" if isinstance(detail, str) else ""
+
+
+class ServerClock:
+    """The deployment's time, from its Date headers: expiry is judged by its clock, not ours."""
+
+    def __init__(self) -> None:
+        self.skew = timedelta(0)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        value = headers.get("date")
+        if value:
+            with contextlib.suppress(TypeError, ValueError):
+                self.skew = parsedate_to_datetime(value) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.skew
+
+
+class ScenarioClient:
+    def __init__(
+        self,
+        base_url: str,
+        contract: rules.Contract,
+        *,
+        pacer: Pacer,
+        redactor: Redactor,
+        tallies: Tallies,
+        ledger: rules.MintLedger,
+        timeout: float = 10.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.contract = contract
+        self.operation = contract.create_token()
+        self.pacer = pacer
+        self.redactor = redactor
+        self.tallies = tallies
+        self.ledger = ledger
+        self.clock = ServerClock()
+        self.http = httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        retries = 0
+        while True:
+            self.pacer.wait()
+            try:
+                response = self.http.send(request)
+            except httpx.HTTPError as error:
+                raise Unreachable(
+                    f"{request.method} {request.url} got no answer ({error})."
+                ) from None
+            delay = retry_after(response.headers) if response.status_code in (429, 503) else None
+            if delay is None or retries == _RETRIES:
+                return response
+            retries += 1
+            self.pacer.hold(delay)
+
+    def create(
+        self,
+        body: Any,
+        *,
+        token: str | None,
+        authorization: str | None = None,
+        judge: bool = True,
+    ) -> Call:
+        """POST createToken as ``token`` (None: no credentials), or with a raw Authorization."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        elif authorization is not None:
+            headers["Authorization"] = authorization
+        content = json.dumps(body).encode()
+        url = self.base_url + self.operation.path
+        request = self.http.build_request(
+            self.operation.method, url, headers=headers, content=content
+        )
+        response = self._send(request)
+        answer = rules.Answer(
+            response.status_code,
+            {name.lower(): value for name, value in response.headers.items()},
+            response.content,
+        )
+        self.clock.observe(answer.headers)
+        seen = rules.Observed(self.operation.method, self.operation, answer, "application/json")
+        sent = [
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
+        ]
+        command = self.redactor(curl(request.method, str(request.url), sent, content))
+        minted = rules.minted_secret(seen)
+        call = Call(answer, command, minted[0] if minted else None)
+        if minted is not None:
+            self.redactor.add(minted[0])
+            problem = self.ledger.record(minted[0], minted[1], _expiry(body))
+            self.verdict("tokens_unique", problem, call)
+        if judge:
+            for name, rule in rules.RESPONSE_RULES.items():
+                finding = rule(self.contract, seen)
+                if finding is not rules.NOT_APPLICABLE:
+                    self.verdict(name, finding, call)
+        return call
+
+    def verdict(
+        self, name: str, problem: str | None, call: Call, *, before: tuple[str, ...] = ()
+    ) -> None:
+        """Count one case of check ``name``; ``before`` are the steps that led to ``call``."""
+        if problem is None:
+            self.tallies.passed(name)
+        else:
+            example = CounterExample(self.redactor(problem), (*before, call.curl), call.status)
+            self.tallies.failed(name, example)
+
+
+def _expiry(body: Any) -> datetime | None:
+    value = body.get("expires_at") if isinstance(body, dict) else None
+    return datetime.fromisoformat(value.upper()) if isinstance(value, str) else None

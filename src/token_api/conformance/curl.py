@@ -1,0 +1,41 @@
+"""A request as a curl command that replays it, its credential replaced by a placeholder."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+
+from token_api.conformance.redaction import MARK
+
+# Headers every client adds by itself; they would only make the command longer.
+_NOISE = {"host", "user-agent", "accept", "accept-encoding", "connection", "content-length"}
+_NOISE_PREFIX = "x-schemathesis-"
+
+
+def _credential(value: str) -> str:
+    scheme, _, credentials = value.partition(" ")
+    if credentials and MARK not in value:
+        return f"{scheme} {MARK}"
+    return value if MARK in value or not value.strip() else MARK
+
+
+def curl(method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes | None) -> str:
+    parts = ["curl", "-X", method.upper()]
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _NOISE or lowered.startswith(_NOISE_PREFIX):
+            continue
+        if lowered == "authorization":
+            value = _credential(value)
+        parts += ["-H", shlex.quote(f"{name}: {value}")]
+    prefix = ""
+    if body:
+        try:
+            parts += ["--data-raw", shlex.quote(body.decode("utf-8"))]
+        except UnicodeDecodeError:
+            # Bytes that are not UTF-8 (a deliberately broken body) go through printf.
+            escaped = "".join(f"\\x{byte:02x}" for byte in body)
+            prefix = f"printf '{escaped}' | "
+            parts += ["--data-binary", "@-"]
+    parts.append(shlex.quote(url))
+    return prefix + " ".join(parts)

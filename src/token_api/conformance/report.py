@@ -1,0 +1,264 @@
+"""The report in its forms: the console summary, JUnit XML for CI, and a self-contained HTML,
+Markdown or JSON file. Everything that reaches them was redacted when it was recorded; each
+writer redacts once more before anything leaves the process."""
+
+from __future__ import annotations
+
+import html
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from token_api.conformance.results import CheckResult, Report, Verdict
+
+Redact = Callable[[str], str]
+
+_MARKS = {Verdict.PASS: "pass", Verdict.FAIL: "FAIL", Verdict.SKIP: "skip"}
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _settings(report: Report) -> list[tuple[str, str]]:
+    info = report.info
+    return [
+        ("Base URL", info.base_url),
+        ("Spec", info.spec),
+        ("Seed", f"{info.seed} (replay with --seed {info.seed})"),
+        ("Max examples", str(info.max_examples or "Schemathesis's default")),
+        ("Schemathesis phases", ", ".join(info.phases)),
+        ("Workspaces", ", ".join(info.workspaces) or "none given"),
+        ("Rate limit", info.rate_limit or "none"),
+        ("Schemathesis", info.schemathesis_version or "unknown"),
+        ("Duration", f"{info.duration:.1f} s"),
+    ]
+
+
+def _summary(report: Report) -> str:
+    counts = {verdict: 0 for verdict in Verdict}
+    for result in report.results:
+        counts[result.verdict] += 1
+    return (
+        f"{counts[Verdict.FAIL]} failed, {counts[Verdict.PASS]} passed, "
+        f"{counts[Verdict.SKIP]} skipped"
+    )
+
+
+def console(report: Report, redact: Redact) -> str:
+    width = max(len(result.name) for result in report.results)
+    lines = [f"{'CHECK':<{width}}  RESULT  CASES  DETAIL"]
+    for result in report.results:
+        if result.verdict is Verdict.FAIL and result.first is not None:
+            detail = f"{result.failures} failed; {_first_line(result.first.problem)}"
+        elif result.verdict is Verdict.SKIP:
+            detail = result.reason or ""
+        else:
+            detail = result.description
+        lines.append(
+            f"{result.name:<{width}}  {_MARKS[result.verdict]:<6}  {result.cases:>5}  {detail}"
+        )
+        if result.verdict is Verdict.FAIL and result.first is not None:
+            for step in result.first.steps:
+                lines.extend("    " + line for line in step.splitlines())
+    lines.append("")
+    lines.extend(report.info.notes)
+    lines.append(
+        f"{_summary(report)} in {report.info.duration:.1f} s against {report.info.base_url} "
+        f"(seed {report.info.seed})."
+    )
+    return redact("\n".join(lines))
+
+
+def junit(report: Report, redact: Redact) -> bytes:
+    results = report.results
+    suite = ET.Element(
+        "testsuite",
+        name="token-api conformance",
+        tests=str(len(results)),
+        failures=str(sum(r.verdict is Verdict.FAIL for r in results)),
+        skipped=str(sum(r.verdict is Verdict.SKIP for r in results)),
+        errors="0",
+        time=f"{report.info.duration:.3f}",
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in _settings(report):
+        ET.SubElement(properties, "property", name=name, value=redact(value))
+    for result in results:
+        case = ET.SubElement(suite, "testcase", classname=result.source, name=result.name)
+        if result.verdict is Verdict.FAIL:
+            problem = result.first.problem if result.first else "failed"
+            failure = ET.SubElement(case, "failure", message=redact(_first_line(problem)))
+            failure.text = redact(_details(result))
+        elif result.verdict is Verdict.SKIP:
+            ET.SubElement(case, "skipped", message=redact(result.reason or ""))
+        else:
+            ET.SubElement(case, "system-out").text = f"{result.cases} cases"
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def _details(result: CheckResult) -> str:
+    first = result.first
+    lines = [f"{result.failures} of {result.cases} cases failed."]
+    if first is not None:
+        lines.append(first.problem)
+        if first.steps:
+            lines.append("Replay (the credential is redacted):")
+            lines.extend(first.steps)
+    return "\n".join(lines)
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    info = report.info
+    return {
+        "base_url": info.base_url,
+        "spec": info.spec,
+        "seed": info.seed,
+        "max_examples": info.max_examples,
+        "phases": list(info.phases),
+        "workspaces": list(info.workspaces),
+        "rate_limit": info.rate_limit,
+        "long_lived_tokens": info.long_lived_tokens,
+        "schemathesis_version": info.schemathesis_version,
+        "duration_seconds": round(info.duration, 3),
+        "notes": info.notes,
+        "exit_code": report.exit_code,
+        "checks": [
+            {
+                "name": r.name,
+                "source": r.source,
+                "description": r.description,
+                "result": r.verdict.value,
+                "cases": r.cases,
+                "failures": r.failures,
+                "skip_reason": r.reason,
+                "first_counter_example": None
+                if r.first is None
+                else {
+                    "problem": r.first.problem,
+                    "status": r.first.status,
+                    "curl": list(r.first.steps),
+                },
+            }
+            for r in report.results
+        ],
+    }
+
+
+_CSS = """
+body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:80rem;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;
+text-align:left;vertical-align:top}th{background:#f4f4f4}.pass{color:#1a7f37}.fail{color:#cf222e;
+font-weight:600}.skip{color:#8a6d00}pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;
+white-space:pre-wrap;word-break:break-all}dl{display:grid;grid-template-columns:max-content auto;
+gap:.2rem 1rem}dt{font-weight:600}
+"""
+
+
+def to_html(report: Report, redact: Redact) -> str:
+    e = html.escape
+    settings = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _settings(report))
+    rows = []
+    details = []
+    for r in report.results:
+        if r.verdict is Verdict.FAIL and r.first is not None:
+            detail = f'<a href="#{e(r.name)}">{e(_first_line(r.first.problem))}</a>'
+            steps = "".join(f"<pre>{e(step)}</pre>" for step in r.first.steps)
+            details.append(
+                f'<h3 id="{e(r.name)}">{e(r.name)}</h3><p>{r.failures} of {r.cases} cases failed. '
+                f"{e(r.first.problem)}</p>{steps}"
+            )
+        elif r.verdict is Verdict.SKIP:
+            detail = e(r.reason or "")
+        else:
+            detail = ""
+        rows.append(
+            f"<tr><td><code>{e(r.name)}</code></td><td>{e(r.source)}</td>"
+            f'<td class="{r.verdict.value}">{e(_MARKS[r.verdict])}</td><td>{r.cases}</td>'
+            f"<td>{e(r.description)}</td><td>{detail}</td></tr>"
+        )
+    notes = "".join(f"<li>{e(note)}</li>" for note in report.info.notes)
+    document = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>token-api conformance: {e(report.info.base_url)}</title><style>{_CSS}</style></head>
+<body><h1>token-api conformance</h1>
+<p><strong>{e(_summary(report))}</strong> (exit code {report.exit_code})</p>
+<dl>{settings}</dl><ul>{notes}</ul>
+<h2>Checks</h2><table><thead><tr><th>Check</th><th>Source</th><th>Result</th><th>Cases</th>
+<th>What it checks</th><th>First counter-example / reason</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<h2>Counter-examples</h2>{"".join(details) or "<p>None.</p>"}
+<p>Credentials are redacted: replace <code>[REDACTED]</code> with a token to replay a request.</p>
+</body></html>
+"""
+    return redact(document)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report, redact: Redact) -> str:
+    lines = [
+        "# token-api conformance",
+        "",
+        f"**{_summary(report)}** (exit code {report.exit_code})",
+        "",
+    ]
+    lines += [f"- **{k}**: {_cell(v)}" for k, v in _settings(report)]
+    lines += [f"- {note}" for note in report.info.notes]
+    lines += [
+        "",
+        "| Check | Source | Result | Cases | First counter-example / reason |",
+        "|---|---|---|---:|---|",
+    ]
+    for r in report.results:
+        if r.verdict is Verdict.FAIL and r.first is not None:
+            detail = _first_line(r.first.problem)
+        elif r.verdict is Verdict.SKIP:
+            detail = r.reason or ""
+        else:
+            detail = r.description
+        lines.append(
+            f"| `{r.name}` | {r.source} | {_MARKS[r.verdict]} | {r.cases} | {_cell(detail)} |"
+        )
+    failed = [r for r in report.results if r.verdict is Verdict.FAIL and r.first is not None]
+    if failed:
+        lines += ["", "## Counter-examples"]
+        for r in failed:
+            assert r.first is not None
+            lines += [
+                "",
+                f"### {r.name}",
+                "",
+                f"{r.failures} of {r.cases} cases failed. {r.first.problem}",
+            ]
+            for step in r.first.steps:
+                lines += ["", "```sh", step, "```"]
+    lines += [
+        "",
+        "Credentials are redacted: replace `[REDACTED]` with a token to replay a request.",
+        "",
+    ]
+    return redact("\n".join(lines))
+
+
+def write(report: Report, path: Path, redact: Redact) -> None:
+    """HTML (.html, .htm), Markdown (.md, .markdown) or JSON (.json), by the file's extension."""
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        text = to_markdown(report, redact)
+    elif suffix == ".json":
+        text = redact(json.dumps(as_dict(report), indent=2)) + "\n"
+    else:
+        text = to_html(report, redact)
+    path.write_text(text, encoding="utf-8")
+
+
+REPORT_SUFFIXES = (".html", ".htm", ".md", ".markdown", ".json")

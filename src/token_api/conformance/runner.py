@@ -1,0 +1,180 @@
+"""One conformance run: check the deployment answers and the token is ADMIN, run the scenarios,
+run Schemathesis, then wait out the short-lived token; every verdict into one report."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from token_api.conformance import rules, safety, schemathesis_run
+from token_api.conformance.catalogue import PHASES
+from token_api.conformance.client import ScenarioClient, Unreachable
+from token_api.conformance.redaction import Redactor
+from token_api.conformance.results import Report, RunInfo, Tallies, verdicts
+from token_api.conformance.scenarios import Scenarios
+from token_api.contract.document import SpecError, load_document, spec_path
+
+DEFAULT_TIMEOUT = 600.0
+# Kept back from the budget for what follows Schemathesis: the expiry wait and the reports.
+_AFTER_SCHEMATHESIS = 15.0
+
+
+class ConformanceError(Exception):
+    """The run could not be made (exit 2): a usage error, or the deployment did not answer or
+    did not accept the token. One sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    base_url: str
+    token: str
+    workspaces: tuple[str, ...] = ()
+    max_examples: int | None = None
+    phases: tuple[str, ...] = PHASES
+    seed: int | None = None
+    rate_limit: str | None = None
+    allow_long_lived_tokens: bool = False
+    spec: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def _check(options: Options) -> tuple[str, str | None]:
+    """The base URL without a trailing slash, and the rate in Schemathesis's form."""
+    parts = urlsplit(options.base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConformanceError(f"--base-url must be an http(s) URL, not {options.base_url!r}.")
+    if not options.token.strip():
+        raise ConformanceError("--token must not be empty.")
+    if options.max_examples is not None and options.max_examples < 1:
+        raise ConformanceError("--max-examples must be at least 1.")
+    unknown = [phase for phase in options.phases if phase not in PHASES]
+    if unknown or not options.phases:
+        raise ConformanceError(f"--phases takes {', '.join(PHASES)}, not {', '.join(unknown)!r}.")
+    if options.timeout <= _AFTER_SCHEMATHESIS:
+        raise ConformanceError(f"--timeout must be more than {_AFTER_SCHEMATHESIS:.0f} seconds.")
+    rate = None
+    if options.rate_limit is not None:
+        try:
+            rate = safety.schemathesis_rate(options.rate_limit)
+        except ValueError as error:
+            raise ConformanceError(f"--rate-limit: {error}.") from None
+    return options.base_url.rstrip("/"), rate
+
+
+def _preflight(client: ScenarioClient, scenarios: Scenarios, base_url: str) -> None:
+    """Exit-2 conditions: no answer, no Create Token there, the token refused or not ADMIN."""
+    try:
+        probe = client.create(
+            scenarios.body("preflight: may this token grant ADMIN?", organization_role="ADMIN"),
+            token=scenarios.admin.token,
+        )
+    except Unreachable as error:
+        raise ConformanceError(f"Cannot reach the deployment: {error}") from None
+    where = f"{base_url}{client.operation.path}"
+    if probe.status in (404, 405):
+        raise ConformanceError(
+            f"{where} answered {probe.status}: is --base-url the root of the Token API?"
+        )
+    if probe.status == 401:
+        raise ConformanceError(f"The deployment did not accept the token (401{probe.detail()}).")
+    if probe.status == 403:
+        raise ConformanceError(
+            "The token is not an ADMIN token: it may not grant the ADMIN role "
+            f"(403{probe.detail()})."
+        )
+
+
+def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> Report:
+    started = time.monotonic()
+    base_url, rate = _check(options)
+    spec_file = (options.spec or spec_path()).resolve()
+    try:
+        contract = rules.Contract(load_document(spec_file))
+        contract.create_token()
+    except SpecError as error:
+        raise ConformanceError(str(error)) from None
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
+    redactor = Redactor([options.token])
+    tallies = Tallies()
+    client = ScenarioClient(
+        base_url,
+        contract,
+        pacer=safety.Pacer(options.rate_limit),
+        redactor=redactor,
+        tallies=tallies,
+        ledger=rules.MintLedger(),
+    )
+    info = RunInfo(
+        base_url=base_url,
+        spec=str(spec_file),
+        seed=seed,
+        max_examples=options.max_examples,
+        phases=options.phases,
+        workspaces=options.workspaces,
+        rate_limit=options.rate_limit,
+        long_lived_tokens=options.allow_long_lived_tokens,
+    )
+    try:
+        scenarios = Scenarios(client, options.token, options.workspaces)
+        progress(f"Checking {base_url} answers and accepts the token…")
+        _preflight(client, scenarios, base_url)
+        progress("Running the scenarios as narrower callers…")
+        scenarios.run()
+        progress(f"Running Schemathesis (seed {seed})…")
+        outcome = schemathesis_run.run(
+            schemathesis_run.Settings(
+                spec=spec_file,
+                base_url=base_url,
+                token=options.token,
+                seed=seed,
+                max_examples=options.max_examples,
+                phases=options.phases,
+                rate_limit=rate,
+                long_lived_tokens=options.allow_long_lived_tokens,
+                timeout=options.timeout - (time.monotonic() - started) - _AFTER_SCHEMATHESIS,
+            ),
+            redactor,
+        )
+        progress("Checking the short-lived token is refused after it expired…")
+        scenarios.finish()
+    except Unreachable as error:
+        raise ConformanceError(f"The deployment stopped answering: {error}") from None
+    except schemathesis_run.SchemathesisFailed as error:
+        raise ConformanceError(str(error)) from None
+    finally:
+        client.close()
+    tallies.merge(outcome.tallies)
+    info.schemathesis_version = outcome.version
+    info.duration = time.monotonic() - started
+    info.notes = _notes(options, outcome)
+    return Report(info, verdicts(tallies), redactor)
+
+
+def _notes(options: Options, outcome: schemathesis_run.Outcome) -> list[str]:
+    notes = []
+    if options.allow_long_lived_tokens:
+        notes.append(
+            "Long-lived tokens were allowed (--allow-long-lived-tokens): generated bodies were "
+            "sent as generated, so tokens minted by this run may never expire."
+        )
+    else:
+        notes.append(
+            "Every token this run minted expires within an hour: generated request bodies asking "
+            "for a later (or no) expiry were rewritten before they were sent."
+        )
+    phases = {
+        p: s
+        for p, s in outcome.phases.items()
+        if p in ("examples", "coverage", "fuzzing", "stateful")
+    }
+    if phases:
+        notes.append(
+            "Schemathesis phases: "
+            + ", ".join(f"{phase} {status}" for phase, status in phases.items())
+            + "."
+        )
+    return notes

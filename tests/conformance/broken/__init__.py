@@ -1,0 +1,1 @@
+"""Deliberately broken Token API servers, for testing ``token-api conformance``."""

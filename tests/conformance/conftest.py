@@ -1,0 +1,150 @@
+"""Fixtures: reference servers, the broken proxy in front of one, and the command itself."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conformance.broken.app import ENV_ADMIN_TOKEN, ENV_UPSTREAM
+from tests.support.databases import sqlite_url
+from tests.support.server import Server, free_port, init_demo
+
+REPO = Path(__file__).resolve().parents[2]
+# Minted secrets of the reference server, and the wrong-prefix proxy's version of them.
+SECRET = re.compile(r"\b(?:api|key)_[0-9A-Za-z]{40,}")
+
+
+@dataclass
+class Deployment:
+    url: str
+    database: str
+    tokens: dict[str, str]  # by organization role
+    workspaces: list[str]
+
+    @property
+    def admin(self) -> str:
+        return self.tokens["ADMIN"]
+
+
+def start_deployment(database: str, log: Path) -> tuple[Deployment, Server]:
+    demo = init_demo(database)
+    server = Server(database, log=log).start()
+    tokens = {user["organization_role"]: user["token"] for user in demo["users"]}
+    return Deployment(server.url, database, tokens, sorted(demo["workspaces"])), server
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The reference server on SQLite with the demo organization."""
+    folder = tmp_path_factory.mktemp("conformance-reference")
+    deployment, server = start_deployment(sqlite_url(folder), folder / "server.log")
+    yield deployment
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def broken(reference: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The broken proxy in front of ``reference``: ``f"{broken}/{defect}"`` is a base URL."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("broken") / "proxy.log").open("wb")
+    env = {**os.environ, ENV_UPSTREAM: reference.url, ENV_ADMIN_TOKEN: reference.admin}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.conformance.broken", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/none/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the broken proxy did not start")
+        time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(10)
+    log.close()
+
+
+@dataclass
+class Run:
+    """One ``token-api conformance`` process and what it left behind."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    verdicts: dict[str, str] = field(default_factory=dict)  # check -> passed/failed/skipped
+    messages: dict[str, str] = field(default_factory=dict)  # check -> failure or skip message
+    files: dict[str, str] = field(default_factory=dict)  # name -> text of each written file
+
+    def failed(self) -> set[str]:
+        return {name for name, verdict in self.verdicts.items() if verdict == "failed"}
+
+    def everything(self) -> str:
+        """All the run printed and wrote, for leak checks."""
+        return "\n".join([self.stdout, self.stderr, *self.files.values()])
+
+
+def _junit(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    verdicts, messages = {}, {}
+    for case in ET.fromstring(text).iter("testcase"):
+        name = case.attrib["name"]
+        failure, skipped = case.find("failure"), case.find("skipped")
+        if failure is not None:
+            verdicts[name], messages[name] = "failed", failure.attrib.get("message", "")
+        elif skipped is not None:
+            verdicts[name], messages[name] = "skipped", skipped.attrib.get("message", "")
+        else:
+            verdicts[name] = "passed"
+    return verdicts, messages
+
+
+def conformance(
+    *args: str, folder: Path, report: str | None = "report.json", timeout: float = 300
+) -> Run:
+    """``token-api conformance ARGS`` with --junit-xml (and --report) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    junit = folder / "junit.xml"
+    extra = ["--junit-xml", str(junit)]
+    if report is not None:
+        extra += ["--report", str(folder / report)]
+    completed = subprocess.run(
+        [sys.executable, "-m", "token_api", "conformance", *args, *extra],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=folder,
+        env={k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"},
+    )
+    run = Run(completed.returncode, completed.stdout, completed.stderr)
+    for path in folder.iterdir():
+        if path.is_file():
+            run.files[path.name] = path.read_text(encoding="utf-8")
+    if "junit.xml" in run.files:
+        run.verdicts, run.messages = _junit(run.files["junit.xml"])
+    return run
+
+
+def assert_no_secret(run: Run, *known: str) -> None:
+    """Nothing the run printed or wrote holds a token."""
+    text = run.everything()
+    assert SECRET.findall(text) == []
+    for secret in known:
+        assert secret not in text

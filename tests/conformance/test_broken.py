@@ -1,0 +1,134 @@
+"""Deliberately broken servers: each defect makes the run exit 1 with the right check failing.
+
+The broken server is a proxy in front of the reference server (broken/app.py) that breaks one
+rule per path prefix. A defect that no check catches is a bug in the command. The runs are short
+(--max-examples 2, only the phase that meets the defect). They run two at a time, as soon as
+the first of these tests needs one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conformance.conftest import Deployment, Run, assert_no_secret, conformance
+from token_api.conformance.catalogue import PHASES
+
+pytestmark = pytest.mark.slow
+
+# Where Schemathesis first meets each defect: a run needs only that phase (the scenarios run
+# whatever the phases); "none" runs them all, through the proxy.
+EXAMPLES, COVERAGE, STATEFUL = "examples", "coverage", "stateful"
+ALL_PHASES = ",".join(PHASES)
+
+
+@dataclass(frozen=True)
+class Expected:
+    checks: tuple[str, ...]  # that must fail: ours first, then Schemathesis's where one applies
+    phases: str = EXAMPLES
+    examples: int = 2
+
+
+DEFECTS: dict[str, Expected] = {
+    "wrong_prefix": Expected(("token_format", "response_schema_conformance")),
+    "non_uuid_id": Expected(("token_format", "response_schema_conformance")),
+    "missing_field": Expected(("token_format", "response_schema_conformance")),
+    "status_201": Expected(("documented_status", "status_code_conformance")),
+    "text_plain": Expected(("json_content_type", "content_type_conformance")),
+    "status_400": Expected(("documented_status", "status_code_conformance"), COVERAGE),
+    "problem_json": Expected(("error_body_shape", "content_type_conformance"), COVERAGE),
+    "server_error": Expected(("no_server_error", "not_a_server_error"), COVERAGE),
+    "enum_accepted": Expected(("negative_data_rejection",), COVERAGE),
+    "date_accepted": Expected(("negative_data_rejection",), COVERAGE),
+    "type_accepted": Expected(("negative_data_rejection",), COVERAGE),
+    "auth_ignored": Expected(("credentials_required", "ignored_auth")),
+    # A few more examples: the stateful phase follows a link only after a 200.
+    "token_not_authenticating": Expected(("token_authenticates",), STATEFUL, examples=5),
+    "repeated_tokens": Expected(("tokens_unique",)),
+    "role_escalation": Expected(("no_wider_role",)),
+    "service_escalation": Expected(("no_service_token",)),
+    "workspace_escalation": Expected(("no_workspace_outside_reach",)),
+    "expired_accepted": Expected(("expired_token_refused",)),
+    "no_www_authenticate": Expected(("credentials_required",)),
+}
+
+
+def _run(base: str, deployment: Deployment, defect: str, folder: Path) -> Run:
+    expected = DEFECTS.get(defect, Expected((), ALL_PHASES))
+    return conformance(
+        "--base-url", f"{base}/{defect}",
+        "--token", deployment.admin,
+        "--workspace", deployment.workspaces[0],
+        "--workspace", deployment.workspaces[1],
+        "--max-examples", str(expected.examples),
+        "--seed", "1",
+        "--phases", expected.phases,
+        folder=folder,
+    )  # fmt: skip
+
+
+def _defect(item: pytest.Item) -> str | None:
+    """The defect a selected test of this module needs a run of."""
+    module, callspec = getattr(item, "module", None), getattr(item, "callspec", None)
+    if module is None or module.__name__ != __name__ or callspec is None:
+        return None
+    defect = callspec.params.get("defect")
+    return defect if isinstance(defect, str) else None
+
+
+@pytest.fixture(scope="session")
+def broken_runs(
+    request: pytest.FixtureRequest,
+    broken: str,
+    reference: Deployment,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Future[Run]]]:
+    """One run per selected defect, started together on two workers."""
+    # In the order the tests ask for them.
+    wanted = dict.fromkeys(d for d in map(_defect, request.session.items) if d is not None)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield {
+            defect: pool.submit(_run, broken, reference, defect, tmp_path_factory.mktemp(defect))
+            for defect in wanted
+        }
+
+
+@pytest.mark.parametrize("defect", ["none"])
+def test_the_proxy_breaks_nothing_by_itself(
+    defect: str, broken_runs: dict[str, Future[Run]]
+) -> None:
+    run = broken_runs[defect].result()
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.failed() == set()
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_each_defect_fails_the_run_on_its_check(
+    defect: str, broken_runs: dict[str, Future[Run]], reference: Deployment
+) -> None:
+    run = broken_runs[defect].result()
+    assert run.exit_code == 1, run.stdout + run.stderr
+    missing = set(DEFECTS[defect].checks) - run.failed()
+    assert not missing, f"{defect} was not caught by {missing}:\n{run.stdout}"
+    # The console names the check and shows a counter-example to replay, credential redacted.
+    ours = DEFECTS[defect].checks[0]
+    row = next(line for line in run.stdout.splitlines() if line.startswith(ours + " "))
+    assert " FAIL " in row
+    assert "curl -X" in run.stdout
+    assert_no_secret(run, reference.admin)
+
+
+@pytest.mark.parametrize("defect", ["token_not_authenticating"])
+def test_stateful_links_use_the_minted_token(
+    defect: str, broken_runs: dict[str, Future[Run]]
+) -> None:
+    """Beyond the scenarios' two calls, Schemathesis's stateful steps (the OpenAPI link from
+    createToken's answer to the next call's bearer) were refused too."""
+    report = json.loads(broken_runs[defect].result().files["report.json"])
+    check = next(c for c in report["checks"] if c["name"] == "token_authenticates")
+    assert check["failures"] > 2, check

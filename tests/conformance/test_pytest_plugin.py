@@ -1,0 +1,58 @@
+"""The checks from pytest: one test per check, passing, failing and skipping as the check did."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conformance.conftest import SECRET, Deployment
+
+TEST_FILE = """
+def test_token_api(token_api_check):
+    token_api_check.assert_passed()
+"""
+
+
+def _pytest(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    (folder / "test_deployment.py").write_text(TEST_FILE)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "token_api.conformance.pytest_plugin",
+         "-p", "no:cacheprovider", "-v", "-rs", *arguments, "test_deployment.py"],
+        capture_output=True, text=True, timeout=300, cwd=folder,
+        env={k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"},
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_broken_deployment_fails_its_check(
+    broken: str, reference: Deployment, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.md"
+    result = _pytest(
+        tmp_path,
+        "--base-url", f"{broken}/status_201",
+        "--token", reference.admin,
+        "--conformance-max-examples", "2",
+        "--conformance-report", str(report),
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "test_token_api[documented_status] FAILED" in output
+    assert "answered 201; the contract's success status is 200" in output
+    assert "test_token_api[token_format] PASSED" in output
+    # Without --conformance-workspace, the workspace check has no second workspace to try.
+    assert "test_token_api[no_workspace_outside_reach] SKIPPED" in output
+    assert "needs two --workspace names" in output
+    assert "| `documented_status` | token-api | FAIL |" in report.read_text()
+    assert SECRET.findall(output) == [] and reference.admin not in output
+
+
+def test_without_a_deployment_every_check_is_skipped(tmp_path: Path) -> None:
+    result = _pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "needs --base-url and --token" in result.stdout
+    assert " passed" not in result.stdout.splitlines()[-1]

@@ -1,0 +1,93 @@
+"""Safe against someone else's deployment: what a run mints expires within the hour, it keeps to
+--rate-limit, and (test_broken, test_reference) nothing it prints or writes holds a token."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy
+
+from tests.conformance.conftest import Deployment, conformance, start_deployment
+from tests.support.databases import sqlite_url
+from token_api.storage.tables import tokens
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """A deployment of its own: the tokens in its database are this module's runs'."""
+    folder = tmp_path_factory.mktemp("conformance-safety")
+    deployment, server = start_deployment(sqlite_url(folder), folder / "server.log")
+    yield deployment
+    server.stop()
+
+
+def _minted_since(database: str, since: datetime) -> list[tuple[datetime, datetime | None]]:
+    engine = sqlalchemy.create_engine(database)
+    try:
+        with engine.connect() as connection:
+            query = sqlalchemy.select(tokens.c.created_at, tokens.c.expires_at).where(
+                tokens.c.created_at >= since
+            )
+            return [(row.created_at, row.expires_at) for row in connection.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def test_every_token_a_run_mints_expires_within_an_hour(own: Deployment, tmp_path: Path) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    run = conformance(
+        "--base-url", own.url, "--token", own.admin, "--max-examples", "10", "--seed", "3",
+        folder=tmp_path,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stdout + run.stderr
+    minted = _minted_since(own.database, started)
+    # Schemathesis sends the spec's examples (one asks for a token that never expires) and
+    # generates bodies without expires_at (30 days by default) or with far-future ones.
+    assert len(minted) > 50
+    never = [created for created, expires in minted if expires is None]
+    assert never == []
+    longest = max(expires - created for created, expires in minted if expires is not None)
+    assert longest <= timedelta(hours=1)
+    assert "expires within an hour" in run.stdout
+
+
+def test_allow_long_lived_tokens_sends_bodies_as_generated(own: Deployment, tmp_path: Path) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    run = conformance(
+        "--base-url", own.url, "--token", own.admin, "--max-examples", "2", "--seed", "3",
+        "--allow-long-lived-tokens", folder=tmp_path,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stdout + run.stderr
+    minted = _minted_since(own.database, started)
+    assert any(
+        expires is None or expires - created > timedelta(hours=1) for created, expires in minted
+    )
+    report = json.loads(run.files["report.json"])
+    assert report["long_lived_tokens"] is True
+    assert any("--allow-long-lived-tokens" in note for note in report["notes"])
+
+
+def test_the_run_keeps_to_the_rate_limit(
+    broken: str, reference: Deployment, tmp_path: Path
+) -> None:
+    limit = 25
+    run = conformance(
+        "--base-url", f"{broken}/metered", "--token", reference.admin, "--max-examples", "1",
+        "--rate-limit", f"{limit}/s", folder=tmp_path,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stdout + run.stderr
+    arrivals = sorted(httpx.get(f"{broken}/_arrivals/metered").json())
+    assert len(arrivals) > 3 * limit  # long enough to show the pace
+    busiest = max(
+        sum(1 for later in arrivals[index:] if later - first < 1.0)
+        for index, first in enumerate(arrivals)
+    )
+    # Our pacer and Schemathesis's limiter each keep to the rate; a window may straddle both.
+    assert busiest <= limit + 2, busiest
