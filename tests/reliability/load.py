@@ -1,0 +1,260 @@
+"""Concurrent clients minting tokens over real HTTP, and the checks made on what they got back.
+
+Each client is a thread with its own keep-alive connection per server. It records every token
+acknowledged with 200 (the promise under test: an acknowledged token is never lost), every other
+answer by status, and every transport failure (a killed server, a refused connection). A client
+timeout is a hang and is counted apart: no fault in these tests excuses one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tests.support.api import check_contract
+
+CREATE = "/api/v1/token"
+# Long enough for the server's own bounds (a 3 s connect timeout, a 5 s pool timeout) to answer
+# first: reaching it means the server hung.
+CLIENT_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Minted:
+    token: str = field(repr=False)  # a secret: never in a report
+    token_id: str
+    server: str  # base URL of the server that acknowledged it
+
+
+@dataclass
+class Tally:
+    """What one client saw; merged across clients by Load.stop()."""
+
+    minted: list[Minted] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    transport_errors: int = 0
+    timeouts: int = 0
+    unexpected: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (
+            f"{len(self.minted)} acknowledged, statuses {dict(self.statuses)}, "
+            f"{self.transport_errors} transport errors, {self.timeouts} timeouts, "
+            f"{len(self.unexpected)} unexpected answers {self.unexpected[:3]}"
+        )
+
+    def merge(self, other: Tally) -> None:
+        self.minted += other.minted
+        self.statuses.update(other.statuses)
+        self.transport_errors += other.transport_errors
+        self.timeouts += other.timeouts
+        self.unexpected += other.unexpected
+
+
+def admin_token(demo: dict[str, Any]) -> str:
+    """The ADMIN token of a ``token-api init --demo --json`` answer."""
+    return str(next(u["token"] for u in demo["users"] if u["organization_role"] == "ADMIN"))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Load:
+    """``clients`` threads minting tokens until stop().
+
+    ``servers``: base URLs; request n of client i goes to servers[(i + n) % len(servers)].
+    ``chain``: after each 200, the client authenticates its next request with the token it just
+    got, so with two servers every request proves that a token minted on one server works on
+    the other at once.
+    ``allowed``: statuses that are not a failure (each is still checked against the contract).
+    """
+
+    def __init__(
+        self,
+        servers: Sequence[str],
+        token: str,
+        *,
+        clients: int = 8,
+        chain: bool = False,
+        allowed: Iterable[int] = (200,),
+    ) -> None:
+        self.servers = list(servers)
+        self.token = token
+        self.chain = chain
+        self.allowed = frozenset(allowed)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._acknowledged = 0
+        self._tallies = [Tally() for _ in range(clients)]
+        self._threads = [
+            threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(clients)
+        ]
+
+    def __enter__(self) -> Load:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    @property
+    def acknowledged(self) -> int:
+        with self._lock:
+            return self._acknowledged
+
+    def wait_for(self, acknowledged: int, timeout: float = 60) -> None:
+        """Until at least ``acknowledged`` tokens in all have been answered with 200."""
+        self.wait_until(
+            f"{acknowledged} acknowledged tokens",
+            lambda: self.acknowledged >= acknowledged,
+            timeout,
+        )
+
+    def wait_until(
+        self, condition: str, predicate: Callable[[], bool], timeout: float = 60
+    ) -> None:
+        """Until ``predicate()``; fails at once on an unexpected answer or a hang."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            seen = self.snapshot()
+            if seen.unexpected or seen.timeouts:
+                raise AssertionError(f"waiting for {condition}: {seen}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{condition} not reached in {timeout:.0f} s: {seen}")
+            if not any(thread.is_alive() for thread in self._threads):
+                raise AssertionError(f"every client stopped before {condition}: {seen}")
+            time.sleep(0.05)
+
+    def snapshot(self) -> Tally:
+        """A merged copy of what the clients have seen so far."""
+        merged = Tally()
+        with self._lock:
+            for tally in self._tallies:
+                merged.merge(
+                    Tally(
+                        list(tally.minted),
+                        Counter(tally.statuses),
+                        tally.transport_errors,
+                        tally.timeouts,
+                        list(tally.unexpected),
+                    )
+                )
+        return merged
+
+    def stop(self) -> Tally:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(CLIENT_TIMEOUT + 10)
+        stuck = [t.name for t in self._threads if t.is_alive()]
+        assert not stuck, f"clients still waiting for an answer: {stuck}"
+        return self.snapshot()
+
+    def _client(self, index: int) -> None:
+        tally = self._tallies[index]
+        token = self.token
+        connections = {
+            url: httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) for url in self.servers
+        }
+        sent = 0
+        try:
+            while not self._stop.is_set():
+                url = self.servers[(index + sent) % len(self.servers)]
+                body = {"name": f"load-{index}-{sent}"}
+                sent += 1
+                try:
+                    response = connections[url].post(CREATE, json=body, headers=bearer(token))
+                except httpx.TimeoutException:
+                    with self._lock:
+                        tally.timeouts += 1
+                    continue
+                except httpx.TransportError:
+                    # The server is down (killed, restarting): not an answer, nothing promised.
+                    with self._lock:
+                        tally.transport_errors += 1
+                    time.sleep(0.05)
+                    continue
+                problem = _problem(url, response, self.allowed)
+                with self._lock:
+                    tally.statuses[response.status_code] += 1
+                    if problem:
+                        tally.unexpected.append(problem)
+                    elif response.status_code == 200:
+                        answer = response.json()
+                        tally.minted.append(
+                            Minted(answer["api_token"], answer["api_token_id"], url)
+                        )
+                        self._acknowledged += 1
+                        if self.chain:
+                            token = answer["api_token"]
+                if response.status_code != 200:
+                    time.sleep(0.05)  # a refusing server is not to be hammered
+        finally:
+            for connection in connections.values():
+                connection.close()
+
+
+def _problem(url: str, response: httpx.Response, allowed: frozenset[int]) -> str | None:
+    """Why this answer is a failure, or None. Never quotes a 200's body (it holds a secret)."""
+    if response.status_code not in allowed:
+        detail = "" if response.status_code == 200 else f": {response.text[:200]}"
+        return f"{url}: unexpected {response.status_code}{detail}"
+    try:
+        check_contract(url, response)
+    except Exception as error:  # any breach of the contract, whatever the checker raises
+        # The checker may quote the body; a 200's body is a secret.
+        why = (
+            type(error).__name__
+            if response.status_code == 200
+            else f"{type(error).__name__}: {error}"
+        )
+        return f"{url}: {response.status_code} breaks the contract: {why}"
+    return None
+
+
+def assert_all_distinct(minted: Sequence[Minted]) -> None:
+    ids = Counter(m.token_id for m in minted)
+    repeated = [token_id for token_id, count in ids.items() if count > 1]
+    assert not repeated, f"token ids acknowledged more than once: {repeated[:5]}"
+    assert len({m.token for m in minted}) == len(minted), "a secret was handed out twice"
+
+
+def refused(checks: Sequence[tuple[str, Minted]]) -> list[str]:
+    """Each (server, token): the token as the bearer of a real Create Token on that server.
+
+    Returns the failures (token ids and statuses only). A 200 is the proof: it needs the token to
+    be found, unexpired and unrevoked, and mints a token in turn.
+    """
+
+    def check(share: Sequence[tuple[str, Minted]]) -> list[str]:
+        failures = []
+        clients: dict[str, httpx.Client] = {}
+        try:
+            for url, item in share:
+                if url not in clients:
+                    clients[url] = httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT)
+                response = clients[url].post(
+                    CREATE, json={"name": "probe"}, headers=bearer(item.token)
+                )
+                if response.status_code != 200:
+                    failures.append(
+                        f"{item.token_id} on {url}: {response.status_code} {response.text[:200]}"
+                    )
+                else:
+                    check_contract(url, response)
+        finally:
+            for client in clients.values():
+                client.close()
+        return failures
+
+    shares = [checks[i::8] for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return [failure for failures in pool.map(check, shares) for failure in failures]

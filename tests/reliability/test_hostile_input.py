@@ -1,0 +1,111 @@
+"""A corpus of hostile requests (corpus.py) against the shared demo deployment, on SQLite and on
+PostgreSQL: each gets its documented status (never a 5xx) with a JSON body the contract allows,
+and the server still answers /health afterwards."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.reliability.corpus import CORPUS, Hostile
+from tests.reliability.load import admin_token
+from tests.support.api import check_contract
+
+pytestmark = pytest.mark.reliability
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    """One client for the module (building one costs more than a request); each hostile request
+    still gets a connection of its own (Connection: close)."""
+    with httpx.Client(timeout=60) as client:
+        yield client
+
+
+def _send(http: httpx.Client, base_url: str, case: Hostile, token: str) -> httpx.Response:
+    headers: list[tuple[bytes, bytes]] = [(b"Connection", b"close")]
+    if case.content_type is not None:
+        headers.append((b"Content-Type", case.content_type))
+    authorization = case.authorization_for(token)
+    if authorization is not None:
+        headers.append((b"Authorization", authorization))
+    content = case.body() if callable(case.body) else case.body
+    return http.request(case.method, base_url + case.path, headers=headers, content=content)
+
+
+def _assert_alive(http: httpx.Client, base_url: str) -> None:
+    response = http.get(base_url + "/health")
+    assert response.status_code == 200, response.text
+    check_contract(base_url, response)
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[case.name.replace(" ", "-") for case in CORPUS])
+def test_hostile_request_gets_its_documented_answer(
+    case: Hostile, deployment: dict[str, Any], http: httpx.Client
+) -> None:
+    base_url = deployment["server"].url
+    response = _send(http, base_url, case, admin_token(deployment["demo"]))
+
+    answer = response.text[:300] if response.status_code != 200 else "(a token)"
+    assert response.status_code == case.expect, answer
+    check_contract(base_url, response)
+    body = response.json()
+    if response.status_code == 401:
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    if response.status_code == 422:
+        assert body["detail"] and all(item["loc"][0] == "body" for item in body["detail"])
+        if case.violations is not None:
+            assert len(body["detail"]) == case.violations, body
+    elif response.status_code != 200:
+        assert isinstance(body["detail"], str) and body["detail"]
+    _assert_alive(http, base_url)
+
+
+def test_the_corpus_is_big_enough() -> None:
+    assert len(CORPUS) >= 40
+    assert len({case.name for case in CORPUS}) == len(CORPUS)
+
+
+# Not HTTP at all: the HTTP server (uvicorn) refuses these before the API sees them, with a 400
+# of its own, or closes the connection. What matters here is that nothing falls over.
+NOT_HTTP = [
+    b"POST /api/v1/token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\x00b\r\n"
+    b"Content-Length: 2\r\n\r\n{}",
+    b"POST /api/v1/token HTTP/1.1\r\nHost: x\r\nContent-Length: 2x\r\n\r\n{}",
+    b"POST /api/v1/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"zz\r\n{}\r\n0\r\n\r\n",
+    b"POST /api/v1/token HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64,  # a TLS ClientHello
+    b"GET /health HTTP/9.9\r\nHost: x\r\n\r\n",
+    b"\xff\xfe\xfd\r\n\r\n",
+]
+
+
+def _raw_exchange(base_url: str, message: bytes) -> bytes:
+    address = urlsplit(base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(message)
+        received = b""
+        try:
+            while chunk := connection.recv(65536):
+                received += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return received
+
+
+@pytest.mark.parametrize("message", NOT_HTTP, ids=range(len(NOT_HTTP)))
+def test_what_is_not_http_never_reaches_the_api_and_harms_nothing(
+    message: bytes, deployment: dict[str, Any], http: httpx.Client
+) -> None:
+    base_url = deployment["server"].url
+    received = _raw_exchange(base_url, message)
+    status_line = received.split(b"\r\n", 1)[0]
+    assert received == b"" or status_line.startswith(b"HTTP/1.1 400 "), received[:200]
+    _assert_alive(http, base_url)
