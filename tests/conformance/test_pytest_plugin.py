@@ -20,8 +20,8 @@ def test_token_api(token_api_check):
 def _pytest(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     (folder / "test_deployment.py").write_text(TEST_FILE)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "token_api.conformance.pytest_plugin",
-         "-p", "no:cacheprovider", "-v", "-rs", *arguments, "test_deployment.py"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "-rs", *arguments,
+         "test_deployment.py"],
         capture_output=True, text=True, timeout=300, cwd=folder,
         env={k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"},
     )  # fmt: skip

@@ -246,6 +246,7 @@ def test_published_contract_is_found_beside_the_repository(tmp_path: Path) -> No
     shutil.copytree(CONTRACT, tmp_path / "shared" / "contract")
     repository = tmp_path / "repo" / "api"
     repository.mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()  # the search stops at the repository and beside it
     document = our_spec()
     _changed_published_default(document)
     spec = write(repository / "openapi.yaml", document)

@@ -32,10 +32,16 @@ class PageError(Exception):
 
 
 def find_contract(spec: Path) -> Path | None:
-    """The ``shared/contract`` folder beside the repository holding ``spec``, walking up."""
+    """The ``shared/contract`` folder in or beside the git repository holding ``spec``.
+
+    The search stops at the repository: a spec outside one (a temporary copy, an installed
+    wheel) has no contract beside it, whatever folders happen to lie above it."""
     for folder in spec.resolve().parents:
-        if (folder / CONTRACT_DIR / PAGE_NAME).is_file():
-            return folder / CONTRACT_DIR
+        if (folder / ".git").exists():
+            for candidate in (folder, folder.parent):
+                if (candidate / CONTRACT_DIR / PAGE_NAME).is_file():
+                    return candidate / CONTRACT_DIR
+            return None
     return None
 
 
