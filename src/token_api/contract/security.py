@@ -9,6 +9,7 @@ unauthenticated caller learns nothing about its body.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
 from connexion.security import BearerSecurityHandler
@@ -22,5 +23,9 @@ def bearer_security_map(token_info: TokenInfoFunction) -> dict[str, type]:
     class Bearer(BearerSecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> TokenInfoFunction:
             return token_info
+
+        # Connexion inspects the token-info function's signature twice per request to decide
+        # what to pass it; a function's signature does not change, so the answer is kept.
+        _accepts_kwarg = staticmethod(cache(BearerSecurityHandler._accepts_kwarg))
 
     return {"bearer": Bearer}

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
-from connexion import AsyncApp
 from connexion.lifecycle import ConnexionRequest
-from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.concurrency import run_in_threadpool
 
 from token_api.contract import connexion_compat, errors
 from token_api.contract.document import load_document, spec_path
 from token_api.contract.media_types import CanonicalContentType
+from token_api.contract.middlewares import middleware_stack
 from token_api.contract.security import bearer_security_map
 from token_api.contract.validators import VALIDATOR_MAP
 from token_api.server import handlers
 from token_api.server.docs import DocsMiddleware
+from token_api.server.framework import ContractApp
 from token_api.server.service import TokenService
 from token_api.server.settings import Settings
 from token_api.storage import Store
@@ -27,11 +28,11 @@ from token_api.storage import Store
 
 async def _token_info(token: str, request: ConnexionRequest) -> dict[str, Any]:
     service: TokenService = request.state.service
-    principal = await run_in_threadpool(service.authenticate, token)
+    principal = await service.call(service.authenticate, token)
     return {"sub": str(principal.user_id), "principal": principal}
 
 
-def create_app(settings: Settings | None = None) -> AsyncApp:
+def create_app(settings: Settings | None = None) -> ContractApp:
     """The reference server. The database must already be migrated (``token-api init``)."""
     settings = settings or Settings.from_environment()
     connexion_compat.install()
@@ -39,16 +40,25 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[dict[str, Any]]:
         store = Store.connect(settings.database_url)
+        # Everything built so far (the document, Connexion's operations, SQLAlchemy's tables)
+        # lives as long as the process. Frozen, the garbage collector no longer walks it: a full
+        # collection under load had paused every request for about 75 ms.
+        gc.freeze()
+        service = TokenService(store, settings)
         try:
-            yield {"service": TokenService(store, settings)}
+            yield {"service": service}
         finally:
+            service.close()
             store.close()
 
-    app = AsyncApp(__name__, lifespan=lifespan)
-    app.add_middleware(
-        DocsMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER, spec_file=spec_path()
+    app = ContractApp(
+        __name__,
+        lifespan=lifespan,
+        middlewares=middleware_stack(
+            before_routing=[partial(DocsMiddleware, spec_file=spec_path())],
+            before_validation=[CanonicalContentType],
+        ),
     )
-    app.add_middleware(CanonicalContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_api(
         load_document(),
         resolver=Resolver(function_resolver=handlers.resolve),
@@ -61,6 +71,6 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     return app
 
 
-def app_from_environment() -> AsyncApp:
+def app_from_environment() -> ContractApp:
     """Factory for ``uvicorn --factory`` and multi-worker serving."""
     return create_app(Settings.from_environment())

@@ -55,7 +55,10 @@ def create_engine_for(url: str) -> Engine:
                 raise DatabaseError(
                     f"The folder {str(folder)!r} for the SQLite database does not exist."
                 )
-            engine = create_engine(parsed, pool_size=8, max_overflow=8)
+            # One connection per process: SQLite has one writer at a time, and writers that
+            # collide wait in its busy handler, which sleeps in steps of milliseconds; queueing
+            # for the one connection instead costs nothing. It also keeps one warm page cache.
+            engine = create_engine(parsed, pool_size=1, max_overflow=0)
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         return create_engine(

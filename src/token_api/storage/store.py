@@ -30,7 +30,8 @@ def database_errors() -> Iterator[None]:
     """Connection failures become Unavailable (503); anything else is a bug and propagates."""
     try:
         yield
-    except (exc.OperationalError, exc.InterfaceError) as error:
+    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
+        # TimeoutError: no pooled connection came free in time, as good as no database.
         raise Unavailable() from error
     except exc.DBAPIError as error:
         if error.connection_invalidated:
@@ -59,6 +60,18 @@ _CREDENTIAL = (
 )
 
 
+# The statements the server runs per request are built once: building one costs more than
+# running it (SQLAlchemy coerces and cache-keys literal values on every construction).
+_ROLE_EXISTS = select(t.roles.c.id).where(
+    t.roles.c.organization_id == bindparam("organization_id"), t.roles.c.id == bindparam("role_id")
+)
+_WORKSPACE_IDS = select(t.workspaces.c.name, t.workspaces.c.id).where(
+    t.workspaces.c.organization_id == bindparam("organization_id"),
+    t.workspaces.c.name.in_(bindparam("names", expanding=True)),
+)
+_INSERT_TOKEN = insert(t.tokens)
+
+
 class Transaction:
     """One database transaction, implementing the domain's Directory."""
 
@@ -66,35 +79,31 @@ class Transaction:
         self.connection = connection
 
     def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool:
-        query = select(t.roles.c.id).where(
-            t.roles.c.organization_id == organization_id, t.roles.c.id == role_id
-        )
-        return self.connection.execute(query).first() is not None
+        parameters = {"organization_id": organization_id, "role_id": role_id}
+        return self.connection.execute(_ROLE_EXISTS, parameters).first() is not None
 
     def workspace_ids(
         self, organization_id: uuid.UUID, names: Sequence[str]
     ) -> Mapping[str, uuid.UUID]:
-        query = select(t.workspaces.c.name, t.workspaces.c.id).where(
-            t.workspaces.c.organization_id == organization_id,
-            t.workspaces.c.name.in_(names),
-        )
-        return {row.name: row.id for row in self.connection.execute(query)}
+        parameters = {"organization_id": organization_id, "names": list(names)}
+        return {row.name: row.id for row in self.connection.execute(_WORKSPACE_IDS, parameters)}
 
     def insert_token(self, grant: TokenGrant, secret_digest: bytes) -> None:
         self.connection.execute(
-            insert(t.tokens).values(
-                id=grant.token_id,
-                organization_id=grant.organization_id,
-                user_id=grant.user_id,
-                name=grant.name,
-                secret_digest=secret_digest,
-                organization_role=grant.role.name,
-                role_id=grant.role_id,
-                personal=grant.personal,
-                workspaces=reach_to_json(grant.workspaces),
-                expires_at=grant.expires_at,
-                created_at=grant.created_at,
-            )
+            _INSERT_TOKEN,
+            {
+                "id": grant.token_id,
+                "organization_id": grant.organization_id,
+                "user_id": grant.user_id,
+                "name": grant.name,
+                "secret_digest": secret_digest,
+                "organization_role": grant.role.name,
+                "role_id": grant.role_id,
+                "personal": grant.personal,
+                "workspaces": reach_to_json(grant.workspaces),
+                "expires_at": grant.expires_at,
+                "created_at": grant.created_at,
+            },
         )
 
 

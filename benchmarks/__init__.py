@@ -1,0 +1,1 @@
+"""Benchmarks of the reference server against a FastAPI peer and a Starlette floor (run.py)."""

@@ -1,0 +1,270 @@
+"""Benchmarks: the reference server against a FastAPI peer and a bare-Starlette floor.
+
+    python -m benchmarks.run                                   # SQLite and PostgreSQL, all parts
+    python -m benchmarks.run --backends sqlite --skip-million  # a quicker look
+
+Create Token throughput and latency: each server is one uvicorn process over its own fresh demo
+database (same engine settings); ``wrk`` drives it with ``create_token.lua`` (a bearer token and a
+JSON body on every request) at 16 connections. Within a round the three servers run one after
+another, in an order that rotates from round to round, so that they share the machine's noise;
+reported are per-round ratios (reference / peer, reference / floor), their median and spread.
+Absolute numbers depend on the machine and on whatever else runs on it. The servers' CPU time per
+request is recorded too: it is the least noisy of the figures on a shared machine.
+
+Also: cold start (process start to the first 200 on /health), and the reference's create p50
+with 1,000,000 stored tokens against an empty database (interleaved the same way).
+
+Writes benchmarks/results/latest.json and latest.md; exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import CLI, HERE, KINDS, Server, database, init_demo, spread, wrk
+
+RESULTS = HERE / "results"
+METRICS = ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def _summary(result: dict[str, Any]) -> str:
+    return (
+        f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms, CPU/request {result['cpu_ms_per_request']:.2f} ms, "
+        f"non-2xx {result['non2xx'] + result['socket_errors']}"
+    )
+
+
+def throughput(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    with contextlib.ExitStack() as stack:
+        servers = {}
+        for kind in KINDS:
+            url = stack.enter_context(database(backend, workdir))
+            server = Server(kind, url, init_demo(url))
+            stack.callback(server.stop)
+            servers[kind] = server.start()
+        for kind in KINDS:
+            wrk(servers[kind], args.warmup, args.connections, args.threads)
+        rounds: list[dict[str, dict[str, Any]]] = []
+        for number in range(args.rounds):
+            result = {}
+            for kind in KINDS[number % 3 :] + KINDS[: number % 3]:
+                result[kind] = wrk(servers[kind], args.duration, args.connections, args.threads)
+                log(f"{backend} round {number + 1} {kind}: {_summary(result[kind])}")
+            rounds.append(result)
+    return {
+        "ratios": {
+            f"reference/{other}": {
+                metric: spread([r["reference"][metric] / r[other][metric] for r in rounds])
+                for metric in METRICS
+            }
+            for other in ("peer", "floor")
+        },
+        "non2xx": {
+            kind: sum(r[kind]["non2xx"] + r[kind]["socket_errors"] for r in rounds)
+            for kind in KINDS
+        },
+        "rounds": rounds,
+    }
+
+
+def cold_start(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    kinds = (*KINDS, CLI)
+    samples: dict[str, list[float]] = {kind: [] for kind in kinds}
+    with contextlib.ExitStack() as stack:
+        urls = {kind: stack.enter_context(database(backend, workdir)) for kind in kinds}
+        for url in urls.values():
+            init_demo(url)
+        for _ in range(args.cold_starts):
+            for kind in kinds:
+                server = Server(kind, urls[kind])
+                try:
+                    server.start()
+                finally:
+                    server.stop()
+                assert server.cold_start_s is not None
+                samples[kind].append(server.cold_start_s)
+    log(
+        f"{backend} cold start, median: "
+        + ", ".join(f"{kind} {statistics.median(values):.2f} s" for kind, values in samples.items())
+    )
+    return {
+        kind: {**spread(values), "samples": [round(v, 3) for v in values]}
+        for kind, values in samples.items()
+    }
+
+
+def million(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from benchmarks.seed import seed_tokens
+
+    with contextlib.ExitStack() as stack:
+        servers = {}
+        for name in ("empty", "full"):
+            url = stack.enter_context(database(backend, workdir))
+            servers[name] = Server("reference", url, init_demo(url))
+        started = time.perf_counter()
+        stored = seed_tokens(servers["full"].database_url, args.million_count)
+        log(f"{backend}: {stored} tokens stored in {time.perf_counter() - started:.0f} s")
+        for server in servers.values():
+            stack.callback(server.stop)
+            server.start()
+            wrk(server, args.warmup, args.connections, args.threads)
+        rounds = []
+        for number in range(args.rounds):
+            order = ("empty", "full") if number % 2 == 0 else ("full", "empty")
+            result = {
+                name: wrk(servers[name], args.duration, args.connections, args.threads)
+                for name in order
+            }
+            log(
+                f"{backend} {stored} tokens, round {number + 1}: create p50 "
+                f"{result['full']['p50_ms']:.1f} ms vs {result['empty']['p50_ms']:.1f} ms empty"
+            )
+            rounds.append(result)
+    return {
+        "stored_tokens": stored,
+        "p50_full/empty": spread([r["full"]["p50_ms"] / r["empty"]["p50_ms"] for r in rounds]),
+        "rps_full/empty": spread([r["full"]["rps"] / r["empty"]["rps"] for r in rounds]),
+        "non2xx": sum(r[k]["non2xx"] + r[k]["socket_errors"] for r in rounds for k in r),
+        "rounds": rounds,
+    }
+
+
+def targets(results: dict[str, Any]) -> dict[str, bool]:
+    checks: dict[str, bool] = {}
+    sqlite = results["throughput"].get("sqlite")
+    if sqlite:
+        peer = sqlite["ratios"]["reference/peer"]
+        checks["SQLite: reference/peer throughput >= 1.0"] = peer["rps"]["median"] >= 1.0
+        checks["SQLite: reference/peer p99 <= 1.0"] = peer["p99_ms"]["median"] <= 1.0
+    for backend, data in results["throughput"].items():
+        checks[f"{backend}: no non-2xx answers under load"] = not any(data["non2xx"].values())
+    for backend, data in results["cold_start"].items():
+        for kind in ("reference", CLI):
+            checks[f"{backend}: {kind} cold start <= 1 s"] = data[kind]["median"] <= 1.0
+    for backend, data in results["million"].items():
+        checks[f"{backend}: create p50 at 1M tokens <= 1.2x empty"] = (
+            data["p50_full/empty"]["median"] <= 1.2 and data["non2xx"] == 0
+        )
+    return checks
+
+
+def markdown(results: dict[str, Any]) -> str:
+    def cell(values: dict[str, float]) -> str:
+        return f"{values['median']:.2f} ({values['min']:.2f}–{values['max']:.2f})"
+
+    settings = results["settings"]
+    lines = [
+        f"Create Token, {settings['connections']} connections, one server process, "
+        f"{settings['rounds']} interleaved rounds of {settings['duration_s']} s; "
+        f"median (min–max) of the per-round ratios; {results['generated_at'][:10]}, "
+        f"{results['machine']['cpus']} CPUs.",
+        "",
+        "| backend | reference / | throughput | p50 | p99 | CPU per request | non-2xx r/p/f |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for backend, data in results["throughput"].items():
+        non2xx = "/".join(str(data["non2xx"][kind]) for kind in KINDS)
+        for other in ("peer", "floor"):
+            ratio = data["ratios"][f"reference/{other}"]
+            cells = " | ".join(cell(ratio[metric]) for metric in METRICS)
+            lines.append(f"| {backend} | {other} | {cells} | {non2xx} |")
+    if results["cold_start"]:
+        lines += ["", f"| cold start, s | {' | '.join((*KINDS, CLI))} |", "|---|---|---|---|---|"]
+        for backend, data in results["cold_start"].items():
+            lines.append(f"| {backend} | {' | '.join(cell(data[k]) for k in (*KINDS, CLI))} |")
+    if results["million"]:
+        lines += ["", "| stored tokens vs empty | create p50 | throughput |", "|---|---|---|"]
+        for backend, data in results["million"].items():
+            lines.append(
+                f"| {backend}, {data['stored_tokens']:,} | {cell(data['p50_full/empty'])} | "
+                f"{cell(data['rps_full/empty'])} |"
+            )
+    lines.append("")
+    for name, ok in results["targets"].items():
+        lines.append(f"- {'met' if ok else 'MISSED'}: {name}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before measuring")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--cold-starts", type=int, default=5)
+    parser.add_argument("--million-count", type=int, default=1_000_000)
+    parser.add_argument("--million-backends", default="sqlite")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-cold-start", action="store_true")
+    parser.add_argument("--skip-million", action="store_true")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install wrk).", file=sys.stderr)
+        return 2
+    backends = [b for b in args.backends.split(",") if b]
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_before": os.getloadavg(),
+            "versions": {
+                name: version(name)
+                for name in ("connexion", "fastapi", "pydantic", "starlette", "uvicorn")
+            },
+        },
+        "settings": {
+            "connections": args.connections,
+            "wrk_threads": args.threads,
+            "duration_s": args.duration,
+            "rounds": args.rounds,
+            "server_processes": 1,
+        },
+        "throughput": {},
+        "cold_start": {},
+        "million": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="token-api-bench-") as tmp:
+        workdir = Path(tmp)
+        for backend in backends:
+            if not args.skip_throughput:
+                results["throughput"][backend] = throughput(backend, args, workdir)
+            if not args.skip_cold_start:
+                results["cold_start"][backend] = cold_start(backend, args, workdir)
+        if not args.skip_million:
+            for backend in args.million_backends.split(","):
+                if backend in backends:
+                    results["million"][backend] = million(backend, args, workdir)
+    results["machine"]["load_average_after"] = os.getloadavg()
+    results["targets"] = targets(results)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    args.output.with_suffix(".md").write_text(table)
+    print(table)
+    return 0 if all(results["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
