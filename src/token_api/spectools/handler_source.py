@@ -40,11 +40,12 @@ class HandlerModule:
     def is_stub(self, name: str) -> bool:
         function = self.functions.get(name)
         return function is not None and any(
-            _decorator_name(decorator) == MARK for decorator in function.decorator_list
+            called_name(decorator) == MARK for decorator in function.decorator_list
         )
 
 
-def _decorator_name(node: ast.expr) -> str | None:
+def called_name(node: ast.expr | None) -> str | None:
+    """The name a call, decorator or reference ends in: ``f``, ``mod.f`` and ``f(...)`` → ``f``."""
     if isinstance(node, ast.Call):
         node = node.func
     if isinstance(node, ast.Name):

@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 
 import token_api
-from token_api.spectools.handler_source import FunctionNode, HandlerModule
+from token_api.spectools.handler_source import FunctionNode, HandlerModule, called_name
 
 ERRORS_MODULE = "contract/errors.py"
 HANDLERS_TABLE = "HANDLERS"
@@ -119,16 +119,6 @@ def _status_literal(node: ast.AST | None) -> int | None:
     return None
 
 
-def _called_name(node: ast.expr | None) -> str | None:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _handler_statuses(tree: ast.Module) -> dict[str, set[int]]:
     """Exception class name → the statuses its HANDLERS entry answers."""
     local = {
@@ -143,7 +133,7 @@ def _handler_statuses(tree: ast.Module) -> dict[str, set[int]]:
             if not isinstance(node, ast.Call):
                 continue
             literal = _status_literal(node.args[0]) if node.args else None
-            callee = _called_name(node)
+            callee = called_name(node)
             if literal is not None:
                 found.add(literal)
             elif callee in local and callee not in seen and callee != name:
@@ -164,7 +154,7 @@ def _handler_statuses(tree: ast.Module) -> dict[str, set[int]]:
             continue
         for entry in value.elts if isinstance(value, ast.List | ast.Tuple) else []:
             if isinstance(entry, ast.Tuple) and len(entry.elts) == 2:
-                exception, handler = (_called_name(e) for e in entry.elts)
+                exception, handler = (called_name(e) for e in entry.elts)
                 if exception and handler in local:
                     table.setdefault(exception, statuses(handler))
     return table
@@ -194,7 +184,7 @@ def _call_argument_names(tree: ast.Module, function: str) -> set[str]:
     return {
         argument.id
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and _called_name(node) == function
+        if isinstance(node, ast.Call) and called_name(node) == function
         for argument in node.args
         if isinstance(argument, ast.Name)
     }
@@ -236,7 +226,7 @@ class Reach:
             seen.add(id(function.node))
             for node in _own_statements(function.node):
                 if isinstance(node, ast.Raise) and node.exc is not None:
-                    name = _called_name(node.exc)
+                    name = called_name(node.exc)
                     if name:
                         raised.setdefault(name, (function.qualname, _raise_status(node.exc)))
                 elif isinstance(node, ast.Name | ast.Attribute):
@@ -253,7 +243,7 @@ class Reach:
                 continue
             order.append(name)
             for cls in self.index.classes.get(name, []):
-                queue += [b for b in (_called_name(base) for base in cls.bases) if b]
+                queue += [b for b in (called_name(base) for base in cls.bases) if b]
         return order
 
 
