@@ -105,10 +105,18 @@ def cold_start(backend: str, args: argparse.Namespace, workdir: Path) -> dict[st
         f"{backend} cold start, median: "
         + ", ".join(f"{kind} {statistics.median(values):.2f} s" for kind, values in samples.items())
     )
-    return {
+    result: dict[str, Any] = {
         kind: {**spread(values), "samples": [round(v, 3) for v in values]}
         for kind, values in samples.items()
     }
+    # Starts are interleaved, so each round's ratios compare starts made under the same load.
+    result["ratios"] = {
+        f"reference/{other}": spread(
+            [r / o for r, o in zip(samples["reference"], samples[other], strict=True)]
+        )
+        for other in ("peer", "floor")
+    }
+    return result
 
 
 def million(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -176,10 +184,13 @@ def markdown(results: dict[str, Any]) -> str:
         f"{settings['rounds']} interleaved rounds of {settings['duration_s']} s; "
         f"median (min–max) of the per-round ratios; {results['generated_at'][:10]}, "
         f"{results['machine']['cpus']} CPUs.",
-        "",
-        "| backend | reference / | throughput | p50 | p99 | CPU per request | non-2xx r/p/f |",
-        "|---|---|---|---|---|---|---|",
     ]
+    if results["throughput"]:
+        lines += [
+            "",
+            "| backend | reference / | throughput | p50 | p99 | CPU per request | non-2xx r/p/f |",
+            "|---|---|---|---|---|---|---|",
+        ]
     for backend, data in results["throughput"].items():
         non2xx = "/".join(str(data["non2xx"][kind]) for kind in KINDS)
         for other in ("peer", "floor"):
@@ -187,9 +198,12 @@ def markdown(results: dict[str, Any]) -> str:
             cells = " | ".join(cell(ratio[metric]) for metric in METRICS)
             lines.append(f"| {backend} | {other} | {cells} | {non2xx} |")
     if results["cold_start"]:
-        lines += ["", f"| cold start, s | {' | '.join((*KINDS, CLI))} |", "|---|---|---|---|---|"]
+        columns = (*KINDS, CLI, "reference / peer", "reference / floor")
+        lines += ["", f"| cold start, s | {' | '.join(columns)} |", "|---" * 7 + "|"]
         for backend, data in results["cold_start"].items():
-            lines.append(f"| {backend} | {' | '.join(cell(data[k]) for k in (*KINDS, CLI))} |")
+            cells = [cell(data[k]) for k in (*KINDS, CLI)]
+            cells += [cell(data["ratios"][f"reference/{other}"]) for other in ("peer", "floor")]
+            lines.append(f"| {backend} | {' | '.join(cells)} |")
     if results["million"]:
         lines += ["", "| stored tokens vs empty | create p50 | throughput |", "|---|---|---|"]
         for backend, data in results["million"].items():

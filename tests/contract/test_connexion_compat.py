@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,53 @@ def test_the_app_builds_with_our_extension_points(tmp_path: object) -> None:
 
     app = create_app(Settings(database_url="sqlite:////nonexistent/never-opened.db"))
     assert app is not None
+
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_server_imports_no_client_library_it_never_uses() -> None:
+    loaded = _run(
+        "import sys\n"
+        "import token_api.server.app\n"
+        "from token_api.contract.connexion_compat import DEFERRED_MODULES\n"
+        "print(sorted(name for name in DEFERRED_MODULES if name in sys.modules))\n"
+    )
+    assert loaded == "[]"
+
+
+def test_connexion_gets_the_real_client_libraries_on_first_use(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'compat.db'}"
+    subprocess.run(
+        [sys.executable, "-m", "token_api", "init", "--database", url],
+        check=True,
+        capture_output=True,
+    )
+    output = _run(
+        "import sys\n"
+        "import token_api.server.app as server\n"
+        "import connexion.apps.abstract, connexion.json_schema, connexion.security\n"
+        "import httpx, requests, starlette.testclient\n"
+        "assert connexion.security.httpx.AsyncClient is httpx.AsyncClient\n"
+        "assert connexion.json_schema.requests.get is requests.get\n"
+        "assert sys.modules['httpx'] is httpx and type(httpx).__name__ == 'module'\n"
+        "from token_api.server.settings import Settings\n"
+        f"app = server.create_app(Settings(database_url={url!r}))\n"
+        "with app.test_client() as client:\n"
+        "    assert isinstance(client, starlette.testclient.TestClient)\n"
+        "    print(client.get('/health').json())\n"
+    )
+    assert output == "{'status': 'ok'}"
+
+
+def test_client_libraries_imported_before_connexion_are_left_alone() -> None:
+    output = _run(
+        "import httpx, requests\n"
+        "import token_api.server.app\n"
+        "import connexion.security, connexion.json_schema\n"
+        "print(connexion.security.httpx is httpx, connexion.json_schema.requests is requests)\n"
+    )
+    assert output == "True True"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Sequence
 
 from token_api.cli import admin, serve
@@ -38,8 +37,6 @@ def _register_optional(commands: argparse._SubParsersAction, name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Connexion 3.3 imports Starlette's TestClient at start-up, which warns about httpx.
-    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     args = parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)

@@ -67,21 +67,15 @@ def clear_errors() -> Iterator[None]:
 
 
 @contextmanager
-def open_store(args: argparse.Namespace, *, migrate: bool = True) -> Iterator[Store]:
+def open_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The database of --database, its schema brought up to date first."""
     from token_api.storage import Store
-    from token_api.storage.migrate import is_current
-    from token_api.storage.migrate import migrate as run_migrations
+    from token_api.storage.migrate import migrate
 
-    url = database_url(args)
     with clear_errors():
-        store = Store.connect(url)
+        store = Store.connect(database_url(args))
         try:
-            if migrate:
-                run_migrations(store.engine)
-            elif not is_current(store.engine):
-                raise CommandError(
-                    f"The database {describe(url)} is not initialised: run 'token-api init'."
-                )
+            migrate(store.engine)
             yield store
         finally:
             store.close()

@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
+# First: it imports Connexion without the client libraries the server never uses.
+from token_api.contract import connexion_compat  # isort: split
+
 from connexion.lifecycle import ConnexionRequest
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
-from token_api.contract import connexion_compat, errors
+from token_api.contract import errors
 from token_api.contract.document import load_document, spec_path
 from token_api.contract.media_types import CanonicalContentType
 from token_api.contract.middlewares import middleware_stack
