@@ -120,6 +120,24 @@ def test_uninitialised_database_is_one_sentence(sqlite: str) -> None:
     assert "token-api init" in line
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--workers", "0"), "--workers must be at least 1"),
+        (("--database-timeout", "0"), "--database-timeout must be more than 0 seconds"),
+        (("--database-timeout", "nan"), "--database-timeout must be more than 0 seconds"),
+    ],
+)
+def test_serve_usage_mistakes_are_one_sentence(
+    sqlite: str, args: tuple[str, ...], fragment: str
+) -> None:
+    cli("init", database=sqlite)
+    line = assert_one_sentence(
+        token_api("serve", "--database", sqlite, "--port", "1", *args), exit_code=2
+    )
+    assert fragment in line
+
+
 def test_busy_port_is_one_sentence(sqlite: str) -> None:
     cli("init", "--demo", database=sqlite)
     with socket.socket() as holder:

@@ -9,8 +9,12 @@ and every token it acknowledged before, during and after the outage authenticate
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -96,4 +100,64 @@ def test_database_outage_is_503_and_the_server_recovers(cluster: Cluster, tmp_pa
         assert_all_distinct(tally.minted)
         assert refused([(server.url, m) for m in tally.minted]) == []
     finally:
+        server.stop()
+
+
+def _cluster_processes(cluster: Cluster) -> list[int]:
+    """The postmaster and every process it started (backends, checkpointer, ...)."""
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+def _signal(pids: list[int], signum: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def test_a_frozen_database_is_503_within_the_deadline(cluster: Cluster, tmp_path: Path) -> None:
+    """A database that accepts connections but never answers (SIGSTOP: a stalled host): every
+    request still gets its answer, 503 with Retry-After, once --database-timeout has passed."""
+    url = cluster.create_database("token_api")
+    admin = admin_token(init_demo(url))
+    deadline = 2.0
+    server = Server(
+        url, extra_args=("--database-timeout", str(deadline)), log=tmp_path / "server.log"
+    ).start()
+    processes: list[int] = []
+    try:
+        with httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
+            assert client.post(CREATE, json={}, headers=bearer(admin)).status_code == 200
+            processes = _cluster_processes(cluster)
+            _signal(processes, signal.SIGSTOP)
+            # More requests at once than the server has database threads: queued ones wait too.
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                started = time.monotonic()
+                calls = [
+                    pool.submit(client.post, CREATE, json={}, headers=bearer(admin))
+                    for _ in range(6)
+                ] + [pool.submit(client.get, "/health") for _ in range(2)]
+                answers = [call.result() for call in calls]
+                elapsed = time.monotonic() - started
+            for response in answers:
+                _assert_unavailable(response, server.url)
+                assert "did not answer within 2 s" in response.json()["detail"]
+            assert elapsed < deadline + 5, f"the answers took {elapsed:.1f} s"
+            _signal(processes, signal.SIGCONT)
+            processes = []
+            _wait_for_health(server.url)
+            minted = client.post(CREATE, json={}, headers=bearer(admin))
+            assert minted.status_code == 200, minted.text
+            again = client.post(CREATE, json={}, headers=bearer(minted.json()["api_token"]))
+            assert again.status_code == 200, again.text
+    finally:
+        _signal(processes, signal.SIGCONT)
         server.stop()

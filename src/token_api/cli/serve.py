@@ -17,7 +17,7 @@ from token_api.cli.common import (
     describe,
     open_store,
 )
-from token_api.server.settings import ENV_DATABASE, Settings
+from token_api.server.settings import DEFAULT_DATABASE_TIMEOUT, ENV_DATABASE, Settings
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,6 +32,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         default=30 * 24 * 3600,
         metavar="SECONDS",
         help="lifetime of tokens created without expires_at (default 30 days)",
+    )
+    serve.add_argument(
+        "--database-timeout",
+        type=float,
+        default=DEFAULT_DATABASE_TIMEOUT.total_seconds(),
+        metavar="SECONDS",
+        help="answer 503 when PostgreSQL has not answered a request's queries by then "
+        f"(default {DEFAULT_DATABASE_TIMEOUT.total_seconds():g})",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(run=run)
@@ -61,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise CommandError("--workers must be at least 1.", exit_code=2)
+    if not args.database_timeout > 0:
+        raise CommandError("--database-timeout must be more than 0 seconds.", exit_code=2)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
     with open_store(args) as store, clear_errors():
@@ -84,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(
         database_url=url,
         token_lifetime=timedelta(seconds=args.token_lifetime),
+        database_timeout=timedelta(seconds=args.database_timeout),
     )
     os.environ.update(settings.to_environment())
     uvicorn.run(

@@ -74,7 +74,7 @@ async def _forbidden(_: ConnexionRequest, error: Forbidden) -> ConnexionResponse
 
 
 async def _unavailable(_: ConnexionRequest, error: Unavailable) -> ConnexionResponse:
-    logger.warning("database unavailable: %s", error.__cause__)
+    logger.warning("database unavailable: %s", error.__cause__ or error.detail)
     return detail(503, error.detail, {"Retry-After": "1"})
 
 

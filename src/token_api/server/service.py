@@ -12,7 +12,7 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy.pool import QueuePool
 
 from token_api.domain import secrets
-from token_api.domain.errors import NotAuthenticated
+from token_api.domain.errors import NotAuthenticated, Unavailable
 from token_api.domain.minting import TokenGrant, TokenRequest, mint_token
 from token_api.domain.principal import Principal, authenticate
 from token_api.server.settings import Settings
@@ -51,12 +51,19 @@ class TokenService:
         does), cheaper than the thread hop that would carry it, and SQLite takes one writer at a
         time anyway. The price: while another process holds the write lock, the loop waits with
         it (at most the busy timeout). PostgreSQL calls wait on the network and on the commit's
-        fsync, so they go to a thread.
+        fsync, so they go to a thread, and the request waits for them at most the database
+        timeout: then 503. A call that has started cannot be taken back from its thread; if it
+        still commits a token, nobody ever saw the secret, so nothing can use it.
         """
         if self._threads is None:
             return function(*args, **kwargs)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, partial(function, *args, **kwargs))
+        work = loop.run_in_executor(self._threads, partial(function, *args, **kwargs))
+        timeout = self.settings.database_timeout.total_seconds()
+        try:
+            return await asyncio.wait_for(work, timeout)
+        except TimeoutError:
+            raise Unavailable(f"The database did not answer within {timeout:g} s.") from None
 
     def close(self) -> None:
         if self._threads is not None:
