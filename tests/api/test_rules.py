@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import Client
+from tests.support.api import Client, check_contract
 from tests.support.server import cli
 
 FUTURE = (datetime.now(UTC) + timedelta(days=3)).isoformat()
@@ -85,6 +85,21 @@ class TestAuthentication:
             "POST", "/api/v1/token", json={}, headers={"Authorization": f"bEaReR {tokens['ADMIN']}"}
         )
         assert response.status_code == 200
+
+    @pytest.mark.parametrize("second", ["ADMIN", "invalid"])
+    def test_several_authorization_headers_get_401(
+        self, api: Client, tokens: dict[str, str], second: str
+    ) -> None:
+        """Even when each names a valid token: which one counts would be a guess."""
+        other = f"Bearer {tokens[second]}" if second in tokens else "Bearer api_x"
+        for headers in (
+            [("Authorization", f"Bearer {tokens['MEMBER']}"), ("Authorization", other)],
+            [("Authorization", other), ("Authorization", f"Bearer {tokens['MEMBER']}")],
+        ):
+            response = api.http.post("/api/v1/token", json={}, headers=headers)
+            check_contract(api.base_url, response)
+            assert_denied(response, 401)
+            assert response.headers["www-authenticate"] == "Bearer"
 
     def test_unknown_token_with_valid_checksum(self, api: Client) -> None:
         from token_api.domain.secrets import new_token
