@@ -58,10 +58,10 @@ class TokenService:
         if self._threads is None:
             return function(*args, **kwargs)
         loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(self._threads, partial(function, *args, **kwargs))
         timeout = self.settings.database_timeout.total_seconds()
         try:
-            return await asyncio.wait_for(work, timeout)
+            async with asyncio.timeout(timeout):
+                return await loop.run_in_executor(self._threads, partial(function, *args, **kwargs))
         except TimeoutError:
             raise Unavailable(f"The database did not answer within {timeout:g} s.") from None
 
