@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.spectools.specs import OUR_SPEC, REPOSITORY, base, item, our_spec, write
+from tests.support.cli import token_api as run_token_api
 
-
-def token_api(*args: str, cwd: Path = REPOSITORY) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "token_api", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env=dict(os.environ),
-    )
+token_api = partial(run_token_api, cwd=REPOSITORY)
 
 
 def one_sentence(result: subprocess.CompletedProcess[str], command: str) -> str:

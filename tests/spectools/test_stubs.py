@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.spectools.specs import REPOSITORY, our_spec, write
+from tests.support.cli import token_api
 from tests.support.server import free_port
 
 MODULE = "copied_handlers"
@@ -64,14 +65,7 @@ app.add_api(
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "token_api", *args, "--handlers-module", MODULE],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(cwd)},
-    )
+    return token_api(*args, "--handlers-module", MODULE, cwd=cwd, env={"PYTHONPATH": str(cwd)})
 
 
 @pytest.fixture

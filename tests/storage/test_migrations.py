@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from tests.cli.test_cli import assert_one_sentence, token_api
+from tests.support.cli import assert_one_sentence, token_api
 from token_api.storage import Store
 from token_api.storage.migrate import HEAD, MIGRATIONS, current_revision, migrate
 

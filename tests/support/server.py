@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.cli import token_api
 
 
 def free_port() -> int:
@@ -26,14 +27,10 @@ def cli(
     *args: str, database: str, check: bool = True, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run ``token-api ARGS --database URL``."""
-    return subprocess.run(
-        [sys.executable, "-m", "token_api", *args, "--database", database],
-        capture_output=True,
-        text=True,
-        check=check,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
+    result = token_api(*args, "--database", database, env=env)
+    if check:
+        result.check_returncode()
+    return result
 
 
 def init_demo(database: str) -> dict[str, Any]:
