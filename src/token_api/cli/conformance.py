@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 from token_api.cli.common import CommandError
-from token_api.conformance.catalogue import PHASES
-
-ENV_TOKEN = "TOKEN_API_TOKEN"
+from token_api.conformance.catalogue import DEFAULT_TIMEOUT, ENV_TOKEN, PHASES
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -65,9 +63,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument(
         "--timeout",
         type=float,
-        default=600.0,
+        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="the longest the run may take (default 600)",
+        help=f"the longest the run may take (default {DEFAULT_TIMEOUT:g})",
     )
     parser.set_defaults(run=run)
 
@@ -108,10 +106,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except ConformanceError as error:
         raise CommandError(str(error), exit_code=2) from None
-    redact = result.redact
-    print(reports.console(result, redact))
+    print(reports.console(result))
     if args.junit_xml is not None:
-        args.junit_xml.write_bytes(reports.junit(result, redact))
+        args.junit_xml.write_bytes(reports.junit(result))
     if args.report is not None:
-        reports.write(result, args.report, redact)
+        reports.write(result, args.report)
     return result.exit_code

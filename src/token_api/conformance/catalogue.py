@@ -7,6 +7,9 @@ from dataclasses import dataclass
 TOKEN_API = "token-api"
 # Schemathesis's test phases, in the order it runs them.
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# Shared by the command and the pytest plugin; this module is light enough for their start-up.
+ENV_TOKEN = "TOKEN_API_TOKEN"
+DEFAULT_TIMEOUT = 600.0
 SCHEMATHESIS = "schemathesis"
 
 

@@ -16,7 +16,7 @@ from token_api.conformance import rules
 from token_api.conformance.curl import curl
 from token_api.conformance.redaction import Redactor
 from token_api.conformance.results import CounterExample, Tallies
-from token_api.conformance.safety import Pacer, retry_after
+from token_api.conformance.safety import Pacer, requested_expiry, retry_after
 
 USER_AGENT = "token-api-conformance"
 _RETRIES = 2
@@ -109,7 +109,6 @@ class ScenarioClient:
         *,
         token: str | None,
         authorization: str | None = None,
-        judge: bool = True,
     ) -> Call:
         """POST createToken as ``token`` (None: no credentials), or with a raw Authorization."""
         headers = {"Content-Type": "application/json"}
@@ -138,13 +137,12 @@ class ScenarioClient:
         call = Call(answer, command, minted[0] if minted else None)
         if minted is not None:
             self.redactor.add(minted[0])
-            problem = self.ledger.record(minted[0], minted[1], _expiry(body))
+            problem = self.ledger.record(minted[0], minted[1], requested_expiry(body))
             self.verdict("tokens_unique", problem, call)
-        if judge:
-            for name, rule in rules.RESPONSE_RULES.items():
-                finding = rule(self.contract, seen)
-                if finding is not rules.NOT_APPLICABLE:
-                    self.verdict(name, finding, call)
+        for name, rule in rules.RESPONSE_RULES.items():
+            finding = rule(self.contract, seen)
+            if finding is not rules.NOT_APPLICABLE:
+                self.verdict(name, finding, call)
         return call
 
     def verdict(
@@ -156,8 +154,3 @@ class ScenarioClient:
         else:
             example = CounterExample(self.redactor(problem), (*before, call.curl), call.status)
             self.tallies.failed(name, example)
-
-
-def _expiry(body: Any) -> datetime | None:
-    value = body.get("expires_at") if isinstance(body, dict) else None
-    return datetime.fromisoformat(value.upper()) if isinstance(value, str) else None

@@ -24,7 +24,6 @@ from token_api.conformance import catalogue
 from token_api.conformance.results import CheckResult, Report, Verdict
 
 CHECK_NAMES = [info.name for info in catalogue.ALL] + [catalogue.ERRORS.name]
-ENV_TOKEN = "TOKEN_API_TOKEN"
 
 
 def _add(group: Any, name: str, **kwargs: Any) -> None:
@@ -41,7 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--token",
         dest="token_api_token",
         metavar="ADMIN_TOKEN",
-        help=f"an ADMIN token of that deployment (default: ${ENV_TOKEN})",
+        help=f"an ADMIN token of that deployment (default: ${catalogue.ENV_TOKEN})",
     )
     group.addoption(
         "--conformance-workspace",
@@ -68,7 +67,7 @@ def token_api_conformance(request: pytest.FixtureRequest) -> Report:
 
     config = request.config
     base_url = config.getoption("base_url", default=None)
-    token = config.getoption("token_api_token", default=None) or os.environ.get(ENV_TOKEN)
+    token = config.getoption("token_api_token", default=None) or os.environ.get(catalogue.ENV_TOKEN)
     if not base_url or not token:
         pytest.skip("token-api conformance needs --base-url and --token")
     options = Options(
@@ -85,7 +84,7 @@ def token_api_conformance(request: pytest.FixtureRequest) -> Report:
         pytest.fail(f"token-api conformance could not run: {error}", pytrace=False)
     path = config.getoption("conformance_report")
     if path:
-        reports.write(result, Path(path), result.redact)
+        reports.write(result, Path(path))
     return result
 
 

@@ -7,13 +7,10 @@ from __future__ import annotations
 import html
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from token_api.conformance.results import CheckResult, Report, Verdict
-
-Redact = Callable[[str], str]
 
 _MARKS = {Verdict.PASS: "pass", Verdict.FAIL: "FAIL", Verdict.SKIP: "skip"}
 
@@ -47,7 +44,7 @@ def _summary(report: Report) -> str:
     )
 
 
-def console(report: Report, redact: Redact) -> str:
+def console(report: Report) -> str:
     width = max(len(result.name) for result in report.results)
     lines = [f"{'CHECK':<{width}}  RESULT  CASES  DETAIL"]
     for result in report.results:
@@ -69,10 +66,10 @@ def console(report: Report, redact: Redact) -> str:
         f"{_summary(report)} in {report.info.duration:.1f} s against {report.info.base_url} "
         f"(seed {report.info.seed})."
     )
-    return redact("\n".join(lines))
+    return report.redact("\n".join(lines))
 
 
-def junit(report: Report, redact: Redact) -> bytes:
+def junit(report: Report) -> bytes:
     results = report.results
     suite = ET.Element(
         "testsuite",
@@ -85,15 +82,15 @@ def junit(report: Report, redact: Redact) -> bytes:
     )
     properties = ET.SubElement(suite, "properties")
     for name, value in _settings(report):
-        ET.SubElement(properties, "property", name=name, value=redact(value))
+        ET.SubElement(properties, "property", name=name, value=report.redact(value))
     for result in results:
         case = ET.SubElement(suite, "testcase", classname=result.source, name=result.name)
         if result.verdict is Verdict.FAIL:
             problem = result.first.problem if result.first else "failed"
-            failure = ET.SubElement(case, "failure", message=redact(_first_line(problem)))
-            failure.text = redact(_details(result))
+            failure = ET.SubElement(case, "failure", message=report.redact(_first_line(problem)))
+            failure.text = report.redact(_details(result))
         elif result.verdict is Verdict.SKIP:
-            ET.SubElement(case, "skipped", message=redact(result.reason or ""))
+            ET.SubElement(case, "skipped", message=report.redact(result.reason or ""))
         else:
             ET.SubElement(case, "system-out").text = f"{result.cases} cases"
     root = ET.Element("testsuites")
@@ -161,7 +158,7 @@ gap:.2rem 1rem}dt{font-weight:600}
 """
 
 
-def to_html(report: Report, redact: Redact) -> str:
+def to_html(report: Report) -> str:
     e = html.escape
     settings = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _settings(report))
     rows = []
@@ -197,14 +194,14 @@ def to_html(report: Report, redact: Redact) -> str:
 <p>Credentials are redacted: replace <code>[REDACTED]</code> with a token to replay a request.</p>
 </body></html>
 """
-    return redact(document)
+    return report.redact(document)
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(report: Report, redact: Redact) -> str:
+def to_markdown(report: Report) -> str:
     lines = [
         "# token-api conformance",
         "",
@@ -246,18 +243,18 @@ def to_markdown(report: Report, redact: Redact) -> str:
         "Credentials are redacted: replace `[REDACTED]` with a token to replay a request.",
         "",
     ]
-    return redact("\n".join(lines))
+    return report.redact("\n".join(lines))
 
 
-def write(report: Report, path: Path, redact: Redact) -> None:
+def write(report: Report, path: Path) -> None:
     """HTML (.html, .htm), Markdown (.md, .markdown) or JSON (.json), by the file's extension."""
     suffix = path.suffix.lower()
     if suffix in (".md", ".markdown"):
-        text = to_markdown(report, redact)
+        text = to_markdown(report)
     elif suffix == ".json":
-        text = redact(json.dumps(as_dict(report), indent=2)) + "\n"
+        text = report.redact(json.dumps(as_dict(report), indent=2)) + "\n"
     else:
-        text = to_html(report, redact)
+        text = to_html(report)
     path.write_text(text, encoding="utf-8")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from token_api.conformance import catalogue
@@ -114,10 +114,9 @@ class CheckResult:
         return f"{self.name}: failed in {self.failures} of {self.cases} cases; first: {problem}"
 
 
-def verdicts(tallies: Tallies, *, also: Iterable[str] = ()) -> list[CheckResult]:
+def verdicts(tallies: Tallies) -> list[CheckResult]:
     """One result per check: the catalogue's order, then any check the catalogue does not know."""
     names = [info.name for info in catalogue.ALL]
-    names += [name for name in also if name not in names]
     names += [name for name, _ in tallies.items() if name not in names]
     results = []
     for name in names:

@@ -305,9 +305,6 @@ class MintLedger:
         with self._lock:
             return self._by_secret.get(self._key(secret))
 
-    def __len__(self) -> int:
-        return len(self._by_secret)
-
 
 def refused_while_valid(ledger: MintLedger, authorization: str | None, answer: Answer) -> Finding:
     """token_authenticates for a call made with a token minted earlier in the run."""

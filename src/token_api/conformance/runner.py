@@ -11,14 +11,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from token_api.conformance import rules, safety, schemathesis_run
-from token_api.conformance.catalogue import PHASES
+from token_api.conformance.catalogue import DEFAULT_TIMEOUT, PHASES
 from token_api.conformance.client import ScenarioClient, Unreachable
 from token_api.conformance.redaction import Redactor
 from token_api.conformance.results import Report, RunInfo, Tallies, verdicts
 from token_api.conformance.scenarios import Scenarios
 from token_api.contract.document import SpecError, load_document, spec_path
 
-DEFAULT_TIMEOUT = 600.0
 # Kept back from the budget for what follows Schemathesis: the expiry wait and the reports.
 _AFTER_SCHEMATHESIS = 15.0
 
@@ -166,11 +165,7 @@ def _notes(options: Options, outcome: schemathesis_run.Outcome) -> list[str]:
             "Every token this run minted expires within an hour: generated request bodies asking "
             "for a later (or no) expiry were rewritten before they were sent."
         )
-    phases = {
-        p: s
-        for p, s in outcome.phases.items()
-        if p in ("examples", "coverage", "fuzzing", "stateful")
-    }
+    phases = {p: s for p, s in outcome.phases.items() if p in PHASES}
     if phases:
         notes.append(
             "Schemathesis phases: "

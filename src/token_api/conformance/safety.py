@@ -33,6 +33,14 @@ def _parse(value: str) -> datetime | None:
         return None
 
 
+def requested_expiry(body: Any) -> datetime | None:
+    """When the token this body asks for expires, if it says so (None: no early expiry)."""
+    if not isinstance(body, dict) or body.get("expires") is False:
+        return None
+    value = body.get("expires_at")
+    return _parse(value) if isinstance(value, str) else None
+
+
 def cap_lifetime(body: Any, latest: datetime) -> Any:
     """The body with the token it asks for expiring no later than ``latest``.
 

@@ -82,19 +82,6 @@ def _observed(case: Case, response: schemathesis.Response) -> rules.Observed:
     )
 
 
-def _requested_expiry(body: Any) -> datetime | None:
-    """When the token this body asks for expires, if it says so (None: no early expiry)."""
-    if not isinstance(body, dict) or body.get("expires") is False:
-        return None
-    value = body.get("expires_at")
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.upper())
-    except ValueError:
-        return None
-
-
 def _verdict(finding: rules.Finding) -> bool | None:
     """Schemathesis's protocol: raise to fail, return True when the check does not apply."""
     if finding is rules.NOT_APPLICABLE:
@@ -122,7 +109,7 @@ def tokens_unique(ctx: Any, response: schemathesis.Response, case: Case) -> bool
     if minted is None:
         return True
     secret, token_id = minted
-    return _verdict(_LEDGER.record(secret, token_id, _requested_expiry(case.body)))
+    return _verdict(_LEDGER.record(secret, token_id, safety.requested_expiry(case.body)))
 
 
 @schemathesis.check
