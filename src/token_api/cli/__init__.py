@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from token_api.cli import admin, serve
+from token_api.cli import admin, conformance, diff, lint, serve, stubs
 from token_api.cli.common import CommandError
 
 
@@ -16,24 +16,9 @@ def parser() -> argparse.ArgumentParser:
         description="The Create Token API: reference server, conformance, lint and diff.",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, admin):
+    for module in (serve, admin, conformance, lint, diff, stubs):
         module.register(commands)
-    for name in ("conformance", "lint", "diff", "stubs"):
-        _register_optional(commands, name)
     return root
-
-
-def _register_optional(commands: argparse._SubParsersAction, name: str) -> None:  # type: ignore[type-arg]
-    """Subcommands whose modules may be added later register themselves if present."""
-    import importlib
-
-    try:
-        module = importlib.import_module(f"token_api.cli.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"token_api.cli.{name}":
-            raise
-        return
-    module.register(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,8 @@ import argparse
 import json
 from datetime import timedelta
 
-from token_api.cli.common import add_database_option, clear_errors, open_store
+from token_api.cli.common import add_database_option, open_store
+from token_api.domain.minting import DEFAULT_LIFETIME
 from token_api.domain.roles import Role
 
 
@@ -43,7 +44,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     token = user_commands.add_parser("token", help="mint and print a personal token for a user")
     token.add_argument("email")
     lifetime = token.add_mutually_exclusive_group()
-    lifetime.add_argument("--days", type=int, default=30, help="lifetime in days (default 30)")
+    lifetime.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_LIFETIME.days,
+        help=f"lifetime in days (default {DEFAULT_LIFETIME.days})",
+    )
     lifetime.add_argument("--no-expiry", action="store_true", help="a token that never expires")
     token.set_defaults(run=run_users_token)
     for sub in (add, remove, listing, token):
@@ -63,7 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run_init(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization, seed_demo
 
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         organization = Organization(store)
         created = organization.ensure()
         if args.demo:
@@ -90,7 +96,7 @@ def run_init(args: argparse.Namespace) -> int:
 def run_users_add(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         Organization(store).add_user(args.email, Role[args.role], args.workspace)
     print(f"Added {args.email} ({args.role}).")
     return 0
@@ -99,7 +105,7 @@ def run_users_add(args: argparse.Namespace) -> int:
 def run_users_remove(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         Organization(store).remove_user(args.email)
     print(f"Removed {args.email}; their personal tokens no longer work.")
     return 0
@@ -108,7 +114,7 @@ def run_users_remove(args: argparse.Namespace) -> int:
 def run_users_list(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         users = Organization(store).users()
     if args.json:
         print(json.dumps([user.as_json() for user in users], indent=2))
@@ -126,7 +132,7 @@ def run_users_token(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
     lifetime = None if args.no_expiry else timedelta(days=args.days)
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         print(Organization(store).issue_token(args.email, lifetime))
     return 0
 
@@ -134,7 +140,7 @@ def run_users_token(args: argparse.Namespace) -> int:
 def run_workspaces_add(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         Organization(store).add_workspace(args.name)
     print(f"Added workspace {args.name}.")
     return 0
@@ -143,7 +149,7 @@ def run_workspaces_add(args: argparse.Namespace) -> int:
 def run_workspaces_list(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         for name in Organization(store).workspaces():
             print(name)
     return 0

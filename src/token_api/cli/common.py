@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from token_api.contract.document import SpecError
 from token_api.domain.errors import Unavailable
 from token_api.server.settings import DEFAULT_DATABASE_URL, ENV_DATABASE
 
@@ -56,7 +55,7 @@ def clear_errors() -> Iterator[None]:
 
     try:
         yield
-    except (DatabaseError, AdminError, SpecError) as error:
+    except (DatabaseError, AdminError) as error:
         raise CommandError(str(error)) from None
     except Unavailable as error:
         cause = error.__cause__

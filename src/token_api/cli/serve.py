@@ -12,11 +12,11 @@ from datetime import timedelta
 from token_api.cli.common import (
     CommandError,
     add_database_option,
-    clear_errors,
     database_url,
     describe,
     open_store,
 )
+from token_api.domain.minting import DEFAULT_LIFETIME
 from token_api.server.settings import DEFAULT_DATABASE_TIMEOUT, ENV_DATABASE, Settings
 
 
@@ -29,9 +29,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument(
         "--token-lifetime",
         type=int,
-        default=30 * 24 * 3600,
+        default=int(DEFAULT_LIFETIME.total_seconds()),
         metavar="SECONDS",
-        help="lifetime of tokens created without expires_at (default 30 days)",
+        help="lifetime of tokens created without expires_at "
+        f"(default {DEFAULT_LIFETIME.days} days)",
     )
     serve.add_argument(
         "--database-timeout",
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--database-timeout must be more than 0 seconds.", exit_code=2)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
-    with open_store(args) as store, clear_errors():
+    with open_store(args) as store:
         organization = Organization(store)
         if not organization.exists():
             if is_default:
@@ -81,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
                 token = organization.issue_token("admin@example.com")
                 print(
                     "Created the demo organization in token-api.db. The ADMIN token of "
-                    "admin@example.com (shown once, valid 30 days):\n" + token,
+                    f"admin@example.com (shown once, valid {DEFAULT_LIFETIME.days} days):\n"
+                    + token,
                     flush=True,
                 )
             else:

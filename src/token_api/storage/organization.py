@@ -13,7 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
-from token_api.domain.minting import DEFAULT_LIFETIME, TokenRequest, mint_token
+from token_api.domain.minting import (
+    DEFAULT_LIFETIME,
+    MAX_WORKSPACE_NAME_LENGTH,
+    TokenRequest,
+    mint_token,
+)
 from token_api.domain.principal import Principal, user_reach
 from token_api.domain.roles import Role
 from token_api.storage import tables as t
@@ -78,8 +83,11 @@ class Organization:
     # Workspaces
 
     def add_workspace(self, name: str) -> None:
-        if not name or "\x00" in name or len(name) > 256:
-            raise AdminError("A workspace name is 1 to 256 characters without NUL characters.")
+        if not name or "\x00" in name or len(name) > MAX_WORKSPACE_NAME_LENGTH:
+            raise AdminError(
+                f"A workspace name is 1 to {MAX_WORKSPACE_NAME_LENGTH} characters "
+                "without NUL characters."
+            )
         with self.store.transaction() as tx:
             org_id = self._org_id(tx.connection)
             if tx.workspace_ids(org_id, [name]):
