@@ -40,6 +40,17 @@ def github_escape(text: str, *, property_value: bool = False) -> str:
     return text
 
 
+def annotation(
+    level: str, file: str, line: int | None, title: str, where: str, message: str
+) -> str:
+    """One GitHub Actions workflow command: an annotation on ``file`` (at ``line`` if known)."""
+    props = [f"file={github_escape(file, property_value=True)}"]
+    if line is not None:
+        props.append(f"line={line}")
+    props.append(f"title={github_escape(title, property_value=True)}")
+    return f"::{level} {','.join(props)}::{github_escape(where)}: {github_escape(message)}"
+
+
 def render(findings: Sequence[Finding], fmt: str, spec: str, path: Path | None) -> str:
     findings = ordered(findings)
     if fmt == "json":
@@ -51,15 +62,15 @@ def render(findings: Sequence[Finding], fmt: str, spec: str, path: Path | None) 
         lines = []
         for finding in findings:
             level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity]
-            props = [f"file={github_escape(spec, property_value=True)}"]
-            line = index.line(finding.location)
-            if line is not None:
-                props.append(f"line={line}")
-            props.append(f"title={github_escape(finding.rule, property_value=True)}")
-            where = finding.location or "/"
             lines.append(
-                f"::{level} {','.join(props)}::{github_escape(where)}: "
-                f"{github_escape(finding.message)}"
+                annotation(
+                    level,
+                    spec,
+                    index.line(finding.location),
+                    finding.rule,
+                    finding.location or "/",
+                    finding.message,
+                )
             )
         return "\n".join(lines)
     if not findings:

@@ -125,9 +125,10 @@ def compare(document: dict[str, Any], text: str) -> list[Difference]:
         found = contained(
             document, body, operation.get("requestBody"), join(operation_pointer, "requestBody")
         )
+        ours, at = deref(
+            document, operation.get("requestBody", {}), join(operation_pointer, "requestBody")
+        )
         for media_type, media in body.get("content", {}).items():
-            ours = operation.get("requestBody", {})
-            ours, at = deref(document, ours, join(operation_pointer, "requestBody"))
             schema = ours.get("content", {}).get(media_type, {}).get("schema")
             if schema is not None and "schema" in media:
                 found += additions(

@@ -37,41 +37,35 @@ class View:
     nullable: bool = False
     enum: dict[str, Any] | None = None  # canonical → value, without null; None: no enum
     alternatives: list[tuple[Any, str]] | None = None  # anyOf/oneOf branches left (two or more)
-    refs: tuple[str, ...] = ()  # $ref targets followed to get here (for cycles)
 
     def at(self, keyword: str) -> str:
         return join(self.origin.get(keyword, self.where), keyword)
 
 
-def _follow(
-    document: dict[str, Any], node: Any, where: str
-) -> tuple[dict[str, Any], str, list[str]]:
+def _follow(document: dict[str, Any], node: Any, where: str) -> tuple[dict[str, Any], str]:
     """The node with its $ref chain followed; sibling keywords of a $ref (3.1) are kept."""
-    refs: list[str] = []
     merged: dict[str, Any] = {}
     while isinstance(node, dict) and "$ref" in node:
         merged = {**{k: v for k, v in node.items() if k != "$ref"}, **merged}
         node, where = deref(document, {"$ref": node["$ref"]}, where)
-        refs.append(where)
     if node is True or node is None:
         node = {}
     elif node is False:
         node = {"not": {}}
     if not isinstance(node, dict):
         node = {}
-    return {**node, **merged}, where, refs
+    return {**node, **merged}, where
 
 
 def _is_null(document: dict[str, Any], branch: Any, where: str) -> bool:
-    schema, _, _ = _follow(document, branch, where)
+    schema, _ = _follow(document, branch, where)
     structure = {k: v for k, v in schema.items() if k not in DOCUMENTATION}
     return structure in ({"type": "null"}, {"type": ["null"]}, {"const": None}, {"enum": [None]})
 
 
 def _merge_into(view: View, document: dict[str, Any], branch: Any, where: str) -> None:
     """Fold a branch (an allOf member or the one non-null anyOf branch) into the view."""
-    schema, at, refs = _follow(document, branch, where)
-    view.refs += tuple(refs)
+    schema, at = _follow(document, branch, where)
     for name, value in (schema.get("properties") or {}).items():
         view.properties.setdefault(name, (value, join(at, "properties", name)))
     required = [*view.schema.get("required", []), *schema.get("required", [])]
@@ -86,8 +80,8 @@ def _merge_into(view: View, document: dict[str, Any], branch: Any, where: str) -
 
 
 def view(document: dict[str, Any], node: Any, where: str) -> View:
-    schema, where, refs = _follow(document, node, where)
-    result = View(where, schema, {}, refs=tuple(refs))
+    schema, where = _follow(document, node, where)
+    result = View(where, schema, {})
     for key, value in schema.items():
         if key not in ("properties", "allOf", "anyOf", "oneOf"):
             result.schema[key] = value

@@ -56,10 +56,8 @@ class DocumentDiff:
         operation: str | None = None,
         *,
         old: bool = False,
-        breaking: bool | None = None,
     ) -> None:
         verdict, _ = OPERATION_RULES[rule]
-        verdict = verdict if breaking is None else breaking
         consequence = "breaks existing clients" if verdict else "existing clients keep working"
         self.changes.append(
             Change(

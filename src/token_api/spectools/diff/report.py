@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from token_api.spectools.diff.changes import Change
-from token_api.spectools.findings import github_escape
+from token_api.spectools.findings import annotation
 from token_api.spectools.lines import LineIndex
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -53,16 +53,16 @@ def render(changes: Sequence[Change], fmt: str, old: str, new: str, new_path: Pa
         index = LineIndex(new_path)
         lines = []
         for c in changes:
-            level = "error" if c.breaking else "notice"
-            props = [f"file={github_escape(new, property_value=True)}"]
-            line = None if c.old else index.line(c.location)
-            if line is not None:
-                props.append(f"line={line}")
-            props.append(f"title={github_escape(c.rule, property_value=True)}")
             operations = f" [{', '.join(c.operations)}]" if c.operations else ""
             lines.append(
-                f"::{level} {','.join(props)}::{github_escape(_where(c) + operations)}: "
-                f"{github_escape(c.reason)}"
+                annotation(
+                    "error" if c.breaking else "notice",
+                    new,
+                    None if c.old else index.line(c.location),
+                    c.rule,
+                    _where(c) + operations,
+                    c.reason,
+                )
             )
         return "\n".join(lines)
     if not changes:

@@ -20,6 +20,13 @@ from token_api.spectools.diff.normalize import (
 
 _UPPER = ("maxLength", "maxItems", "maxProperties")
 _LOWER = ("minLength", "minItems", "minProperties")
+# Each bound keyword and whether it is an upper bound, in the order changes are reported.
+_BOUNDS = (
+    *((keyword, True) for keyword in _UPPER),
+    *((keyword, False) for keyword in _LOWER),
+    ("maximum", True),
+    ("minimum", False),
+)
 # Format pairs where the second accepts everything the first does.
 _WIDER_FORMAT = {("int32", "int64"), ("float", "double")}
 _HANDLED = frozenset(
@@ -89,40 +96,8 @@ class SchemaDiff:
             return
         self._enum(old, new)
         self._format(old, new)
-        for keyword in _UPPER:
-            self._bound(
-                keyword,
-                old,
-                new,
-                _plain(old.schema, keyword),
-                _plain(new.schema, keyword),
-                upper=True,
-            )
-        for keyword in _LOWER:
-            self._bound(
-                keyword,
-                old,
-                new,
-                _plain(old.schema, keyword),
-                _plain(new.schema, keyword),
-                upper=False,
-            )
-        self._bound(
-            "maximum",
-            old,
-            new,
-            _numeric(old.schema, upper=True),
-            _numeric(new.schema, upper=True),
-            upper=True,
-        )
-        self._bound(
-            "minimum",
-            old,
-            new,
-            _numeric(old.schema, upper=False),
-            _numeric(new.schema, upper=False),
-            upper=False,
-        )
+        for keyword, upper in _BOUNDS:
+            self._bound(keyword, old, new, upper=upper)
         self._pattern(old, new)
         self._multiple_of(old, new)
         self._unique_items(old, new)
@@ -232,16 +207,8 @@ class SchemaDiff:
         else:
             self.emit("format-changed", new.at("format"), text)
 
-    def _bound(
-        self,
-        keyword: str,
-        old: View,
-        new: View,
-        before: Bound | None,
-        after: Bound | None,
-        *,
-        upper: bool,
-    ) -> None:
+    def _bound(self, keyword: str, old: View, new: View, *, upper: bool) -> None:
+        before, after = _bound_of(old.schema, keyword, upper), _bound_of(new.schema, keyword, upper)
         if before == after:
             return
         text = f"{keyword} {_bound_text(before)} → {_bound_text(after)}"
@@ -446,6 +413,14 @@ def _number(value: Any) -> bool:
 def _plain(schema: dict[str, Any], keyword: str) -> Bound | None:
     value = schema.get(keyword)
     return (value, False) if _number(value) else None
+
+
+def _bound_of(schema: dict[str, Any], keyword: str, upper: bool) -> Bound | None:
+    return (
+        _numeric(schema, upper=upper)
+        if keyword in ("maximum", "minimum")
+        else _plain(schema, keyword)
+    )
 
 
 def _numeric(schema: dict[str, Any], *, upper: bool) -> Bound | None:
