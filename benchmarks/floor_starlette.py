@@ -23,7 +23,6 @@ from token_api.domain.errors import Forbidden, InvalidField, NotAuthenticated, U
 from token_api.domain.minting import TokenRequest
 from token_api.server.service import TokenService
 from token_api.server.settings import Settings
-from token_api.storage import Store
 
 DEFAULTS = {"expires": True, "personal": True}
 
@@ -80,13 +79,11 @@ def create_app() -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
-        store = Store.connect(settings.database_url)
-        service = TokenService(store, settings)
+        service = TokenService.connect(settings)
         try:
             yield {"service": service}
         finally:
             service.close()
-            store.close()
 
     return Starlette(
         routes=[

@@ -28,7 +28,6 @@ from token_api.domain.minting import TokenRequest
 from token_api.domain.principal import Principal
 from token_api.server.service import TokenService
 from token_api.server.settings import Settings
-from token_api.storage import Store
 
 
 class OrganizationRole(enum.StrEnum):
@@ -77,13 +76,11 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.connect(settings.database_url)
-        app.state.service = TokenService(store, settings)
+        app.state.service = TokenService.connect(settings)
         try:
             yield
         finally:
             app.state.service.close()
-            store.close()
 
     app = FastAPI(title="Create Token (FastAPI peer)", lifespan=lifespan)
 

@@ -47,13 +47,7 @@ def _declared_length(headers: Headers) -> int | None:
 
 class JSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
     def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(
-            schema=schema,
-            required=kwargs.get("required", False),
-            nullable=kwargs.get("nullable", False),
-            encoding=kwargs["encoding"],
-            strict_validation=kwargs.get("strict_validation", False),
-        )
+        super().__init__(schema=schema, **kwargs)
         self._compiled = compiled(schema)
 
     async def _read(self, receive: Receive, scope: Scope) -> bytes:

@@ -26,7 +26,6 @@ from token_api.server.docs import DocsMiddleware
 from token_api.server.framework import ContractApp
 from token_api.server.service import TokenService
 from token_api.server.settings import Settings
-from token_api.storage import Store
 
 
 async def _token_info(token: str, request: ConnexionRequest) -> dict[str, Any]:
@@ -42,17 +41,15 @@ def create_app(settings: Settings | None = None) -> ContractApp:
 
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[dict[str, Any]]:
-        store = Store.connect(settings.database_url)
+        service = TokenService.connect(settings)
         # Everything built so far (the document, Connexion's operations, SQLAlchemy's tables)
         # lives as long as the process. Frozen, the garbage collector no longer walks it: a full
         # collection under load had paused every request for about 75 ms.
         gc.freeze()
-        service = TokenService(store, settings)
         try:
             yield {"service": service}
         finally:
             service.close()
-            store.close()
 
     app = ContractApp(
         __name__,

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from token_api.contract.document import read_document
+from token_api.contract.document import load_document
 
 ASSETS = Path(swagger_ui.__file__).parent / "static"
 
@@ -43,7 +43,7 @@ class DocsMiddleware:
         self.responses = {
             "/openapi.yaml": Response(raw, media_type="application/yaml"),
             "/openapi.json": Response(
-                orjson.dumps(read_document(spec_file)), media_type="application/json"
+                orjson.dumps(load_document(spec_file)), media_type="application/json"
             ),
             "/docs/": HTMLResponse(PAGE),
             "/docs": RedirectResponse("/docs/"),

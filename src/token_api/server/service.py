@@ -65,9 +65,15 @@ class TokenService:
         except TimeoutError:
             raise Unavailable(f"The database did not answer within {timeout:g} s.") from None
 
+    @classmethod
+    def connect(cls, settings: Settings) -> TokenService:
+        """A service over its own Store of ``settings.database_url``; close() closes both."""
+        return cls(Store.connect(settings.database_url), settings)
+
     def close(self) -> None:
         if self._threads is not None:
             self._threads.shutdown()
+        self.store.close()
 
     def authenticate(self, token: str) -> Principal:
         # Malformed tokens (wrong shape or checksum) never reach the database.
