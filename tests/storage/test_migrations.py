@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable
 
 import pytest
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from tests.support.cli import assert_one_sentence, token_api
-from token_api.storage import Store
+from token_api.storage import Store, tables
 from token_api.storage.migrate import HEAD, MIGRATIONS, current_revision, migrate
 
 BACKENDS = ["sqlite", "postgres"]
@@ -74,3 +76,18 @@ def test_a_database_from_a_newer_token_api_is_one_sentence(
     for command in (("serve", "--port", "1"), ("users", "list")):
         line = assert_one_sentence(token_api(*command, "--database", url))
         assert "'9999'" in line and "upgrade token-api" in line
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_head_creates_exactly_the_tables_the_code_uses(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    """The migrations are frozen copies of storage/tables.py; they must not drift apart."""
+    store = Store.connect(database_factory(backend))
+    try:
+        migrate(store.engine)
+        with store.engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert compare_metadata(context, tables.metadata) == []
+    finally:
+        store.close()

@@ -118,7 +118,8 @@ def run_users_list(args: argparse.Namespace) -> int:
         users = Organization(store).users()
     if args.json:
         print(json.dumps([user.as_json() for user in users], indent=2))
-    for user in [] if args.json else users:
+        return 0
+    for user in users:
         reach = (
             "all workspaces"
             if user.workspaces is None

@@ -40,7 +40,7 @@ class TokenRequest:
         role_id = body.get("role_id")
         return cls(
             name=body.get("name"),
-            organization_role=Role.parse(role) if role is not None else None,
+            organization_role=Role[role] if role is not None else None,
             role_id=uuid.UUID(role_id) if role_id is not None else None,
             workspaces=tuple(body.get("workspaces") or ()),
             expires=body.get("expires", True),

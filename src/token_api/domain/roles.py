@@ -11,7 +11,3 @@ class Role(enum.IntEnum):
     EXTERNAL = 1
     MEMBER = 2
     ADMIN = 3
-
-    @classmethod
-    def parse(cls, name: str) -> Role:
-        return cls[name]

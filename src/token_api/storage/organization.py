@@ -64,13 +64,15 @@ class Organization:
         with self.store.transaction() as tx:
             return tx.connection.execute(select(t.organizations.c.id)).first() is not None
 
-    def ensure(self, name: str = DEFAULT_ORGANIZATION) -> bool:
+    def ensure(self) -> bool:
         """Create the organization and its three roles if the database has none; True if created."""
         with self.store.transaction() as tx:
             if tx.connection.execute(select(t.organizations.c.id)).first() is not None:
                 return False
             org_id = uuid.uuid4()
-            tx.connection.execute(insert(t.organizations).values(id=org_id, name=name))
+            tx.connection.execute(
+                insert(t.organizations).values(id=org_id, name=DEFAULT_ORGANIZATION)
+            )
             tx.connection.execute(
                 insert(t.roles),
                 [
