@@ -24,16 +24,38 @@ import psycopg
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LUA = HERE / "create_token.lua"
-KINDS = ("reference", "peer", "floor")
-# All three under the same uvicorn command line: one process, uvloop, httptools, no access log.
+# The reference and what it is compared with: two FastAPI peers (one written for speed, one
+# written plainly) and two floors (bare Starlette; no framework at all).
+KINDS = ("reference", "tuned", "plain", "starlette", "asgi")
+OTHERS = KINDS[1:]
+LABELS = {
+    "reference": "reference",
+    "tuned": "tuned FastAPI",
+    "plain": "plain FastAPI",
+    "starlette": "Starlette floor",
+    "asgi": "ASGI floor",
+}
+# All under the same uvicorn command line: one process, uvloop, httptools, no access log.
 UVICORN_APPS = {
     "reference": "token_api.server.app:app_from_environment",
-    "peer": "benchmarks.peer_fastapi:create_app",
-    "floor": "benchmarks.floor_starlette:create_app",
+    "tuned": "benchmarks.peer_fastapi_tuned:create_app",
+    "plain": "benchmarks.peer_fastapi_plain:create_app",
+    "starlette": "benchmarks.floor_starlette:create_app",
+    "asgi": "benchmarks.floor_asgi:create_app",
 }
 # The reference is also started the way its README says, for cold start: the CLI first brings
 # the database schema up to date, then serves.
 CLI = "reference via token-api serve"
+# On a machine with two cores or more, the server runs on the first and wrk on the second, so
+# that the load generator does not take the server's CPU (taskset, from util-linux).
+PIN = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+SERVER_CPU, WRK_CPU = "0", "1"
+
+
+def pinned(command: list[str], cpu: str) -> list[str]:
+    return ["taskset", "-c", cpu, *command] if PIN else command
+
+
 POSTGRES_ADMIN = os.environ.get(
     "TOKEN_API_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -68,14 +90,19 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
 
 
 def init_demo(url: str) -> dict[str, str]:
-    """``token-api init --demo --json``; the demo users' tokens by name (admin, member, ...)."""
+    """``token-api init --demo --json``; the demo users' credentials by name (admin, member, ...):
+    their sessions, which are what may create tokens (an API key gets 403), or, from a version
+    of the tool without sessions, their tokens."""
     output = subprocess.run(
         [sys.executable, "-m", "token_api", "init", "--demo", "--json", "--database", url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return {user["email"].split("@")[0]: user["token"] for user in json.loads(output)["users"]}
+    return {
+        user["email"].split("@")[0]: user.get("session") or user["token"]
+        for user in json.loads(output)["users"]
+    }
 
 
 def _health(port: int) -> int | None:
@@ -98,6 +125,8 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = None
     cold_start_s: float | None = None  # process start to the first 200 on /health
+    workers: int = 1  # for CLI: ``token-api serve --workers N``
+    pin: bool = True
 
     @property
     def url(self) -> str:
@@ -105,14 +134,17 @@ class Server:
 
     def command(self) -> list[str]:
         if self.kind == CLI:
-            return [
+            command = [
                 *(sys.executable, "-m", "token_api", "serve"),
                 *("--database", self.database_url, "--port", str(self.port)),
+                *(("--workers", str(self.workers)) if self.workers > 1 else ()),
             ]
-        return [
-            *(sys.executable, "-m", "uvicorn", UVICORN_APPS[self.kind], "--factory"),
-            *("--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"),
-        ]
+        else:
+            command = [
+                *(sys.executable, "-m", "uvicorn", UVICORN_APPS[self.kind], "--factory"),
+                *("--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"),
+            ]
+        return pinned(command, SERVER_CPU) if self.pin else command
 
     def start(self, timeout: float = 30) -> Server:
         env = {**os.environ, "TOKEN_API_DATABASE_URL": self.database_url}
@@ -138,11 +170,38 @@ class Server:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process (all its threads) so far."""
+    def pids(self) -> list[int]:
+        """The server's processes: the one started and, with workers, its children."""
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        pids, index = [self.process.pid], 0
+        while index < len(pids):
+            children = Path(f"/proc/{pids[index]}/task/{pids[index]}/children")
+            with contextlib.suppress(OSError):
+                pids += [int(pid) for pid in children.read_text().split()]
+            index += 1
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server's processes (all their threads) so far."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the process that serves (the largest, with workers), in MB."""
+        sizes = [0]
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                sizes += [
+                    int(line.split()[1])
+                    for line in status.splitlines()
+                    if line.startswith("VmRSS:")
+                ]
+        return max(sizes) / 1024
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -168,6 +227,8 @@ def wrk(server: Server, seconds: int, connections: int, threads: int) -> dict[st
         *("wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"),
         *("--timeout", "5s", "-s", str(LUA), server.url),
     ]
+    if server.pin:
+        command = pinned(command, WRK_CPU)
     cpu_before = server.cpu_seconds()
     output = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
     cpu = server.cpu_seconds() - cpu_before
@@ -181,6 +242,7 @@ def wrk(server: Server, seconds: int, connections: int, threads: int) -> dict[st
         "max_ms": raw["latency_us"]["max"] / 1000,
         "cpu_ms_per_request": 1000 * cpu / max(raw["requests"], 1),
         "requests": raw["requests"],
+        "rss_mb": round(server.rss_mb(), 1),
         "non2xx": raw["non2xx"],
         "socket_errors": sum(raw["errors"].values()),
     }

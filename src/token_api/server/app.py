@@ -8,9 +8,12 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
+import orjson
+
 # First: it imports Connexion without the client libraries the server never uses.
 from token_api.contract import connexion_compat  # isort: split
 
+from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionRequest
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
@@ -26,6 +29,14 @@ from token_api.server.docs import DocsMiddleware
 from token_api.server.framework import ContractApp
 from token_api.server.service import TokenService
 from token_api.server.settings import Settings
+
+
+class OrjsonJsonifier(Jsonifier):  # type: ignore[misc]
+    """Connexion's JSON serialisation point (handlers' answers), with orjson: a fraction of the
+    standard library's cost, and it knows UUIDs and datetimes as Connexion's encoder does."""
+
+    def dumps(self, data: Any, **_: Any) -> str:
+        return orjson.dumps(data).decode()
 
 
 async def _token_info(token: str, request: ConnexionRequest) -> dict[str, Any]:
@@ -54,6 +65,7 @@ def create_app(settings: Settings | None = None) -> ContractApp:
     app = ContractApp(
         __name__,
         lifespan=lifespan,
+        jsonifier=OrjsonJsonifier(),
         middlewares=middleware_stack(
             before_routing=[partial(DocsMiddleware, spec_file=spec_path())],
             before_validation=[CanonicalContentType],

@@ -1,4 +1,4 @@
-"""The peer: Create Token as a typical team writes it with FastAPI and pydantic.
+"""The plain peer: Create Token as a typical team writes it with FastAPI and pydantic.
 
 Same rules (``token_api.domain``), same database and engine settings (``token_api.storage``),
 same token format: only the HTTP and contract layer differs. Written the idiomatic way: pydantic
@@ -6,7 +6,7 @@ models for the body and the answer (``response_model`` validates it), ``HTTPBear
 dependency for authentication, a sync endpoint (FastAPI runs both in its thread pool), exception
 handlers mapping the domain's errors to statuses.
 
-Run: ``TOKEN_API_DATABASE_URL=... uvicorn benchmarks.peer_fastapi:create_app --factory``.
+Run: ``TOKEN_API_DATABASE_URL=... uvicorn benchmarks.peer_fastapi_plain:create_app --factory``.
 """
 
 from __future__ import annotations
