@@ -89,19 +89,24 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def init_demo(url: str) -> dict[str, str]:
-    """``token-api init --demo --json``; the demo users' credentials by name (admin, member, ...):
-    their sessions, which are what may create tokens (an API key gets 403), or, from a version
-    of the tool without sessions, their tokens."""
+def demo_users(url: str) -> list[dict[str, Any]]:
+    """``token-api init --demo --json``: the demo users, each with its credentials."""
     output = subprocess.run(
         [sys.executable, "-m", "token_api", "init", "--demo", "--json", "--database", url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    return list(json.loads(output)["users"])
+
+
+def init_demo(url: str) -> dict[str, str]:
+    """The demo users' credentials by name (admin, member, ...): their sessions, which are what
+    may create tokens (an API key gets 403), or, from a version of the tool without sessions,
+    their tokens."""
     return {
         user["email"].split("@")[0]: user.get("session") or user["token"]
-        for user in json.loads(output)["users"]
+        for user in demo_users(url)
     }
 
 

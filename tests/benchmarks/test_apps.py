@@ -1,5 +1,6 @@
-"""The benchmark's peer and floor servers start and mint a token (the benchmarks themselves
-are never run by the test suite: ``python -m benchmarks.run``)."""
+"""The benchmark's peers and floors start, mint a token that authenticates, and apply the same
+rules as the reference server (the benchmarks themselves are never run by the test suite:
+``python -m benchmarks.run``)."""
 
 from __future__ import annotations
 
@@ -8,30 +9,60 @@ from pathlib import Path
 
 import httpx
 import pytest
-from benchmarks.harness import Server, database, init_demo
+from benchmarks.harness import KINDS, Server, database, demo_users
+
+OTHERS = [kind for kind in KINDS if kind != "reference"]
+STRICT: list[object] = [
+    {"expires_at": "2030-01-01T00:00:00"},  # no offset
+    {"expires_at": "1990-12-31T23:59:60Z"},
+    {"role_id": "0b7d4c388e0f4b8a9a4e3f0c2d5e6a71"},
+    {"expires": 1},
+    {"personal": "true"},
+    {"workspaces": "research"},
+    {"organization_role": "admin"},
+    [],
+]
 
 
-@pytest.mark.parametrize("kind", ["peer", "floor"])
-def test_benchmark_app_mints_a_token_that_authenticates(kind: str, tmp_path: Path) -> None:
-    if kind == "peer" and importlib.util.find_spec("fastapi") is None:
-        pytest.skip("the FastAPI peer needs the bench extra (pip install -e '.[bench]')")
+@pytest.mark.parametrize("kind", OTHERS)
+def test_benchmark_app_applies_the_rules(kind: str, tmp_path: Path) -> None:
+    if kind in ("tuned", "plain") and importlib.util.find_spec("fastapi") is None:
+        pytest.skip("the FastAPI peers need the bench extra (pip install -e '.[bench]')")
     with database("sqlite", tmp_path) as url:
-        server = Server(kind, url, init_demo(url)).start()
+        users = demo_users(url)
+        # Once users have sessions, only a session may create tokens; an API key gets 403.
+        sessions = all("session" in user for user in users)
+        credentials = {
+            user["email"].split("@")[0]: user["session"] if sessions else user["token"]
+            for user in users
+        }
+        server = Server(kind, url, credentials, pin=False).start()
         try:
-            minted = httpx.post(
-                server.url + "/api/v1/token",
-                json={"name": "smoke", "workspaces": ["research"]},
-                headers={"Authorization": f"Bearer {server.tokens['member']}"},
-            )
-            assert minted.status_code == 200, minted.text
-            token = minted.json()["api_token"]
-            again = httpx.post(
-                server.url + "/api/v1/token",
-                json={},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert again.status_code == 200, again.text
-            refused = httpx.post(server.url + "/api/v1/token", json={})
-            assert refused.status_code == 401
+            with httpx.Client(base_url=server.url) as client:
+                member = {"Authorization": f"Bearer {server.tokens['member']}"}
+                minted = client.post(
+                    "/api/v1/token",
+                    json={"name": "smoke", "workspaces": ["research"]},
+                    headers=member,
+                )
+                assert minted.status_code == 200, minted.text
+                assert minted.json()["api_token"].startswith("api_")
+                token = minted.json()["api_token"]
+                # The minted token is an API key: it authenticates, and may not create tokens.
+                again = client.post(
+                    "/api/v1/token", json={}, headers={"Authorization": f"Bearer {token}"}
+                )
+                assert again.status_code == (403 if sessions else 200), again.text
+                assert client.post("/api/v1/token", json={}).status_code == 401
+                service = client.post("/api/v1/token", json={"personal": False}, headers=member)
+                assert service.status_code == 403, service.text
+                # The tuned peer and the ASGI floor check the published schema as strictly as the
+                # reference (the plain peer is pydantic in its lax mode; the Starlette floor
+                # checks only that the body is an object): what they accept, the contract does.
+                if kind in ("tuned", "asgi"):
+                    for body in STRICT:
+                        refused = client.post("/api/v1/token", json=body, headers=member)
+                        assert refused.status_code == 422, (body, refused.text)
+                assert client.get("/health").status_code == 200
         finally:
             server.stop()

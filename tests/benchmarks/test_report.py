@@ -12,8 +12,18 @@ def _spread(value: float) -> dict[str, float]:
     return {"median": value, "min": value, "max": value}
 
 
+def _metrics(rps: float, p99: float) -> dict[str, dict[str, float]]:
+    return {
+        "rps": _spread(rps),
+        "p50_ms": _spread(1.0),
+        "p99_ms": _spread(p99),
+        "cpu_ms_per_request": _spread(1.0),
+    }
+
+
 def test_cold_start_only_report_has_ratios_and_targets() -> None:
-    starts = {"reference": 0.5, "peer": 0.6, "floor": 0.25, CLI: 1.2}
+    starts = {"reference": 0.5, "tuned": 0.6, "plain": 0.6, "starlette": 0.25, "asgi": 0.2}
+    starts[CLI] = 1.2
     results: dict[str, Any] = {
         "generated_at": "2026-11-28T00:00:00+00:00",
         "machine": {"cpus": 2},
@@ -23,17 +33,55 @@ def test_cold_start_only_report_has_ratios_and_targets() -> None:
         "cold_start": {
             "sqlite": {
                 **{kind: _spread(starts[kind]) for kind in (*KINDS, CLI)},
-                "ratios": {"reference/peer": _spread(0.5 / 0.6), "reference/floor": _spread(2.0)},
+                "ratios": {f"reference/{kind}": _spread(0.5 / starts[kind]) for kind in KINDS[1:]},
             }
         },
     }
     results["targets"] = targets(results)
     table = markdown(results)
     assert "throughput" not in table
-    assert "| sqlite | 0.50 (0.50–0.50) | 0.60 (0.60–0.60) | 0.25 (0.25–0.25) |" in table
-    assert "0.83 (0.83–0.83) | 2.00 (2.00–2.00) |" in table
+    assert "| sqlite | 0.50 (0.50–0.50) | 0.60 (0.60–0.60) | 0.60 (0.60–0.60) |" in table
+    assert "| 0.83 (0.83–0.83) | 0.83 (0.83–0.83) | 2.00 (2.00–2.00) | 2.50 (2.50–2.50) |" in table
     assert results["targets"] == {
         "sqlite: reference cold start <= 1 s": True,
         f"sqlite: {CLI} cold start <= 1 s": False,
     }
     assert f"- MISSED: sqlite: {CLI} cold start <= 1 s" in table
+
+
+def test_throughput_targets_are_against_the_tuned_peer() -> None:
+    ratios = {f"reference/{kind}": _metrics(0.5, 2.0) for kind in KINDS[1:]}
+    ratios["reference/tuned"] = _metrics(1.1, 0.9)
+    results: dict[str, Any] = {
+        "generated_at": "2026-11-28T00:00:00+00:00",
+        "machine": {"cpus": 2},
+        "settings": {"connections": 16, "rounds": 5, "duration_s": 10, "kinds": list(KINDS)},
+        "throughput": {
+            "postgres": {
+                "ratios": ratios,
+                "absolute": {kind: {**_metrics(1000, 10), "rss_mb": _spread(60)} for kind in KINDS},
+                "non2xx": {kind: 0 for kind in KINDS},
+            }
+        },
+        "cold_start": {},
+        "million": {},
+        "workers": {
+            "workers": 2,
+            "connections": 64,
+            **_metrics(900, 50),
+            "rss_mb": _spread(70),
+            "non2xx": 3,
+        },
+    }
+    checks = targets(results)
+    assert checks == {
+        "postgres: reference/tuned FastAPI throughput >= 1.0": True,
+        "postgres: reference/tuned FastAPI p99 <= 1.0": True,
+        "postgres: no non-2xx answers under load": True,
+        "sqlite, serve --workers 2, 64 connections: no non-2xx answers": False,
+    }
+    results["targets"] = checks
+    table = markdown(results)
+    assert "| postgres | tuned FastAPI | 1.10 (1.10–1.10) |" in table
+    assert "| postgres | ASGI floor | 0.50 (0.50–0.50) |" in table
+    assert "- MISSED: sqlite, serve --workers 2, 64 connections: no non-2xx answers" in table

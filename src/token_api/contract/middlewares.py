@@ -51,8 +51,25 @@ logger = logging.getLogger("connexion.middleware.validation")
 _MAX_PLANS = 32
 
 
-def _media_types(types: list[str]) -> MediaTypeDict | None:
-    return MediaTypeDict([(t.lower(), None) for t in types]) if types else None
+class _MediaTypes:
+    """Whether a media type is one of ``types`` (ranges allowed), as Connexion's MediaTypeDict
+    answers it, remembered: MediaTypeDict sorts its keys and runs fnmatch on every lookup."""
+
+    def __init__(self, types: list[str]) -> None:
+        self._types = MediaTypeDict([(t.lower(), None) for t in types])
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, mime_type: str) -> bool:
+        known = self._known.get(mime_type)
+        if known is None:
+            known = mime_type in self._types
+            if len(self._known) < _MAX_PLANS:
+                self._known[mime_type] = known
+        return known
+
+
+def _media_types(types: list[str]) -> _MediaTypes | None:
+    return _MediaTypes(types) if types else None
 
 
 def _mime_type_and_encoding(headers: Any, declared: list[str]) -> tuple[str, str]:
@@ -90,6 +107,9 @@ class _RequestValidation(RequestValidationOperation):  # type: ignore[misc]
         )
         self._consumes = _media_types(operation.consumes)
         self._bodies: dict[str, tuple[type, dict[str, Any]] | None] = {}
+        # Connexion builds a body validator per request; one holds only its configuration (schema,
+        # flags, charset), so one per media type and charset serves every request.
+        self._validators: dict[tuple[str, str], Any] = {}
 
     def extract_content_type(self, headers: Any) -> tuple[str, str]:
         return _mime_type_and_encoding(headers, self._operation.consumes)
@@ -131,13 +151,20 @@ class _RequestValidation(RequestValidationOperation):  # type: ignore[misc]
             self._parameters.validate(scope)
         mime_type, encoding = self.extract_content_type(scope["headers"])
         self.validate_mime_type(mime_type)
-        plan = self._body_plan(mime_type)
-        if plan is not None:
-            validator, options = plan
-            receive, scope = await validator(encoding=encoding, **options).wrap_receive(
-                receive, scope=scope
-            )
+        body_validator = self._body_validator(mime_type, encoding)
+        if body_validator is not None:
+            receive, scope = await body_validator.wrap_receive(receive, scope=scope)
         await self.next_app(scope, receive, send)
+
+    def _body_validator(self, mime_type: str, encoding: str) -> Any:
+        key = (mime_type, encoding)
+        if key in self._validators:
+            return self._validators[key]
+        plan = self._body_plan(mime_type)
+        body_validator = None if plan is None else plan[0](encoding=encoding, **plan[1])
+        if len(self._validators) < _MAX_PLANS:
+            self._validators[key] = body_validator
+        return body_validator
 
 
 class _ResponseValidation(ResponseValidationOperation):  # type: ignore[misc]

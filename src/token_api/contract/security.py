@@ -7,16 +7,22 @@ unauthenticated caller learns nothing about its body.
 
 Connexion reads the first ``Authorization`` header only. A request carrying several is refused
 (401) rather than judged by whichever a proxy on the way happens to put first.
+
+The bearer handler's verify function is Connexion's, read straight from the ASGI headers: its
+own builds Starlette's header mapping and inspects the token-info function's signature on every
+request. Same answers: no ``Authorization`` or another scheme → not this scheme (Connexion then
+answers 401), a value without a space → 401 "Invalid authorization header", a token-info function
+returning None → 401 "Provided token is not valid".
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import cache
 from typing import Any
 
+from connexion.exceptions import OAuthProblem, OAuthResponseProblem
 from connexion.lifecycle import ConnexionRequest
-from connexion.security import BearerSecurityHandler
+from connexion.security import NO_VALUE, BearerSecurityHandler
 
 from token_api.domain.errors import NotAuthenticated
 
@@ -26,17 +32,28 @@ TokenInfoFunction = Callable[..., Awaitable[dict[str, Any]]]
 def bearer_security_map(token_info: TokenInfoFunction) -> dict[str, type]:
     """A security_map whose bearer scheme calls ``token_info(token, request=...)``."""
 
-    async def one_credential(token: str, request: ConnexionRequest) -> dict[str, Any]:
-        if len(request.headers.getlist("authorization")) > 1:
+    async def verify(request: ConnexionRequest) -> Any:
+        values = [value for name, value in request.scope["headers"] if name == b"authorization"]
+        if not values or not values[0]:
+            return NO_VALUE
+        try:
+            scheme, token = values[0].decode("latin-1").split(maxsplit=1)
+        except ValueError:
+            raise OAuthProblem(detail="Invalid authorization header") from None
+        if scheme.lower() != "bearer":
+            return NO_VALUE
+        if len(values) > 1:
             raise NotAuthenticated("Send one Authorization header, not several.")
-        return await token_info(token, request)
+        info = await token_info(token, request)
+        if info is None:
+            raise OAuthResponseProblem(detail="Provided token is not valid")
+        return info
 
     class Bearer(BearerSecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, security_scheme: dict[str, Any]) -> TokenInfoFunction:
-            return one_credential
+            return token_info
 
-        # Connexion inspects the token-info function's signature twice per request to decide
-        # what to pass it; a function's signature does not change, so the answer is kept.
-        _accepts_kwarg = staticmethod(cache(BearerSecurityHandler._accepts_kwarg))
+        def _get_verify_func(self, _: TokenInfoFunction) -> Callable[..., Awaitable[Any]]:
+            return verify
 
     return {"bearer": Bearer}

@@ -20,7 +20,6 @@ from connexion.validators import (
     AbstractResponseBodyValidator,
     ParameterValidator,
 )
-from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
 from token_api.contract.errors import PayloadTooLarge, RequestInvalid, UnsupportedCharset
@@ -40,9 +39,11 @@ def validated_body(scope: Scope) -> ValidatedBody:
     return scope["extensions"][SCOPE_KEY]  # type: ignore[no-any-return]
 
 
-def _declared_length(headers: Headers) -> int | None:
-    value = headers.get("content-length")
-    return int(value) if value is not None and value.isdigit() else None
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 class JSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
@@ -51,8 +52,7 @@ class JSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
         self._compiled = compiled(schema)
 
     async def _read(self, receive: Receive, scope: Scope) -> bytes:
-        headers = Headers(scope=scope)
-        declared = _declared_length(headers)
+        declared = _declared_length(scope)
         if declared is not None and declared > MAX_BODY_BYTES:
             raise PayloadTooLarge(MAX_BODY_BYTES)
         chunks, size, more = [], 0, True

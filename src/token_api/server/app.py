@@ -40,7 +40,7 @@ class OrjsonJsonifier(Jsonifier):  # type: ignore[misc]
 
 
 async def _token_info(token: str, request: ConnexionRequest) -> dict[str, Any]:
-    service: TokenService = request.state.service
+    service: TokenService = request.scope["state"]["service"]
     principal = await service.call(service.authenticate, token)
     return {"sub": str(principal.user_id), "principal": principal}
 

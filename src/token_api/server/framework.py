@@ -13,7 +13,8 @@ what the security layer put in Connexion's context (``token_info``, ``user``): C
 parameter decorator would still read the form, the files, the query string and the path of every
 request to find that there is nothing to pass (the next largest cost, about an eighth of a
 request); such a handler is called with its context values directly. Its answer goes through
-Connexion's response decorator as before.
+Connexion's response decorator as before, which only learns the operation's one response media
+type once instead of per request (a handler giving its own headers gets Connexion's inference).
 """
 
 from __future__ import annotations
@@ -50,9 +51,28 @@ def _context_only(fn: Callable[..., Any], has_parameters: bool) -> Callable[...,
     return call
 
 
+class _ResponseDecorator(AsyncResponseDecorator):  # type: ignore[misc]
+    def __init__(self, *, produces: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        types = set(produces)
+        self._only_type = types.pop() if len(types) == 1 else None
+
+    def _infer_content_type(self, data: Any, headers: dict[str, str]) -> str | None:
+        # Connexion's answer when the handler set no headers and the operation produces one type.
+        if not headers and self._only_type is not None:
+            return self._only_type
+        return super()._infer_content_type(data, headers)  # type: ignore[no-any-return]
+
+
 class _Operation(AsyncOperation):  # type: ignore[misc]
     def __init__(
-        self, fn: Callable[..., Any], *, uri_parser: Any, has_parameters: bool, **kwargs: Any
+        self,
+        fn: Callable[..., Any],
+        *,
+        uri_parser: Any,
+        has_parameters: bool,
+        produces: list[str],
+        **kwargs: Any,
     ) -> None:
         super().__init__(fn, **kwargs)
         self._uri_parser = uri_parser
@@ -63,9 +83,9 @@ class _Operation(AsyncOperation):  # type: ignore[misc]
             )
             self._handler = decorator.decorate(fn)
         else:
-            self._handler = AsyncResponseDecorator(framework=Starlette, jsonifier=self.jsonifier)(
-                direct
-            )
+            self._handler = _ResponseDecorator(
+                framework=Starlette, jsonifier=self.jsonifier, produces=produces
+            )(direct)
 
     @classmethod
     def from_operation(cls, operation: Any, *, pythonic_params: bool, jsonifier: Any) -> _Operation:
@@ -78,6 +98,7 @@ class _Operation(AsyncOperation):  # type: ignore[misc]
                 operation.parameters, operation.body_definition()
             ),
             has_parameters=bool(operation.parameters),
+            produces=list(operation.produces),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

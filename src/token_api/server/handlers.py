@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from connexion import request
+from connexion.context import scope
 
 from token_api.contract.validators import validated_body
 from token_api.domain.minting import TokenRequest
@@ -18,12 +18,14 @@ def resolve(operation_id: str) -> Callable[..., Any]:
     return globals()[handler_name(operation_id)]  # type: ignore[no-any-return]
 
 
+# Connexion's context ``scope`` (the request's ASGI scope), not ``connexion.request``: that builds
+# a new request object on every attribute read.
 def _service() -> TokenService:
-    return request.state.service  # type: ignore[no-any-return]
+    return scope["state"]["service"]  # type: ignore[no-any-return]
 
 
 async def create_token(token_info: dict[str, Any]) -> tuple[dict[str, str], int]:
-    body = validated_body(request.scope)
+    body = validated_body(scope)
     token_request = TokenRequest.from_body(body.value, body.sent)
     service = _service()
     grant, secret = await service.call(service.mint, token_info["principal"], token_request)

@@ -84,7 +84,7 @@ class TokenService:
 
     def mint(self, caller: Principal, request: TokenRequest) -> tuple[TokenGrant, str]:
         """Returns only after the token is committed."""
-        with self.store.transaction() as directory:
+        with self.store.minting() as directory:
             return mint_token(
                 caller,
                 request,
