@@ -38,7 +38,7 @@ from connexion.middleware.response_validation import (
 from connexion.middleware.response_validation import (
     ResponseValidationMiddleware as ConnexionResponseValidation,
 )
-from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.routing import ROUTING_CONTEXT, RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.utils import is_nullable, split_content_type
@@ -255,16 +255,57 @@ class _ResponseValidationAPI(ResponseValidationAPI):  # type: ignore[misc]
         )
 
 
-class RequestValidationMiddleware(ConnexionRequestValidation):  # type: ignore[misc]
+class OperationLookup:
+    """For a Connexion RoutedMiddleware: the request's operation found with one dict lookup.
+
+    RoutedMiddleware.__call__, which five layers of the stack run per request, finds it by
+    walking the APIs registered at the request's base path and trying each. The answer depends
+    only on (base path, operationId), so it is kept in a table; a request without one (no
+    operation matched) goes through Connexion's own ``__call__``, unchanged.
+    """
+
+    apis: Any
+    _table: dict[tuple[Any, Any], Any]
+
+    def add_api(self, *args: Any, **kwargs: Any) -> Any:
+        api = super().add_api(*args, **kwargs)  # type: ignore[misc]
+        table = {}
+        for base_path, apis in self.apis.items():
+            for each in reversed(apis):  # Connexion tries them in order: the first one wins
+                for operation_id, operation in each.operations.items():
+                    if operation_id is not None:
+                        table[(base_path, operation_id)] = operation
+        self._table = table
+        return api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            routing = scope["extensions"][ROUTING_CONTEXT]
+            operation = self._table[(routing["api_base_path"], routing["operation_id"])]
+        except (KeyError, AttributeError):
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+            return
+        await operation(scope, receive, send)
+
+
+class RequestValidationMiddleware(OperationLookup, ConnexionRequestValidation):  # type: ignore[misc]
     """Connexion's request validation; per-operation work done once (see the module)."""
 
     api_cls = _RequestValidationAPI
 
 
-class ResponseValidationMiddleware(ConnexionResponseValidation):  # type: ignore[misc]
+class ResponseValidationMiddleware(OperationLookup, ConnexionResponseValidation):  # type: ignore[misc]
     """Connexion's response validation; per-operation work done once (see the module)."""
 
     api_cls = _ResponseValidationAPI
+
+
+class _SecurityMiddleware(OperationLookup, SecurityMiddleware):  # type: ignore[misc]
+    pass
+
+
+class _ContextMiddleware(OperationLookup, ContextMiddleware):  # type: ignore[misc]
+    pass
 
 
 def middleware_stack(*, before_routing: list[Any], before_validation: list[Any]) -> list[Any]:
@@ -275,10 +316,10 @@ def middleware_stack(*, before_routing: list[Any], before_validation: list[Any])
         ExceptionMiddleware,
         *before_routing,
         RoutingMiddleware,
-        SecurityMiddleware,
+        _SecurityMiddleware,
         *before_validation,
         RequestValidationMiddleware,
         ResponseValidationMiddleware,
         LifespanMiddleware,
-        ContextMiddleware,
+        _ContextMiddleware,
     ]

@@ -32,6 +32,8 @@ from connexion.frameworks.starlette import Starlette
 from connexion.utils import inspect_function_arguments
 from starlette.types import Receive, Scope, Send
 
+from token_api.contract.middlewares import OperationLookup
+
 # What Connexion's SecurityMiddleware puts in the request context for the handler.
 CONTEXT_ARGUMENTS = frozenset({"token_info", "user"})
 
@@ -114,7 +116,7 @@ class _Api(AsyncApi):  # type: ignore[misc]
         )
 
 
-class _ASGIApp(AsyncASGIApp):  # type: ignore[misc]
+class _ASGIApp(OperationLookup, AsyncASGIApp):  # type: ignore[misc]
     api_cls = _Api
 
 
