@@ -1,4 +1,5 @@
-"""Content-Type normalisation before Connexion's request validation.
+"""Content-Type normalisation before Connexion's request validation (which calls it first,
+``contract/middlewares.py``).
 
 Media types and the charset parameter are case-insensitive (RFC 9110 §8.3.1), but Connexion 3.3
 looks the body schema up by the header's exact spelling and parses parameters only without
@@ -11,7 +12,7 @@ would otherwise parse the body of ``GET /health`` as a form and answer an undocu
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 
 def canonical(value: str) -> str:
@@ -27,23 +28,19 @@ def canonical(value: str) -> str:
     return ";".join(parts)
 
 
-class CanonicalContentType:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = scope["headers"]
-            for index, (name, value) in enumerate(headers):
-                if name == b"content-type":
-                    headers = list(headers)
-                    if scope["method"] in ("GET", "HEAD"):
-                        del headers[index]
-                    else:
-                        headers[index] = (
-                            name,
-                            canonical(value.decode("latin-1")).encode("latin-1"),
-                        )
-                    scope = {**scope, "headers": headers}
-                    break
-        await self.app(scope, receive, send)
+def with_canonical_content_type(scope: Scope) -> Scope:
+    """``scope`` with its Content-Type canonical (dropped from GET and HEAD); the same scope
+    when there is nothing to change. Request validation calls it before reading the header."""
+    headers = scope["headers"]
+    for index, (name, value) in enumerate(headers):
+        if name == b"content-type":
+            headers = list(headers)
+            if scope["method"] in ("GET", "HEAD"):
+                del headers[index]
+            else:
+                fixed = canonical(value.decode("latin-1")).encode("latin-1")
+                if fixed == value:
+                    return scope
+                headers[index] = (name, fixed)
+            return {**scope, "headers": headers}
+    return scope

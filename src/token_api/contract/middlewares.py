@@ -44,6 +44,8 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.utils import is_nullable, split_content_type
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from token_api.contract.media_types import with_canonical_content_type
+
 logger = logging.getLogger("connexion.middleware.validation")
 
 # Plans are cached per media type the operation accepted (or per status and media type the
@@ -147,6 +149,7 @@ class _RequestValidation(RequestValidationOperation):  # type: ignore[misc]
         return plan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope = with_canonical_content_type(scope)
         if self._parameters is not None:
             self._parameters.validate(scope)
         mime_type, encoding = self.extract_content_type(scope["headers"])
@@ -308,16 +311,16 @@ class _ContextMiddleware(OperationLookup, ContextMiddleware):  # type: ignore[mi
     pass
 
 
-def middleware_stack(*, before_routing: list[Any], before_validation: list[Any]) -> list[Any]:
+def middleware_stack(*, before_routing: list[Any]) -> list[Any]:
     """Connexion's default stack in Connexion's order, without SwaggerUIMiddleware, with the
-    validation above, and ours inserted where ``MiddlewarePosition`` would put them."""
+    validation above (which canonicalises Content-Type first, ``media_types``), and ours
+    inserted where ``MiddlewarePosition`` would put them."""
     return [
         ServerErrorMiddleware,
         ExceptionMiddleware,
         *before_routing,
         RoutingMiddleware,
         _SecurityMiddleware,
-        *before_validation,
         RequestValidationMiddleware,
         ResponseValidationMiddleware,
         LifespanMiddleware,

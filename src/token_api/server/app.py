@@ -20,7 +20,6 @@ from connexion.resolver import Resolver
 
 from token_api.contract import errors
 from token_api.contract.document import load_document, spec_path
-from token_api.contract.media_types import CanonicalContentType
 from token_api.contract.middlewares import middleware_stack
 from token_api.contract.security import bearer_security_map
 from token_api.contract.validators import VALIDATOR_MAP
@@ -68,7 +67,6 @@ def create_app(settings: Settings | None = None) -> ContractApp:
         jsonifier=OrjsonJsonifier(),
         middlewares=middleware_stack(
             before_routing=[partial(DocsMiddleware, spec_file=spec_path())],
-            before_validation=[CanonicalContentType],
         ),
     )
     app.add_api(
