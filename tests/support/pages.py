@@ -22,7 +22,7 @@ _PAGE = """# Create Token
   path={{"{path}"}}
   context={{"endpoint"}}
 >
-  
+{blank}
 </MethodEndpoint>
 
 Creates the API key that you can use to connect Haystack Enterprise Platform to your application.
@@ -38,14 +38,14 @@ Creates the API key that you can use to connect Haystack Enterprise Platform to 
 <ParamsDetails
   parameters={{undefined}}
 >
-  
+{blank}
 </ParamsDetails>
 
 <RequestSchema
   title={{"Body"}}
   body={{{body}}}
 >
-  
+{blank}
 </RequestSchema>
 
 <StatusCodes
@@ -53,9 +53,9 @@ Creates the API key that you can use to connect Haystack Enterprise Platform to 
   label={{undefined}}
   responses={{{responses}}}
 >
-  
+{blank}
 </StatusCodes>
-"""  # noqa: W293 (the page's own blank lines hold two spaces)
+"""
 
 
 def _compact(value: Any) -> str:
@@ -64,6 +64,7 @@ def _compact(value: Any) -> str:
 
 def page(contract: Published) -> str:
     return _PAGE.format(
+        blank="  ",  # the page's empty element bodies hold two spaces
         method=contract.method,
         path=contract.path,
         body=_compact(contract.body),
