@@ -32,7 +32,7 @@ def _page_spec_url(base: str) -> str:
     """The address of the document Swagger UI renders, read from the page as a browser would."""
     page = httpx.get(f"{base}/docs", follow_redirects=True, timeout=10)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    (url,) = re.findall(r"SwaggerUIBundle\(\{url: \"([^\"]+)\"", page.text)
+    (url,) = re.findall(r"SwaggerUIBundle\(\{\s*url: \"([^\"]+)\"", page.text)
     return urljoin(str(page.url), url)
 
 

@@ -33,7 +33,9 @@ PAGE = """<!doctype html>
   <div id="swagger-ui"></div>
   <script src="/docs/static/swagger-ui-bundle.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({url: "/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true});
+    window.ui = SwaggerUIBundle({
+      url: "/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true
+    });
   </script>
 </body>
 </html>
