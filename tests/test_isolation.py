@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.databases import sqlite_url
-from tests.support.server import Server, cli
+from tests.support.server import Server, cli, free_port
 from token_api.contract.document import ENV_CACHE_DIR, spec_path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-CLOSED_PORT = "postgresql://postgres@127.0.0.1:1/postgres"  # nothing listens on port 1
+# A port nothing listens on (free_port() binds it and lets it go).
+CLOSED_PORT = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
 
 
 def test_the_cache_is_a_folder_of_this_run() -> None:
