@@ -9,8 +9,6 @@ Run: ``TOKEN_API_DATABASE_URL=... uvicorn benchmarks.floor_starlette:create_app 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -19,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from token_api.domain.errors import Forbidden, InvalidField, NotAuthenticated, Unavailable
+from benchmarks.shared import domain_error_handlers, service_lifespan
+from token_api.domain.errors import NotAuthenticated
 from token_api.domain.minting import TokenRequest
 from token_api.server.service import TokenService
 from token_api.server.settings import Settings
@@ -54,47 +53,12 @@ async def health(request: Request) -> Response:
     return _json(200, {"status": "ok"})
 
 
-async def _not_authenticated(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NotAuthenticated)
-    return _json(401, {"detail": exc.detail}, {"WWW-Authenticate": "Bearer"})
-
-
-async def _forbidden(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Forbidden)
-    return _json(403, {"detail": exc.detail})
-
-
-async def _invalid_field(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InvalidField)
-    return _json(422, {"detail": [{"loc": ["body", exc.field], "msg": exc.msg, "type": "value"}]})
-
-
-async def _unavailable(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Unavailable)
-    return _json(503, {"detail": exc.detail}, {"Retry-After": "1"})
-
-
 def create_app() -> Starlette:
-    settings = Settings.from_environment()
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
-        service = TokenService.connect(settings)
-        try:
-            yield {"service": service}
-        finally:
-            service.close()
-
     return Starlette(
         routes=[
             Route("/api/v1/token", create_token, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
         ],
-        exception_handlers={
-            NotAuthenticated: _not_authenticated,
-            Forbidden: _forbidden,
-            InvalidField: _invalid_field,
-            Unavailable: _unavailable,
-        },
-        lifespan=lifespan,
+        exception_handlers=domain_error_handlers(_json),
+        lifespan=service_lifespan(Settings.from_environment()),
     )

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -23,7 +21,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from token_api.domain.errors import Forbidden, InvalidField, NotAuthenticated, Unavailable
+from benchmarks.shared import domain_error_handlers, service_lifespan
+from token_api.domain.errors import NotAuthenticated
 from token_api.domain.minting import TokenRequest
 from token_api.domain.principal import Principal
 from token_api.server.service import TokenService
@@ -59,7 +58,7 @@ bearer = HTTPBearer(auto_error=False)
 
 
 def get_service(request: Request) -> TokenService:
-    return request.app.state.service  # type: ignore[no-any-return]
+    return request.state.service  # type: ignore[no-any-return]
 
 
 def current_principal(
@@ -72,17 +71,11 @@ def current_principal(
 
 
 def create_app() -> FastAPI:
-    settings = Settings.from_environment()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.service = TokenService.connect(settings)
-        try:
-            yield
-        finally:
-            app.state.service.close()
-
-    app = FastAPI(title="Create Token (FastAPI peer)", lifespan=lifespan)
+    app = FastAPI(
+        title="Create Token (plain FastAPI peer)",
+        lifespan=service_lifespan(Settings.from_environment()),
+        exception_handlers=domain_error_handlers(_json),
+    )
 
     @app.post("/api/v1/token", response_model=APITokenResult)
     def create_token(
@@ -101,27 +94,12 @@ def create_app() -> FastAPI:
         service.check_database()
         return Health()
 
-    def error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-
-    @app.exception_handler(NotAuthenticated)
-    async def not_authenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
-        return error(401, exc.detail, {"WWW-Authenticate": "Bearer"})
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return error(403, exc.detail)
-
-    @app.exception_handler(InvalidField)
-    async def invalid_field(_: Request, exc: InvalidField) -> JSONResponse:
-        return error(422, [{"loc": ["body", exc.field], "msg": exc.msg, "type": "value_error"}])
-
-    @app.exception_handler(Unavailable)
-    async def unavailable(_: Request, exc: Unavailable) -> JSONResponse:
-        return error(503, exc.detail, {"Retry-After": "1"})
-
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return error(exc.status_code, exc.detail, dict(exc.headers or {}))
+        return _json(exc.status_code, {"detail": exc.detail}, dict(exc.headers or {}))
 
     return app
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -15,17 +15,16 @@ Run: ``TOKEN_API_DATABASE_URL=... uvicorn benchmarks.peer_fastapi_tuned:create_a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import ORJSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from benchmarks.shared import domain_error_handlers, service_lifespan
 from token_api.contract.schemas import is_date_time, is_uuid
 from token_api.contract.validators import MAX_BODY_BYTES
-from token_api.domain.errors import Forbidden, InvalidField, NotAuthenticated, Unavailable
+from token_api.domain.errors import NotAuthenticated
 from token_api.domain.minting import TokenRequest
 from token_api.domain.principal import Principal
 from token_api.server.service import TokenService
@@ -88,20 +87,19 @@ async def caller(request: Request) -> Principal:
     return await service.call(service.authenticate, token)
 
 
+def _orjson(status: int, body: Any, headers: dict[str, str] | None) -> ORJSONResponse:
+    return ORJSONResponse(body, status_code=status, headers=headers)
+
+
+async def _too_large(_: Request, __: PayloadTooLarge) -> ORJSONResponse:
+    return _orjson(413, {"detail": f"The request body exceeds {MAX_BODY_BYTES} bytes."}, None)
+
+
 def create_app() -> FastAPI:
-    settings = Settings.from_environment()
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        service = TokenService.connect(settings)
-        try:
-            yield {"service": service}
-        finally:
-            service.close()
-
     app = FastAPI(
         title="Create Token (tuned FastAPI peer)",
-        lifespan=lifespan,
+        lifespan=service_lifespan(Settings.from_environment()),
+        exception_handlers={**domain_error_handlers(_orjson), PayloadTooLarge: _too_large},
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -122,28 +120,5 @@ def create_app() -> FastAPI:
         service: TokenService = request.state.service
         await service.call(service.check_database)
         return {"status": "ok"}
-
-    def error(status: int, detail: Any, headers: dict[str, str] | None = None) -> ORJSONResponse:
-        return ORJSONResponse({"detail": detail}, status_code=status, headers=headers)
-
-    @app.exception_handler(NotAuthenticated)
-    async def not_authenticated(_: Request, exc: NotAuthenticated) -> ORJSONResponse:
-        return error(401, exc.detail, {"WWW-Authenticate": "Bearer"})
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> ORJSONResponse:
-        return error(403, exc.detail)
-
-    @app.exception_handler(InvalidField)
-    async def invalid_field(_: Request, exc: InvalidField) -> ORJSONResponse:
-        return error(422, [{"loc": ["body", exc.field], "msg": exc.msg, "type": "value_error"}])
-
-    @app.exception_handler(PayloadTooLarge)
-    async def too_large(_: Request, exc: PayloadTooLarge) -> ORJSONResponse:
-        return error(413, f"The request body exceeds {MAX_BODY_BYTES} bytes.")
-
-    @app.exception_handler(Unavailable)
-    async def unavailable(_: Request, exc: Unavailable) -> ORJSONResponse:
-        return error(503, exc.detail, {"Retry-After": "1"})
 
     return app

@@ -78,13 +78,18 @@ def test_the_server_imports_no_client_library_it_never_uses() -> None:
     assert loaded == "[]"
 
 
-def test_connexion_gets_the_real_client_libraries_on_first_use(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'compat.db'}"
+def _database(path: Path) -> str:
+    url = f"sqlite:///{path}"
     subprocess.run(
         [sys.executable, "-m", "token_api", "init", "--database", url],
         check=True,
         capture_output=True,
     )
+    return url
+
+
+def test_connexion_gets_the_real_client_libraries_on_first_use(tmp_path: Path) -> None:
+    url = _database(tmp_path / "compat.db")
     output = _run(
         "import sys\n"
         "import token_api.server.app as server\n"
@@ -145,12 +150,7 @@ def test_what_the_leaner_request_path_relies_on_is_where_it_was() -> None:
 
 def test_the_leaner_paths_answer_as_connexion_does(tmp_path: Path) -> None:
     """Through the real app: the bearer check's refusals, a routed request, a JSON answer."""
-    url = f"sqlite:///{tmp_path / 'lean.db'}"
-    subprocess.run(
-        [sys.executable, "-m", "token_api", "init", "--database", url],
-        check=True,
-        capture_output=True,
-    )
+    url = _database(tmp_path / "lean.db")
     output = _run(
         "import token_api.server.app as server\n"
         "from token_api.server.settings import Settings\n"
