@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, exc, text
+from sqlalchemy.pool import QueuePool
 
 from token_api.domain.errors import Unavailable
 from token_api.domain.minting import TokenGrant
@@ -230,9 +231,11 @@ class Store:
     out of SQLAlchemy's pool and back cost about a tenth of a request on SQLite, and on
     PostgreSQL three round trips of the eight a request made (the pre-ping on each checkout, the
     rollback on each return); a PostgreSQL connection of one's own runs in autocommit, so a read
-    is one round trip, and so is a mint's INSERT, its commit included (``minting``). A connection
-    found lost is dropped and the request answered 503, as before; the next call connects anew.
-    The pool stays for everything else (``transaction``, ``ping``, the administration commands).
+    is one round trip and a mint is BEGIN, its statements and COMMIT. A connection found lost is
+    dropped and the request answered 503, as before; the next call connects anew, and one unused
+    for a while is pinged first. There are at most as many such connections as the pool holds
+    (the server's database threads); further threads borrow from the pool per call. The pool
+    stays for everything else (``transaction``, ``ping``, the administration commands).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -242,6 +245,8 @@ class Store:
         self._local = _ThreadConnection()
         self._lock = threading.Lock()
         self._drivers: list[Any] = []
+        pool = engine.pool
+        self._most_own = pool.size() if isinstance(pool, QueuePool) else 1
 
     @classmethod
     def connect(cls, url: str) -> Store:
@@ -255,8 +260,10 @@ class Store:
                 driver.close()
         self.engine.dispose()
 
-    def _driver(self) -> Any:
-        """This thread's own driver connection."""
+    def _own(self) -> Any:
+        """This thread's own driver connection; None when as many threads as the pool holds
+        connections already have one (a caller running many threads, such as a thread-pool
+        server, then borrows from the pool per call instead of opening ever more)."""
         local = self._local
         driver = local.driver
         now = time.monotonic()
@@ -268,6 +275,9 @@ class Store:
                 self._drop(driver)
                 driver = None
         if driver is None:
+            with self._lock:
+                if len(self._drivers) >= self._most_own:
+                    return None
             # The pool's raw connections raise the driver's own errors, not SQLAlchemy's.
             with database_errors(), _driver_errors(self.engine.dialect, None, None):
                 pooled = self.engine.raw_connection()
@@ -292,30 +302,44 @@ class Store:
             driver.close()
 
     @contextmanager
-    def minting(self) -> Iterator[_Directory]:
-        """The server's write path for minting: reads, then the one row it writes, committed
-        (durably) by the time the block ends without an exception; nothing written otherwise.
-
-        SQLite: one transaction, begun by the INSERT and committed here (its reads run before
-        it, as they always did with Python's sqlite3). PostgreSQL: each statement commits on its
-        own, so the INSERT is the commit. A transaction around them would add two round trips
-        (BEGIN, COMMIT) and nothing else: at PostgreSQL's READ COMMITTED each statement sees what
-        was committed before it began, inside a transaction or not, and the INSERT is the only
-        write, the last thing minting does."""
-        driver = self._driver()
-        with _driver_errors(self.engine.dialect, driver, lambda _: self._drop(driver)):
-            cursor = driver.cursor()
-            try:
+    def _cursor(self) -> Iterator[tuple[Any, Any]]:
+        """(driver connection, cursor) for one call: the thread's own connection, or one
+        borrowed from the pool for the call; driver errors as 503, a lost connection dropped."""
+        dialect = self.engine.dialect
+        driver = self._own()
+        pooled = None
+        if driver is None:
+            with database_errors(), _driver_errors(dialect, None, None):
+                pooled = self.engine.raw_connection()
+            driver = pooled.driver_connection
+        lost = (lambda _: self._drop(driver)) if pooled is None else pooled.invalidate
+        try:
+            with _driver_errors(dialect, driver, lost):
+                cursor = driver.cursor()
                 try:
+                    yield driver, cursor
+                finally:
+                    cursor.close()
+        finally:
+            if pooled is not None:
+                pooled.close()  # back to the pool, which rolls back what is left open
+
+    @contextmanager
+    def minting(self) -> Iterator[_Directory]:
+        """The server's write path: one transaction, committed (durably) when the block ends
+        without an exception, rolled back otherwise."""
+        with self._cursor() as (driver, cursor):
+            if self._postgres:
+                # psycopg's transaction block: BEGIN ... COMMIT, also on an autocommit connection.
+                with driver.transaction():
                     yield _Directory(cursor, self._dialect)
-                except BaseException:
-                    if not self._postgres:
-                        driver.rollback()
-                    raise
-                if not self._postgres:
-                    driver.commit()
-            finally:
-                cursor.close()
+                return
+            try:
+                yield _Directory(cursor, self._dialect)
+            except BaseException:
+                driver.rollback()
+                raise
+            driver.commit()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -332,14 +356,9 @@ class Store:
 
     def find_credential(self, secret_digest: bytes) -> Credential | None:
         d = self._dialect
-        driver = self._driver()
-        with _driver_errors(self.engine.dialect, driver, lambda _: self._drop(driver)):
-            cursor = driver.cursor()
-            try:
-                cursor.execute(d.credential, (secret_digest,))
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+        with self._cursor() as (_, cursor):
+            cursor.execute(d.credential, (secret_digest,))
+            row = cursor.fetchone()
         # The lookup is by an indexed digest; compare once more in constant time anyway.
         if row is None or not hmac.compare_digest(bytes(row[3]), secret_digest):
             return None
