@@ -228,8 +228,9 @@ def targets(results: dict[str, Any]) -> dict[str, bool]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    def cell(values: dict[str, float]) -> str:
-        return f"{values['median']:.2f} ({values['min']:.2f}–{values['max']:.2f})"
+    def cell(values: dict[str, float], digits: int = 2) -> str:
+        low, high, mid = values["min"], values["max"], values["median"]
+        return f"{mid:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
 
     settings = results["settings"]
     kinds = tuple(settings.get("kinds", KINDS))
@@ -276,9 +277,10 @@ def markdown(results: dict[str, Any]) -> str:
             "connections | requests/s | p50, ms | p99, ms | CPU per request, ms | RSS per "
             "process, MB | non-2xx |",
             "|---|---|---|---|---|---|---|",
-            f"| {settings['rounds']} rounds | {cell(data['rps'])} | {cell(data['p50_ms'])} | "
-            f"{cell(data['p99_ms'])} | {cell(data['cpu_ms_per_request'])} | "
-            f"{cell(data['rss_mb'])} | {data['non2xx']} |",
+            f"| {settings['rounds']} rounds | {cell(data['rps'], 0)} | "
+            f"{cell(data['p50_ms'], 1)} | {cell(data['p99_ms'], 1)} | "
+            f"{cell(data['cpu_ms_per_request'])} | {cell(data['rss_mb'], 0)} | "
+            f"{data['non2xx']} |",
         ]
     if results["cold_start"]:
         columns = (
