@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from tests.support.cli import assert_one_sentence, token_api
+from tests.support.server import free_port
 from token_api.storage import Store, tables
 from token_api.storage.migrate import HEAD, MIGRATIONS, current_revision, migrate
 
@@ -73,7 +74,7 @@ def test_a_database_from_a_newer_token_api_is_one_sentence(
             connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     finally:
         store.close()
-    for command in (("serve", "--port", "1"), ("users", "list")):
+    for command in (("serve", "--port", str(free_port())), ("users", "list")):
         line = assert_one_sentence(token_api(*command, "--database", url))
         assert "'9999'" in line and "upgrade token-api" in line
 

@@ -23,6 +23,12 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+def within(value: float, low: float, high: float, option: str, unit: str) -> None:
+    """Refuse a number outside [low, high] with one sentence (exit 2, a usage error)."""
+    if not low <= value <= high:  # also refuses NaN
+        raise CommandError(f"{option} must be {low:,g} to {high:,g} {unit}.", exit_code=2)
+
+
 def add_database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
