@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from token_api.conformance.client import Call, ScenarioClient
+from token_api.conformance.client import Call, ScenarioClient, Unreachable
+from token_api.conformance.results import CounterExample
 from token_api.conformance.safety import timestamp
 
 EXPIRY_RULES = "expiry_rules"
@@ -102,7 +103,14 @@ def hostile_bodies(client: ScenarioClient, admin: str) -> None:
     no_server_error too) and never a key."""
     expires_at = timestamp(client.clock.now() + LIFETIME)
     for case in hostile_cases(expires_at, client.operation.body_limit):
-        call = client.post(case.content, token=admin, replay_body=case.replay)
+        try:
+            call = client.post(case.content, token=admin, replay_body=case.replay)
+        except Unreachable as error:
+            # A dropped connection is worse than a 5xx, not a reason to stop: if the deployment
+            # is down, the next request says so.
+            problem = client.redactor(f"{case.what}: {error}")
+            client.tallies.failed(HOSTILE_BODIES, CounterExample(problem, (error.curl or "",)))
+            continue
         client.verdict(HOSTILE_BODIES, _hostile_problem(client, case.what, call), call)
 
 

@@ -23,7 +23,11 @@ _RETRIES = 2
 
 
 class Unreachable(Exception):
-    """The request got no HTTP answer; one sentence."""
+    """The request got no HTTP answer; one sentence, and (where known) the request as curl."""
+
+    def __init__(self, message: str, curl: str | None = None) -> None:
+        super().__init__(message)
+        self.curl = curl
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,7 @@ class Call:
         except ValueError:
             return ""
         detail = body.get("detail") if isinstance(body, dict) else None
-        return f" ({detail})" if isinstance(detail, str) else ""
+        return f": {detail.rstrip('.')}" if isinstance(detail, str) else ""
 
 
 class ServerClock:
@@ -138,9 +142,12 @@ class ScenarioClient:
             headers=headers,
             content=content,
         )
-        answer = self._exchange(request)
-        seen = rules.Observed(self.operation.method, self.operation, answer, "application/json")
         command = self.redactor(_curl(request, content, replay_body))
+        try:
+            answer = self._exchange(request)
+        except Unreachable as error:
+            raise Unreachable(str(error), command) from None
+        seen = rules.Observed(self.operation.method, self.operation, answer, "application/json")
         minted = rules.minted_secret(seen)
         call = Call(answer, command, minted[0] if minted else None)
         if minted is not None:

@@ -111,13 +111,13 @@ class Scenarios:
             )
         if probe.status == 401:
             raise Refusal(
-                f"The deployment did not accept {self.admin.who} (401{probe.detail()}): "
-                f"it may have expired or ended; {GET_A_SESSION}."
+                f"The deployment did not accept {self.admin.who} (401{probe.detail()}); "
+                f"it may have expired or ended: {GET_A_SESSION}."
             )
         if probe.status == 403:
             raise Refusal(
-                f"The deployment refused {self.admin.who} with 403{probe.detail()}: the run needs "
-                f"an ADMIN user's session, not an API key or a narrower user's; {GET_A_SESSION}."
+                f"The deployment refused {self.admin.who} (403{probe.detail()}); the run needs "
+                f"an ADMIN user's session, not an API key or a narrower user's: {GET_A_SESSION}."
             )
         key = self.derive(self.admin, "a personal ADMIN key", probe)
         if key is not None:
@@ -126,15 +126,15 @@ class Scenarios:
             call = self.mint(self.admin, f"preflight: workspace {name}", workspaces=[name])
             if not 200 <= call.status < 300:
                 raise Refusal(
-                    f"{self.admin.who} cannot mint a key for {given} {name!r} "
+                    f"Cannot mint a key for {given} {name!r} as {self.admin.who} "
                     f"({call.status}{call.detail()}): does the workspace exist?"
                 )
         for caller in self.narrower:
             call = self.mint(caller, "preflight: a key with the session's defaults")
             if call.status in (401, 403):
                 raise Refusal(
-                    f"The deployment refused {caller.who} with {call.status}{call.detail()}: "
-                    f"give a current session of that user ({GET_A_SESSION})."
+                    f"The deployment refused {caller.who} ({call.status}{call.detail()}); "
+                    f"give a current session of that user: {GET_A_SESSION}."
                 )
             key = self.derive(caller, f"a key {caller.who} minted", call)
             if key is not None:
@@ -193,8 +193,8 @@ class Scenarios:
         if self.key_probe is not None:
             probe = self.client.probe(self.key_probe.method, self.key_probe.path, key.token)
             ok = 200 <= probe.status < 300
-            why = f"{key.who} was answered {probe.status}{probe.detail()} by --key-probe "
-            why += f"{self.key_probe.label} right after it was minted, not 2xx"
+            why = f"--key-probe {self.key_probe.label} answered {key.who} right after it was "
+            why += f"minted with {probe.status}{probe.detail()}, not 2xx"
             self.client.verdict(AUTHENTICATES, None if ok else why, probe, before=self._as(key))
             return ok
         ok = call.status == 403 or 200 <= call.status < 300

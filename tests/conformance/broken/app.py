@@ -28,6 +28,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope
+from starlette.types import Send as ASGISend
 
 ENV_UPSTREAM = "BROKEN_UPSTREAM"
 ENV_ADMIN_TOKEN = "BROKEN_ADMIN_TOKEN"
@@ -47,6 +49,7 @@ class Exchange:
         self.method, self.path, self.query = method, path, query
         self.headers, self.body = headers, body
         self.crashed = False  # answer 500 without asking upstream
+        self.hang_up = False  # drop the connection without an answer
         self.status = 0
         self.response_headers: dict[str, str] = {}
         self.content = b""
@@ -58,7 +61,7 @@ class Exchange:
     def request_json(self) -> Any:
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def set_request_json(self, value: Any) -> None:
@@ -330,10 +333,7 @@ class SurrogateCrash(Defect):
     and the text cannot be encoded for the database."""
 
     def before(self, exchange: Exchange) -> None:
-        try:
-            body = json.loads(exchange.body)
-        except (ValueError, RecursionError):
-            return
+        body = exchange.request_json()
         if exchange.is_create_token and _has_lone_surrogate(body):
             exchange.crashed = True
 
@@ -380,6 +380,26 @@ class WorkspaceEscalation(_Escalates):
     word = "workspace"
 
 
+class HangsUpOnNaN(Defect):
+    """A body with NaN kills the request: the connection drops before an answer is complete."""
+
+    def before(self, exchange: Exchange) -> None:
+        if exchange.is_create_token and b"NaN" in exchange.body:
+            exchange.hang_up = True
+
+
+async def _hang_up(scope: Scope, receive: Receive, send: ASGISend) -> None:
+    # A response begun and never finished: the server can only drop the connection.
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+        }
+    )
+    raise RuntimeError("the broken proxy hangs up")  # fmt: skip
+
+
 class ExpiredAccepted(Defect):
     """An expired key is treated as a live one: answered as a fresh key of the ADMIN is."""
 
@@ -424,6 +444,7 @@ DEFECTS: dict[str, type[Defect]] = {
     "key_can_mint": KeyCanMint,
     "past_expiry_accepted": PastExpiryAccepted,
     "surrogate_crash": SurrogateCrash,
+    "hangs_up_on_nan": HangsUpOnNaN,
     "repeated_tokens": RepeatedTokens,
     "role_escalation": RoleEscalation,
     "service_escalation": ServiceEscalation,
@@ -452,8 +473,10 @@ def create_app(upstream: str, admin_token: str) -> Starlette:
         }
         exchange.content = answer.content
 
-    async def through(defect: Defect, exchange: Exchange) -> Response:
+    async def through(defect: Defect, exchange: Exchange) -> Response | ASGIApp:
         defect.before(exchange)
+        if exchange.hang_up:
+            return _hang_up
         await send(exchange)
         await defect.after(exchange, send)
         response = Response(exchange.content, exchange.status)
@@ -461,7 +484,7 @@ def create_app(upstream: str, admin_token: str) -> Starlette:
         response.headers["content-length"] = str(len(exchange.content))
         return response
 
-    async def forward(request: Request) -> Response:
+    async def forward(request: Request) -> Response | ASGIApp:
         defect = defects.get(request.path_params["defect"])
         if defect is None:
             return Response(b'{"detail": "Not found."}', 404, media_type="application/json")
@@ -473,7 +496,7 @@ def create_app(upstream: str, admin_token: str) -> Starlette:
         exchange = Exchange(request.method, path, request.url.query.encode(), headers, body)
         return await through(defect, exchange)
 
-    async def key_probe(defect: Defect, headers: dict[str, str]) -> Response:
+    async def key_probe(defect: Defect, headers: dict[str, str]) -> Response | ASGIApp:
         # Create Token with the key, through the defect: 403 means recognised, not permitted.
         exchange = Exchange("POST", TOKEN_PATH, b"", {**headers}, b"")
         soon = datetime.now(UTC) + timedelta(minutes=5)
