@@ -82,7 +82,7 @@ def token_api_conformance(request: pytest.FixtureRequest) -> Report:
     identities = config.getoption("conformance_identities")
     if not base_url or not (token or identities):
         pytest.skip(
-            "token-api conformance needs --base-url and --token or --conformance-identities"
+            "token-api conformance needs --base-url, and --token or --conformance-identities"
         )
     options = Options(
         base_url=base_url,
