@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import Client
+from tests.support.credentials import DEMO_USERS
 from tests.support.databases import postgres_database, postgres_unavailable, sqlite_url
 from tests.support.server import Server, init_demo
 
@@ -74,13 +75,6 @@ def deployment(
 
 def _credential(deployment: dict[str, Any], email: str, kind: str) -> str:
     return str(next(u[kind] for u in deployment["demo"]["users"] if u["email"] == email))
-
-
-DEMO_USERS = {
-    "ADMIN": "admin@example.com",
-    "MEMBER": "member@example.com",
-    "EXTERNAL": "external@example.com",
-}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -13,6 +14,11 @@ from token_api.server.settings import DEFAULT_DATABASE_URL, ENV_DATABASE
 
 if TYPE_CHECKING:
     from token_api.storage import Store
+
+
+# PostgreSQL's answer to a connection for a database it does not have (SQLSTATE 3D000, which
+# psycopg does not report for connection failures, so the message is read).
+_MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
 
 
 class CommandError(Exception):
@@ -66,6 +72,13 @@ def clear_errors() -> Iterator[None]:
     except Unavailable as error:
         cause = error.__cause__
         reason = str(getattr(cause, "orig", None) or cause or "").strip().splitlines()
+        # The server answered, and said the database is not there: not an outage.
+        missing = _MISSING_DATABASE.search(reason[0]) if reason else None
+        if missing:
+            raise CommandError(
+                f"The server has no database {missing[1]!r}: create it first "
+                f"(createdb {missing[1]}), then run 'token-api init'."
+            ) from None
         raise CommandError(
             "Cannot reach the database" + (f" ({reason[0]})" if reason else "") + "."
         ) from None
