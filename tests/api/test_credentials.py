@@ -20,6 +20,7 @@ from tests.support.credentials import (
     DEMO_USERS,
     assert_denied,
     assert_key_refused,
+    expire,
     keys,
     login,
     mint,
@@ -40,25 +41,6 @@ def _stored_session(database: str, session: str) -> dict[str, Any]:
         with engine.connect() as connection:
             query = select(tokens).where(tokens.c.secret_digest == digest(session))
             return dict(connection.execute(query).one()._mapping)
-    finally:
-        engine.dispose()
-
-
-def expire(database: str, secret: str) -> None:
-    """Move a stored credential's expiry into the past (a session lives at least an hour)."""
-    from sqlalchemy import create_engine, update
-
-    from token_api.domain.secrets import digest
-    from token_api.storage.tables import tokens
-
-    engine = create_engine(database)
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                update(tokens)
-                .where(tokens.c.secret_digest == digest(secret))
-                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-            )
     finally:
         engine.dispose()
 

@@ -200,18 +200,7 @@ def test_one_hint_for_an_empty_database(sqlite: str) -> None:
     added = assert_one_sentence(
         token_api("users", "add", "a@example.com", "--role", "ADMIN", "--database", sqlite)
     )
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "token_api", "serve", "--database", sqlite, "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for_health(port)
-    finally:
-        process.terminate()
-        _, served = process.communicate(timeout=20)
+    _, served = _serve_until_healthy(free_port(), "--database", sqlite)
     hint = "holds no organization yet: run 'token-api init --demo'"
     assert hint in added
     assert hint in served.splitlines()[0]
@@ -284,23 +273,30 @@ def _wait_for_health(port: int) -> None:
     raise AssertionError("the server did not answer /health")
 
 
-def _serve_default(folder: Path, port: int) -> str:
-    """``token-api serve`` on the default database in ``folder``; its output once it answered."""
-    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+def _serve_until_healthy(
+    port: int, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """``token-api serve --port PORT ARGS``, stopped once it answered; its stdout and stderr."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "token_api", "serve", "--port", str(port)],
-        cwd=folder,
+        [sys.executable, "-m", "token_api", "serve", "--port", str(port), *args],
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
         _wait_for_health(port)
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=20)
-    return output
+        output, errors = process.communicate(timeout=20)
+    return output, errors
+
+
+def _serve_default(folder: Path, port: int) -> str:
+    """``token-api serve`` on the default database in ``folder``; all it printed."""
+    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+    return "".join(_serve_until_healthy(port, cwd=folder, env=env))
 
 
 def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:

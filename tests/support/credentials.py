@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.support.api import Client
@@ -67,3 +68,22 @@ def login(database: str, email: str, *options: str) -> str:
     session = cli("users", "login", email, *options, database=database).stdout
     assert session.endswith("\n") and session.count("\n") == 1, "one line, the session alone"
     return session.strip()
+
+
+def expire(database: str, secret: str) -> None:
+    """Move a stored credential's expiry into the past (a session lives at least an hour)."""
+    from sqlalchemy import create_engine, update
+
+    from token_api.domain.secrets import digest
+    from token_api.storage.tables import tokens
+
+    engine = create_engine(database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(tokens)
+                .where(tokens.c.secret_digest == digest(secret))
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+    finally:
+        engine.dispose()
