@@ -101,13 +101,9 @@ def demo_users(url: str) -> list[dict[str, Any]]:
 
 
 def init_demo(url: str) -> dict[str, str]:
-    """The demo users' credentials by name (admin, member, ...): their sessions, which are what
-    may create tokens (an API key gets 403), or, from a version of the tool without sessions,
-    their tokens."""
-    return {
-        user["email"].split("@")[0]: user.get("session") or user["token"]
-        for user in demo_users(url)
-    }
+    """The demo users' sessions (what may create tokens: an API key gets 403) by name (admin,
+    member, ...)."""
+    return {user["email"].split("@")[0]: user["session"] for user in demo_users(url)}
 
 
 def _health(port: int) -> int | None:

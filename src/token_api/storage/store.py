@@ -19,7 +19,7 @@ from sqlalchemy.pool import QueuePool
 
 from token_api.domain.errors import Unavailable
 from token_api.domain.minting import TokenGrant
-from token_api.domain.principal import Credential, Reach
+from token_api.domain.principal import Credential, Kind, Member, Reach
 from token_api.domain.roles import Role
 from token_api.storage.engine import create_engine_for
 
@@ -46,24 +46,29 @@ def database_errors() -> Iterator[None]:
         raise
 
 
-# The server's own statements (authenticate, mint) run as SQL on the driver's cursor, inside a
-# connection and transaction that SQLAlchemy manages. Profiled under load, SQLAlchemy's work per
-# statement (compiled-cache lookup, parameter processing, result objects) cost about as much as
-# the statements themselves; the pool, begin/commit/rollback, pre-ping and invalidation stay
-# SQLAlchemy's. The SQL names the columns of ``tables.py``, and values are stored exactly as
-# SQLAlchemy's types store them (``_Dialect``), so both paths read each other's rows.
+# The server's own statements (authenticate, mint) run as SQL on the driver's cursor (see Store).
+# Profiled under load, SQLAlchemy's work per statement (compiled-cache lookup, parameter
+# processing, result objects) cost about as much as the statements themselves. The SQL names the
+# columns of ``tables.py``, and values are stored exactly as SQLAlchemy's types store them
+# (``_Dialect``), so both paths read each other's rows.
+_MEMBER_COLUMNS = (
+    "u.id, u.organization_id, u.organization_role, u.role_id, u.workspaces, u.removed_at"
+)
 _CREDENTIAL = (
-    "SELECT t.id, t.organization_id, t.user_id, t.secret_digest, t.organization_role, "
-    "t.role_id, t.personal, t.workspaces, t.expires_at, t.revoked_at, "
-    "u.organization_role, u.workspaces, u.removed_at "
+    "SELECT t.id, t.kind, t.secret_digest, t.organization_role, t.role_id, t.personal, "
+    f"t.workspaces, t.expires_at, t.revoked_at, {_MEMBER_COLUMNS} "
     "FROM tokens AS t JOIN users AS u ON u.id = t.user_id WHERE t.secret_digest = {p}"
 )
+# FOR SHARE on PostgreSQL: concurrent mints of one user do not wait for each other, but a change
+# to the user (removal, demotion) waits for them, and they for it. SQLite has no row locks: there
+# the transaction holds the database's write lock from its start (BEGIN IMMEDIATE).
+_MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM users AS u WHERE u.id = {{p}}{{share}}"
 _ROLE_EXISTS = "SELECT 1 FROM roles WHERE organization_id = {p} AND id = {p}"
 _WORKSPACE_IDS = "SELECT name, id FROM workspaces WHERE organization_id = {p} AND name IN ({ps})"
 _INSERT_TOKEN = (
-    "INSERT INTO tokens (id, organization_id, user_id, name, secret_digest, organization_role, "
-    "role_id, personal, workspaces, expires_at, created_at) "
-    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {json}, {p}, {p})"
+    "INSERT INTO tokens (id, kind, organization_id, user_id, name, secret_digest, "
+    "organization_role, role_id, personal, workspaces, expires_at, created_at) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {json}, {p}, {p})"
 )
 
 
@@ -93,6 +98,7 @@ class _Dialect:
 
     placeholder: str
     json_placeholder: str
+    share_lock: str
     uuid_in: Callable[[uuid.UUID], Any]
     uuid_out: Callable[[Any], uuid.UUID]
     json_out: Callable[[Any], Any]
@@ -104,6 +110,7 @@ class _Dialect:
             p=self.placeholder,
             json=self.json_placeholder,
             ps=", ".join([self.placeholder] * count),
+            share=self.share_lock,
         )
 
     @cached_property
@@ -118,6 +125,22 @@ class _Dialect:
     def credential(self) -> str:
         return self.sql(_CREDENTIAL)
 
+    @cached_property
+    def member(self) -> str:
+        return self.sql(_MEMBER)
+
+    def member_from(self, row: Sequence[Any]) -> Member:
+        """A Member from the six columns of ``_MEMBER_COLUMNS``."""
+        user_id, organization_id, role, role_id, workspaces, removed_at = row
+        return Member(
+            user_id=self.uuid_out(user_id),
+            organization_id=self.uuid_out(organization_id),
+            role=Role[role],
+            role_id=self.uuid_out(role_id),
+            workspaces=reach_from_json(self.json_out(workspaces)),
+            active=removed_at is None,
+        )
+
     @cache  # noqa: B019 (two dialects, for the life of the process)
     def workspace_ids(self, count: int) -> str:
         return self.sql(_WORKSPACE_IDS, count)
@@ -128,6 +151,7 @@ _DIALECTS = {
     "sqlite": _Dialect(
         placeholder="?",
         json_placeholder="?",
+        share_lock="",
         uuid_in=lambda value: value.hex,
         uuid_out=uuid.UUID,
         json_out=lambda value: None if value is None else orjson.loads(value),
@@ -138,6 +162,7 @@ _DIALECTS = {
     "postgresql": _Dialect(
         placeholder="%s",
         json_placeholder="%s::json",
+        share_lock=" FOR SHARE",
         uuid_in=lambda value: value,
         uuid_out=lambda value: value,
         json_out=lambda value: value,
@@ -169,6 +194,12 @@ class _Directory:
         self._cursor = cursor
         self._dialect = dialect
 
+    def member(self, user_id: uuid.UUID) -> Member | None:
+        d = self._dialect
+        self._cursor.execute(d.member, (d.uuid_in(user_id),))
+        row = self._cursor.fetchone()
+        return None if row is None else d.member_from(row)
+
     def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool:
         d = self._dialect
         self._cursor.execute(d.role_exists, (d.uuid_in(organization_id), d.uuid_in(role_id)))
@@ -189,12 +220,13 @@ class _Directory:
             d.insert_token,
             (
                 d.uuid_in(grant.token_id),
+                grant.kind.value,
                 d.uuid_in(grant.organization_id),
                 d.uuid_in(grant.user_id),
                 grant.name,
                 secret_digest,
-                grant.role.name,
-                d.uuid_in(grant.role_id),
+                None if grant.role is None else grant.role.name,
+                None if grant.role_id is None else d.uuid_in(grant.role_id),
                 grant.personal,
                 _json(reach_to_json(grant.workspaces)),
                 d.time_in(grant.expires_at),
@@ -334,6 +366,9 @@ class Store:
                 with driver.transaction():
                     yield _Directory(cursor, self._dialect)
                 return
+            # The write lock from the start: what the mint reads (its user) cannot change before it
+            # commits (Python's sqlite3 would begin only at the INSERT).
+            cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield _Directory(cursor, self._dialect)
             except BaseException:
@@ -343,8 +378,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Commits when the block ends without an exception; the commit is durable on return."""
+        """Commits when the block ends without an exception; the commit is durable on return.
+
+        On SQLite the transaction takes the database's write lock as it begins (BEGIN
+        IMMEDIATE; Python's sqlite3 would otherwise begin only at the first write): what it reads
+        cannot change before it commits, as a mint must see the user it stores a key for.
+        """
         with database_errors(), self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             raw = connection.connection.driver_connection
             assert raw is not None, "a checked-out connection has its driver connection"
             cursor = raw.cursor()
@@ -360,23 +402,20 @@ class Store:
             cursor.execute(d.credential, (secret_digest,))
             row = cursor.fetchone()
         # The lookup is by an indexed digest; compare once more in constant time anyway.
-        if row is None or not hmac.compare_digest(bytes(row[3]), secret_digest):
+        if row is None or not hmac.compare_digest(bytes(row[2]), secret_digest):
             return None
-        (token_id, organization_id, user_id, _, token_role, role_id, personal, workspaces) = row[:8]
-        expires_at, revoked_at, user_role, user_workspaces, removed_at = row[8:]
+        token_id, kind, _, token_role, role_id, personal, workspaces = row[:7]
+        expires_at, revoked_at = row[7:9]
         return Credential(
             token_id=d.uuid_out(token_id),
-            organization_id=d.uuid_out(organization_id),
-            user_id=d.uuid_out(user_id),
-            token_role=Role[token_role],
-            role_id=d.uuid_out(role_id),
+            kind=Kind(kind),
+            token_role=None if token_role is None else Role[token_role],
+            role_id=None if role_id is None else d.uuid_out(role_id),
             personal=bool(personal),
             token_workspaces=reach_from_json(d.json_out(workspaces)),
             expires_at=d.time_out(expires_at),
             revoked=revoked_at is not None,
-            user_role=Role[user_role],
-            user_workspaces=reach_from_json(d.json_out(user_workspaces)),
-            user_active=removed_at is None,
+            user=d.member_from(row[9:]),
         )
 
     def ping(self) -> None:
