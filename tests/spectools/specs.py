@@ -12,7 +12,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 OUR_SPEC = REPOSITORY / "openapi.yaml"
 
 # One operation whose request and response share the schema Item, and a shared enum Role as
-# FastAPI emits it: every schema change shows on both sides, each with its own verdict.
+# FastAPI emits it: every change to them shows on both sides, each with its own verdict. Draft is
+# only ever sent and Receipt only ever received, so their changes show on one side only.
 _BASE = """
 openapi: 3.1.0
 info: {title: Pairs, version: '1'}
@@ -44,6 +45,21 @@ paths:
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Error'}
+  /drafts:
+    post:
+      operationId: postDraft
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Draft'}
+      responses:
+        '202':
+          description: Accepted.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Receipt'}
   /health:
     get:
       operationId: getHealth
@@ -78,6 +94,19 @@ components:
         code: {type: string, pattern: '^ab'}
         flag: {type: boolean, default: false}
         kind: {type: string}
+    Draft:  # sent only (a request body): its changes have a request verdict and no other
+      type: object
+      required: [title]
+      properties:
+        title: {type: string, maxLength: 50}
+        mode: {type: string, enum: [fast, slow]}
+    Receipt:  # received only (a response body): its changes have a response verdict only
+      type: object
+      required: [id, state]
+      properties:
+        id: {type: string}
+        state: {type: string, enum: [open, closed]}
+        note: {type: string}
     Error:
       type: object
       properties:
@@ -100,6 +129,10 @@ def item(document: dict[str, Any]) -> dict[str, Any]:
 
 def prop(document: dict[str, Any], name: str) -> dict[str, Any]:
     return item(document)["properties"][name]  # type: ignore[no-any-return]
+
+
+def schema(document: dict[str, Any], name: str) -> dict[str, Any]:
+    return document["components"]["schemas"][name]  # type: ignore[no-any-return]
 
 
 def put(document: dict[str, Any]) -> dict[str, Any]:
