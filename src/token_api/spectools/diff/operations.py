@@ -210,7 +210,9 @@ class DocumentDiff:
             )
         self._documentation(before, after, where, label,
                             frozenset({"description", "example", "examples", "deprecated"}))  # fmt: skip
-        required = bool(after.get("required")) or place == "path"
+        # As declared: a path parameter must say required, and one that does not (an invalid
+        # document) is judged as written, like oasdiff does.
+        required = bool(after.get("required"))
         context = Context(text=True, role=f"parameter-{'required' if required else 'optional'}")
         if "schema" not in before and "schema" not in after:
             self._content(before, old_where, after, where, Side.REQUEST, label, context.role)

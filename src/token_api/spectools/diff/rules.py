@@ -136,6 +136,7 @@ _schema("type-compatible", (N, "the media type carries text, which either type r
 _schema("enum-value-added", (N, _ACCEPTED), (P, "clients may receive a value they do not know"))
 _schema("enum-value-removed", (B, _REFUSED), (N, _WITHIN))
 _schema("enum-added", (B, _REFUSED), (N, _WITHIN))
+_schema("const-changed", (B, _REFUSED), (B, "clients receive a value they were not written for"))
 _schema("enum-removed", (N, _ACCEPTED), (B, _UNEXPECTED))
 _schema("format-added", (B, _REFUSED), (N, _WITHIN))
 _schema("format-removed", (N, _ACCEPTED), (B, _UNEXPECTED))

@@ -273,14 +273,17 @@ class _Pair:
             self.emit("type-narrowed" if old.types is None else "type-widened", where, change)
             return True
         old_set, new_set = _with_integers(old.types), _with_integers(new.types)
+        widened = old_set <= new_set
+        if self.context.text and "string" in (new.types if self.request else old.types):
+            # In text every value reads as a string: a request taking strings takes whatever was
+            # sent before, and a response that was a string was read as one.
+            if not (widened if self.request else new_set <= old_set):
+                self.emit("type-compatible", where, change)
+                return bool(old_set & new_set)
         if new_set <= old_set:
             self.emit("type-narrowed", where, change)
-        elif old_set <= new_set:
+        elif widened:
             self.emit("type-widened", where, change)
-        elif self.context.text and "string" in (new.types if self.request else old.types):
-            # In text every value reads as a string: taking strings takes what was sent before.
-            self.emit("type-compatible", where, change)
-            return False
         else:
             self.emit("type-changed", where, change)
         return bool(old_set & new_set)
@@ -298,6 +301,10 @@ class _Pair:
                 f"values no longer limited to {_list(old.enum.values())}",
                 old=True,
             )
+        elif "const" in old.schema and "const" in new.schema and old.enum != new.enum:
+            # One value for another: what was sent is refused, what is received is new.
+            before, after = old.schema["const"], new.schema["const"]
+            self.emit("const-changed", at(new), f"const {before!r} → {after!r}")
         elif old.enum is not None and new.enum is not None:
             added = [v for k, v in new.enum.items() if k not in old.enum]
             removed = [v for k, v in old.enum.items() if k not in new.enum]
