@@ -302,9 +302,13 @@ def generated(operations: int, *, version: int = 0) -> Doc:
                 "children": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
             },
         }
-        body = {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+        body = {
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+        }
         paths[f"/things{index}/{{id}}"] = {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
             "put": {
                 "operationId": f"putThing{index}",
                 "requestBody": {**body, "required": True},

@@ -38,11 +38,11 @@ def both(kind: str, request: Level, response: Level) -> Verdicts:
 
 def _set(**properties: Any) -> Callable[[Doc], None]:
     def change(document: Doc) -> None:
-        for name, schema in properties.items():
-            if schema is None:
+        for name, value in properties.items():
+            if value is None:
                 del item(document)["properties"][name]
             else:
-                item(document)["properties"][name] = schema
+                item(document)["properties"][name] = value
 
     return change
 
@@ -260,9 +260,7 @@ def _add_member(member: dict[str, Any]) -> Callable[[Doc], None]:
 
 
 def _xml_response(document: Doc) -> None:
-    put(document)["responses"]["200"]["content"]["application/xml"] = {
-        "schema": {"type": "string"}
-    }
+    put(document)["responses"]["200"]["content"]["application/xml"] = {"schema": {"type": "string"}}
 
 
 def _xml_object(where: str) -> Callable[[Doc], None]:
@@ -339,7 +337,8 @@ PAIRS = [
     Pair("value fixed by const", _update("kind", const="a"),
          both("enum-added", B, N), both("enum-removed", N, B)),
     Pair("const changed", _update("kind", const="b"),
-         both("const-changed", B, B), both("const-changed", B, B), setup=_update("kind", const="a")),
+         both("const-changed", B, B), both("const-changed", B, B),
+         setup=_update("kind", const="a")),
     # Formats.
     Pair("format added", _update("kind", format="date-time"),
          both("format-added", B, N), both("format-removed", N, B)),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 GIT_PREFIX = "git:"
@@ -49,6 +50,15 @@ def _string_keys(node: Any) -> Any:
 
 
 def parse(text: str, label: str) -> dict[str, Any]:
+    if text.lstrip()[:1] == "{":
+        # JSON (a YAML subset) through a JSON parser: many times faster on large descriptions.
+        try:
+            document = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # YAML flow style, or JSON with what YAML allows: the YAML parser decides
+        else:
+            if isinstance(document, dict):
+                return document
     try:
         document = yaml.load(text, Loader=_Loader)  # a safe loader, see above
     except yaml.YAMLError as error:

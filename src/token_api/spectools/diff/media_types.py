@@ -51,12 +51,13 @@ def pair_media_types(
             added.remove(match)
     if specialize:
         for name in list(removed):
-            for relation, test in (("specialized", lambda n: specializes(n, name)),
-                                   ("generalized", lambda n: specializes(name, n))):  # fmt: skip
-                match = next((n for n in added if test(n)), None)
-                if match is not None:
-                    pairs.append((name, match, relation))
-                    removed.remove(name)
-                    added.remove(match)
-                    break
+            match = next((n for n in added if specializes(n, name)), None)
+            relation = "specialized"
+            if match is None:
+                match = next((n for n in added if specializes(name, n)), None)
+                relation = "generalized"
+            if match is not None:
+                pairs.append((name, match, relation))
+                removed.remove(name)
+                added.remove(match)
     return pairs, removed, added

@@ -27,8 +27,9 @@ def canonical(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     except TypeError:  # a value YAML made that JSON has not (a date, say): compare its text
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
-                            default=str)  # fmt: skip
+        return orjson.dumps(
+            value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
+        )
 
 
 Branch = tuple[Any, str]  # (schema as written, its pointer)
@@ -90,7 +91,12 @@ class Schemas:
     def is_null(self, branch: Any, where: str) -> bool:
         schema, _ = self.follow(branch, where)
         structure = {k: v for k, v in schema.items() if k not in DOCUMENTATION}
-        return structure in ({"type": "null"}, {"type": ["null"]}, {"const": None}, {"enum": [None]})
+        return structure in (
+            {"type": "null"},
+            {"type": ["null"]},
+            {"const": None},
+            {"enum": [None]},
+        )
 
     def _merge_into(self, view: View, branch: Any, where: str) -> None:
         """Fold a branch (an allOf member or the one non-null anyOf branch) into the view."""

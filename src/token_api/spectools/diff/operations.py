@@ -53,8 +53,9 @@ class DocumentDiff:
         self.found: dict[Found, dict[str, None]] = {}
         self.document_changes: list[Change] = []
 
-    def add(self, rule: str, where: str, detail: str, operation: str | None = None,
-            *, old: bool = False) -> None:  # fmt: skip
+    def add(
+        self, rule: str, where: str, detail: str, operation: str | None = None, *, old: bool = False
+    ) -> None:
         operations_ = self.found.setdefault((rule, where, detail, old), {})
         if operation:
             operations_[operation] = None
@@ -84,19 +85,29 @@ class DocumentDiff:
         new_paths = {path: o.path for (path, _), o in new_ops.items()}
         for key, operation in old_ops.items():
             if key[0] in new_paths and key not in new_ops:
-                self.add("operation-removed", operation.pointer, f"{operation.label} was removed",
-                         operation.label, old=True)  # fmt: skip
+                self.add(
+                    "operation-removed",
+                    operation.pointer,
+                    f"{operation.label} was removed",
+                    operation.label,
+                    old=True,
+                )
         for path in sorted(old_paths.keys() - new_paths.keys()):
             original = old_paths[path]
-            self.add("path-removed", join("/paths", original), f"path {original} was removed",
-                     old=True)  # fmt: skip
+            self.add(
+                "path-removed", join("/paths", original), f"path {original} was removed", old=True
+            )
         for path in sorted(new_paths.keys() - old_paths.keys()):
             original = new_paths[path]
             self.add("path-added", join("/paths", original), f"path {original} was added")
         for key, operation in new_ops.items():
             if key[0] in old_paths and key not in old_ops:
-                self.add("operation-added", operation.pointer, f"{operation.label} was added",
-                         operation.label)  # fmt: skip
+                self.add(
+                    "operation-added",
+                    operation.pointer,
+                    f"{operation.label} was added",
+                    operation.label,
+                )
             elif key in old_ops:
                 self._operation(old_ops[key], operation)
         return self.changes()
@@ -140,9 +151,11 @@ class DocumentDiff:
         for rule, where, detail in compare_security(self.old, old, self.new, new):
             self.add(rule, where, detail, label)
         self._servers(
-            _servers_of(self.old, old), _servers_of(self.new, new), join(new.pointer, "servers"),
+            _servers_of(self.old, old),
+            _servers_of(self.new, new),
+            join(new.pointer, "servers"),
             label,
-        )  # fmt: skip
+        )
         self._parameters(old, new)
         self._request_body(old, new)
         self._responses(old, new)
@@ -208,8 +221,13 @@ class DocumentDiff:
                 f"{name} is serialized differently (style, explode, allowReserved)",
                 label,
             )
-        self._documentation(before, after, where, label,
-                            frozenset({"description", "example", "examples", "deprecated"}))  # fmt: skip
+        self._documentation(
+            before,
+            after,
+            where,
+            label,
+            frozenset({"description", "example", "examples", "deprecated"}),
+        )
         # As declared: a path parameter must say required, and one that does not (an invalid
         # document) is judged as written, like oasdiff does.
         required = bool(after.get("required"))
@@ -225,12 +243,17 @@ class DocumentDiff:
             # becomes one keeps every value it took if the items take them.
             old_view = request.old.view(*old_schema)
             new_view = request.new.view(*new_schema)
-            if new_view.types == {"array"} and old_view.types and "array" not in old_view.types:
+            array = frozenset({"array"})
+            if new_view.types == array and old_view.types and "array" not in old_view.types:
                 items = new_view.schema.get("items")
                 found = request.compare(*old_schema, items, new_view.at("items"), context)
                 self.attach(label, found)
-                self.add("request-type-widened", new_view.at("type"),
-                         f"{name} may now be repeated (form, exploded)", label)  # fmt: skip
+                self.add(
+                    "request-type-widened",
+                    new_view.at("type"),
+                    f"{name} may now be repeated (form, exploded)",
+                    label,
+                )
                 return
         self.attach(label, request.compare(*old_schema, *new_schema, context))
 
@@ -276,22 +299,40 @@ class DocumentDiff:
         role: str = "optional",
     ) -> None:
         old_content, new_content = _content_of(old), _content_of(new)
-        pairs, removed, added = pair_media_types(list(old_content), list(new_content),
-                                                 specialize=side is Side.RESPONSE)  # fmt: skip
+        pairs, removed, added = pair_media_types(
+            list(old_content), list(new_content), specialize=side is Side.RESPONSE
+        )
         for written in removed:
-            self.add(f"{side.value}-media-type-removed", join(old_where, "content", written),
-                     f"media type {written} was removed", label, old=True)  # fmt: skip
+            self.add(
+                f"{side.value}-media-type-removed",
+                join(old_where, "content", written),
+                f"media type {written} was removed",
+                label,
+                old=True,
+            )
         for written in added:
-            self.add(f"{side.value}-media-type-added", join(new_where, "content", written),
-                     f"media type {written} was added", label)  # fmt: skip
+            self.add(
+                f"{side.value}-media-type-added",
+                join(new_where, "content", written),
+                f"media type {written} was added",
+                label,
+            )
         for old_written, written, relation in pairs:
             where = join(new_where, "content", written)
             if relation == "equivalent":
-                self.add("documentation-changed", where,
-                         f"media type {old_written} spelled {written}", label)  # fmt: skip
+                self.add(
+                    "documentation-changed",
+                    where,
+                    f"media type {old_written} spelled {written}",
+                    label,
+                )
             elif relation:
-                self.add(f"response-media-type-{relation}", where,
-                         f"media type {old_written} → {written}", label)  # fmt: skip
+                self.add(
+                    f"response-media-type-{relation}",
+                    where,
+                    f"media type {old_written} → {written}",
+                    label,
+                )
             before, media = old_content[old_written], new_content[written]
             self._documentation(before, media, where, label, frozenset({"example", "examples"}))
             context = Context(text=not is_json(written), role=role)

@@ -13,8 +13,9 @@ _CONTEXT = re.compile(r"\$|\\[ZzbBA]|\(\?[=!<]|\\[1-9]|\\k<")
 
 
 def universal(pattern: str) -> bool:
-    """Matches every string: empty, or able to match the empty string at position 0 with nothing
-    that looks past it (``.*``, ``^.*``, ``x?``); ``^.*$`` is not, since ``.`` stops at a newline."""
+    """Matches every string: empty, or able to match the empty string at position 0 with
+    nothing that looks past it (``.*``, ``^.*``, ``x?``); not ``^.*$``: ``.`` stops at a
+    newline."""
     if pattern == "":
         return True
     if _CONTEXT.search(pattern):

@@ -20,7 +20,11 @@ _MARKDOWN = {
     Level.POSSIBLY_BREAKING: "*possibly breaking*",
     Level.NOT_BREAKING: "ok",
 }
-_GITHUB = {Level.BREAKING: "error", Level.POSSIBLY_BREAKING: "warning", Level.NOT_BREAKING: "notice"}
+_GITHUB = {
+    Level.BREAKING: "error",
+    Level.POSSIBLY_BREAKING: "warning",
+    Level.NOT_BREAKING: "notice",
+}
 
 
 def verdict(changes: Sequence[Change]) -> Level:

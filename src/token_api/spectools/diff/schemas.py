@@ -87,6 +87,9 @@ class Context(NamedTuple):
     role: str = "optional"  # optional | required | parameter-optional | parameter-required
 
 
+_PLAIN = Context()
+
+
 @dataclass
 class SchemaDiff:
     """Schema comparisons on one side of the API, remembered by the pair of nodes compared."""
@@ -108,7 +111,7 @@ class SchemaDiff:
         old_where: str,
         new_node: Any,
         new_where: str,
-        context: Context = Context(),
+        context: Context = _PLAIN,
         *,
         outer: bool = True,
     ) -> list[Found]:
@@ -131,7 +134,9 @@ class SchemaDiff:
         self._done[key] = out
         return out
 
-    def emit(self, out: list[Found], name: str, where: str, detail: str, *, old: bool = False) -> None:
+    def emit(
+        self, out: list[Found], name: str, where: str, detail: str, *, old: bool = False
+    ) -> None:
         out.append((f"{self.side.value}-{name}", where, detail, old))
 
     def hidden(self, schemas: Schemas, node: Any, where: str) -> bool:
@@ -218,8 +223,9 @@ class _Pair:
         match several branches, and oneOf refuses them all."""
         if old.alternatives or not new.alternatives or not new.one_of or not self.request:
             return False
-        taking = [b for b in new.alternatives if self.diff.implies((old.raw, old.where), b,
-                                                                   self.context)]  # fmt: skip
+        taking = [
+            b for b in new.alternatives if self.diff.implies((old.raw, old.where), b, self.context)
+        ]
         if len(taking) < 2:
             return False
         self.emit(
@@ -274,12 +280,12 @@ class _Pair:
             return True
         old_set, new_set = _with_integers(old.types), _with_integers(new.types)
         widened = old_set <= new_set
-        if self.context.text and "string" in (new.types if self.request else old.types):
-            # In text every value reads as a string: a request taking strings takes whatever was
-            # sent before, and a response that was a string was read as one.
-            if not (widened if self.request else new_set <= old_set):
-                self.emit("type-compatible", where, change)
-                return bool(old_set & new_set)
+        # In text every value reads as a string: a request taking strings takes whatever was
+        # sent before, and a response that was a string was read as one.
+        as_text = self.context.text and "string" in (new.types if self.request else old.types)
+        if as_text and not (widened if self.request else new_set <= old_set):
+            self.emit("type-compatible", where, change)
+            return bool(old_set & new_set)
         if new_set <= old_set:
             self.emit("type-narrowed", where, change)
         elif widened:
@@ -439,8 +445,9 @@ class _Pair:
         now = self.diff.new.view(*after).schema.get(other) is True
         if was != now and not self.diff.probe:
             rule = f"property-became-{'' if now else 'not-'}{flag_name(other)}"
-            self.emit(rule, after[1], f"property {name!r} {'became' if now else 'is no longer'} "
-                      f"{other}")  # fmt: skip
+            self.emit(
+                rule, after[1], f"property {name!r} {'became' if now else 'is no longer'} {other}"
+            )
 
     def _removed(self, name: str, where: str, required: bool, new_extra: Any) -> None:
         if self.diff.probe and new_extra is not False:
@@ -460,16 +467,20 @@ class _Pair:
             # Probing: a property old left open that new constrains refuses some old values.
             self.emit("property-now-refused", where, f"property {name!r} now constrained")
         elif old_extra is False:
-            self.emit("property-now-allowed", where, f"property {name!r} added where no "
-                      "undeclared property was valid")  # fmt: skip
+            self.emit(
+                "property-now-allowed",
+                where,
+                f"property {name!r} added where no undeclared property was valid",
+            )
         else:
             self.emit("property-added", where, f"optional property {name!r} added")
 
     def _additional_properties(self, old: View, new: View) -> None:
         before, after = _extras(old), _extras(new)
         if isinstance(before, dict) and isinstance(after, dict):
-            self.child((before, old.at("additionalProperties")),
-                       (after, new.at("additionalProperties")))  # fmt: skip
+            self.child(
+                (before, old.at("additionalProperties")), (after, new.at("additionalProperties"))
+            )
             return
         if canonical(before) == canonical(after):
             return
@@ -501,12 +512,19 @@ class _Pair:
         text = f"default {before!r} → {after!r}"
         role = self.context.role
         if self.request and role == "parameter-optional":
-            self.diff.emit(self.out, "parameter-default-changed", where, text,
-                           old="default" not in new.schema)  # fmt: skip
+            self.diff.emit(
+                self.out, "parameter-default-changed", where, text, old="default" not in new.schema
+            )
         elif self.request and role.endswith("required"):
             # A value that must be sent never falls back to its default.
-            self.out.append(("documentation-changed", where, f"{text} (the value is required)",
-                             "default" not in new.schema))  # fmt: skip
+            self.out.append(
+                (
+                    "documentation-changed",
+                    where,
+                    f"{text} (the value is required)",
+                    "default" not in new.schema,
+                )
+            )
         else:
             self.emit("default-changed", where, text, old="default" not in new.schema)
 

@@ -67,9 +67,10 @@ def _alternatives(document: dict[str, Any], requirement: Any) -> set[Alternative
 
 def _meets(have: str, need: str) -> bool:
     return have == need or (
-        _ANY_AUTHORIZATION in (have, need) and have.startswith("header authorization")
+        _ANY_AUTHORIZATION in (have, need)
+        and have.startswith("header authorization")
         and need.startswith("header authorization")
-    )  # fmt: skip
+    )
 
 
 def _satisfies(held: Alternative, needed: Alternative) -> bool:
@@ -122,8 +123,9 @@ def compare_schemes(old_document: dict[str, Any], new_document: dict[str, Any]) 
     for name in old_schemes:
         if name not in new_schemes:
             where = join("/components/securitySchemes", name)
-            found.append(change("security-scheme-removed", where, f"scheme {name} was removed",
-                                old=True))  # fmt: skip
+            found.append(
+                change("security-scheme-removed", where, f"scheme {name} was removed", old=True)
+            )
     for name in new_schemes:
         where = join("/components/securitySchemes", name)
         if name not in old_schemes:
@@ -136,7 +138,8 @@ def compare_schemes(old_document: dict[str, Any], new_document: dict[str, Any]) 
         )
         if keys:
             found.append(
-                change("security-scheme-changed", where, f"scheme {name}: {', '.join(keys)} "
-                       "changed")  # fmt: skip
+                change(
+                    "security-scheme-changed", where, f"scheme {name}: {', '.join(keys)} changed"
+                )
             )
     return found

@@ -54,16 +54,19 @@ class _Examples:
         resource = Resource.from_contents(document, default_specification=dialect)
         self.registry = Registry().with_resource(SPEC_URI, resource)
         self.document = document
+        self.validators: dict[str, Any] = {}
 
     def problem(self, schema_pointer: str, value: Any) -> str | None:
         from jsonschema.exceptions import best_match
         from referencing.exceptions import Unresolvable
 
-        validator = self.validator(
-            {"$ref": f"{SPEC_URI}#{schema_pointer}"},
-            registry=self.registry,
-            format_checker=self.checker,
-        )
+        validator = self.validators.get(schema_pointer)
+        if validator is None:  # one per schema: many examples share theirs
+            validator = self.validators[schema_pointer] = self.validator(
+                {"$ref": f"{SPEC_URI}#{schema_pointer}"},
+                registry=self.registry,
+                format_checker=self.checker,
+            )
         try:
             error = best_match(validator.iter_errors(value))
         except Unresolvable:
