@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 import yaml
 
+from token_api.spectools import yaml_events
+
 GIT_PREFIX = "git:"
 DEFAULT_SPEC = "openapi.yaml"
 
@@ -60,7 +62,10 @@ def parse(text: str, label: str) -> dict[str, Any]:
             if isinstance(document, dict):
                 return document
     try:
-        document = yaml.load(text, Loader=_Loader)  # a safe loader, see above
+        try:
+            document = yaml_events.load(text, _Loader.yaml_implicit_resolvers)
+        except yaml_events.Unusual:
+            document = _string_keys(yaml.load(text, Loader=_Loader))  # a safe loader, see above
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -68,7 +73,7 @@ def parse(text: str, label: str) -> dict[str, Any]:
         raise LoadError(f"{label} is not YAML or JSON{where}: {problem}.") from None
     if not isinstance(document, dict):
         raise LoadError(f"{label} does not hold an OpenAPI document (a mapping).")
-    return _string_keys(document)  # type: ignore[no-any-return]
+    return document
 
 
 def load_file(path: Path) -> Spec:

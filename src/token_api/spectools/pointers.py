@@ -11,7 +11,10 @@ class RefError(Exception):
 
 
 def escape(token: object) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" in text or "/" in text:  # rare: most tokens are names and keywords
+        return text.replace("~", "~0").replace("/", "~1")
+    return text
 
 
 def unescape(token: str) -> str:
@@ -20,7 +23,9 @@ def unescape(token: str) -> str:
 
 def join(base: str, *tokens: object) -> str:
     """``join("/paths", "/health", "get")`` → ``/paths/~1health/get``."""
-    return base + "".join("/" + escape(token) for token in tokens)
+    if len(tokens) == 1:
+        return base + "/" + escape(tokens[0])
+    return base + "".join(["/" + escape(token) for token in tokens])
 
 
 def lookup(document: Any, pointer: str) -> Any:

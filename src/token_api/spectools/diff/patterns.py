@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from token_api.spectools.ecma_regex import compile_pattern
+
 # Whatever follows or precedes a match position can change whether these match there.
 _CONTEXT = re.compile(r"\$|\\[ZzbBA]|\(\?[=!<]|\\[1-9]|\\k<")
 
@@ -20,10 +22,8 @@ def universal(pattern: str) -> bool:
         return True
     if _CONTEXT.search(pattern):
         return False
-    try:
-        return re.match(pattern, "") is not None
-    except re.error:
-        return False
+    compiled = compile_pattern(pattern)
+    return compiled is not None and compiled.match("") is not None
 
 
 def _alternatives(pattern: str) -> list[str] | None:
