@@ -259,6 +259,13 @@ def _add_member(member: dict[str, Any]) -> Callable[[Doc], None]:
     return change
 
 
+def _conditions(branches: list[dict[str, Any]]) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        item(document)["anyOf"] = copy.deepcopy(branches)
+
+    return change
+
+
 def _xml_response(document: Doc) -> None:
     put(document)["responses"]["200"]["content"]["application/xml"] = {"schema": {"type": "string"}}
 
@@ -427,6 +434,13 @@ PAIRS = [
     Pair("allOf member added that the others imply",
          _add_member({"type": "object", "properties": {"name": {"type": "string"}}}),
          set(), set(), setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("anyOf conditions on a shared shape added",
+         _conditions([{"required": ["count"]}, {"required": ["size"]}]),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("anyOf condition added beside another",
+         _conditions([{"required": ["count"]}, {"required": ["size"]}]),
+         both("any-of-added", N, P), both("alternative-removed", B, N),
+         setup=_conditions([{"required": ["count"]}])),
     Pair("a keyword diff cannot rank", _update("kind", **{"not": {"const": "x"}}),
          both("schema-changed", B, B), both("schema-changed", B, B)),
     # Defaults: what omitting a value means.

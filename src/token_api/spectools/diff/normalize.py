@@ -47,6 +47,9 @@ class View:
     enum: dict[bytes, Any] | None = None  # canonical → value, without null; None: no enum
     alternatives: list[Branch] | None = None  # anyOf/oneOf branches left (two or more)
     one_of: bool = False  # the alternatives are oneOf's (exactly one must match)
+    # anyOf/oneOf whose branches only add conditions to this schema's own shape (a required
+    # name, say) rather than describe shapes of their own: keyword → the branches.
+    conditions: dict[str, list[Branch]] = field(default_factory=dict)
     all_of: list[Branch] = field(default_factory=list)  # the allOf members as written
 
     def at(self, keyword: str) -> str:
@@ -144,7 +147,11 @@ class Schemas:
                     result.nullable = True
                 else:
                     kept.append((branch, at))
-            if len(kept) == 1:
+            shaped = "type" in schema or "properties" in schema
+            own = schema.get("type")
+            if shaped and kept and all(_condition(self.follow(*b)[0], own) for b in kept):
+                result.conditions[keyword] = kept
+            elif len(kept) == 1:
                 self._merge_into(result, *kept[0])
             elif kept:
                 result.alternatives = kept
@@ -174,6 +181,29 @@ class Schemas:
 
 
 _COMBINATIONS = ("allOf", "anyOf", "oneOf")
+# Keywords that give a schema a shape of its own; a branch without any only adds a condition.
+_SHAPE = frozenset(
+    {
+        "type",
+        "$ref",
+        "properties",
+        "items",
+        "enum",
+        "const",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "prefixItems",
+        "additionalProperties",
+        "patternProperties",
+    }
+)
+
+
+def _condition(branch: dict[str, Any], own_type: Any) -> bool:
+    """Only conditions: no shape keyword, or just the type the enclosing schema has anyway."""
+    keys = branch.keys() - ({"type"} if branch.get("type") == own_type else set())
+    return bool(branch) and not (_SHAPE & keys)
 
 
 def _own_properties(schema: dict[str, Any], where: str) -> dict[str, Branch]:

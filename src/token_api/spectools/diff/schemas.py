@@ -27,6 +27,7 @@ from token_api.spectools.diff.normalize import (
     canonical,
 )
 from token_api.spectools.diff.rules import RULES, Level
+from token_api.spectools.pointers import join
 
 _UPPER = ("maxLength", "maxItems", "maxProperties")
 _LOWER = ("minLength", "minItems", "minProperties")
@@ -182,6 +183,7 @@ class _Pair:
                 self._alternatives(old, new)
             return
         self._all_of(old, new)
+        self._conditions(old, new)
         if not self._types(old, new):
             return
         self._enum(old, new)
@@ -268,6 +270,32 @@ class _Pair:
                 continue
             if not self.diff.implies((old.raw, old.where), (member, where), self.context):
                 self.emit("all-of-added", where, "an allOf member was added")
+
+    def _conditions(self, old: View, new: View) -> None:
+        """anyOf/oneOf branches that add conditions (``anyOf: [{required: [a]}, {required:
+        [b]}]``) to a shape both versions share: dropping them all relaxes, adding them
+        tightens; otherwise each branch kept or gone is one alternative more or less."""
+        for keyword in ("anyOf", "oneOf"):
+            before, after = old.conditions.get(keyword), new.conditions.get(keyword)
+            if not before and not after:
+                continue
+            where = join(new.where if after else old.where, keyword)
+            if not after:
+                self.emit("constraint-relaxed", where, f"{keyword} conditions removed", old=True)
+            elif not before:
+                self.emit("constraint-tightened", where, f"{keyword} conditions added")
+            else:
+                known = {canonical(node) for node, _ in before}
+                kept = {canonical(node) for node, _ in after}
+                for node, at in before:
+                    if canonical(node) not in kept:
+                        self.emit(
+                            "alternative-removed", at, f"{keyword} condition removed", old=True
+                        )
+                added = "one-of-added" if keyword == "oneOf" else "any-of-added"
+                for node, at in after:
+                    if canonical(node) not in known:
+                        self.emit(added, at, f"{keyword} condition added")
 
     def _types(self, old: View, new: View) -> bool:
         """Compare types; False when they no longer overlap (nothing else is worth comparing)."""
