@@ -157,6 +157,15 @@ def _rename_path_parameter(document: Doc) -> None:
     paths["/items/{id}"]["put"]["parameters"][0]["name"] = "id"
 
 
+def _undeclare_item_id(document: Doc) -> None:
+    del put(document)["parameters"][0]
+
+
+def _declare_item_id(document: Doc) -> None:
+    parameter = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    put(document)["parameters"].insert(0, parameter)
+
+
 def _item_id_max_length(document: Doc) -> None:
     put(document)["parameters"][0]["schema"]["maxLength"] = 64
 
@@ -515,6 +524,9 @@ PAIRS = [
     Pair("query parameter becomes a form-exploded array of the same",
          _verbose(schema={"type": "array", "items": {"type": "boolean"}}),
          {("request-type-widened", N)}, {("request-type-changed", B)}),
+    Pair("a path parameter already in the URL template gets declared", _declare_item_id,
+         {("documentation-changed", N), ("request-type-compatible", N)},
+         {("request-parameter-removed", P)}, setup=_undeclare_item_id),
     Pair("path parameter gets a maxLength", _item_id_max_length,
          {("request-constraint-added", P)}, {("request-constraint-relaxed", N)}),
     # Request bodies.

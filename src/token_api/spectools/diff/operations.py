@@ -184,6 +184,14 @@ class DocumentDiff:
                 )
         for key, (parameter, where) in after_all.items():
             name = f"{key[0]} parameter {parameter.get('name')!r}"
+            if key not in before_all and key[0] == "path" and key[1].startswith("#"):
+                # In the URL template already, so clients sent it; now declared, its schema
+                # may refuse values: compared with the any-string it was.
+                self.add("documentation-changed", where, f"{name} declared", label)
+                undeclared = {"in": "path", "name": parameter.get("name"), "required": True}
+                at = join(old.pointer, "parameters", f"(undeclared {parameter.get('name')})")
+                self._parameter(undeclared, at, parameter, where, label)
+                continue
             if key not in before_all:
                 required = bool(parameter.get("required")) or key[0] == "path"
                 rule = f"request-parameter-{'required' if required else 'optional'}-added"

@@ -139,11 +139,8 @@ _schema("no-longer-nullable", (B, _REFUSED), (N, _WITHIN))
 _schema("type-narrowed", (B, _REFUSED), (N, _WITHIN))
 _schema("type-widened", (N, _ACCEPTED), (B, _UNEXPECTED))
 _schema("type-changed", (B, _REFUSED), (B, _UNEXPECTED))
-_schema(
-    "type-compatible",
-    (N, "the media type carries text, which either type reads"),
-    (N, "the media type carries text, which either type reads"),
-)
+_TEXT = "in text (a parameter, a non-JSON media type) every value reads as a string"
+_schema("type-compatible", (N, _TEXT), (N, _TEXT))
 _schema("enum-value-added", (N, _ACCEPTED), (P, "clients may receive a value they do not know"))
 _schema("enum-value-removed", (B, _REFUSED), (N, _WITHIN))
 _schema("enum-added", (B, _REFUSED), (N, _WITHIN))

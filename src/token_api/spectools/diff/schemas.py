@@ -304,7 +304,10 @@ class _Pair:
         where = new.at("type") if "type" in new.schema else old.at("type")
         change = f"type {_types(old.types)} → {_types(new.types)}"
         if old.types is None or new.types is None:
-            self.emit("type-narrowed" if old.types is None else "type-widened", where, change)
+            if self.context.text and self.request and new.types and "string" in new.types:
+                self.emit("type-compatible", where, change)  # in text, anything is a string
+            else:
+                self.emit("type-narrowed" if old.types is None else "type-widened", where, change)
             return True
         old_set, new_set = _with_integers(old.types), _with_integers(new.types)
         widened = old_set <= new_set
