@@ -73,3 +73,28 @@ def test_a_large_spec_lints_and_diffs(tmp_path: Path) -> None:
     # One change in a component every operation reaches: listed once, with all 400 operations.
     relaxed = [c for c in changes if c.rule == "response-constraint-relaxed"]
     assert len(relaxed) == 1 and len(relaxed[0].operations) == 400
+
+
+ECMA_PATTERN = """
+openapi: 3.0.3
+info: {title: Patterns, version: '1'}
+paths: {}
+components:
+  schemas:
+    Name:
+      type: string
+      pattern: '^[\\w-.]+$'
+      example: a.b-c
+    Other:
+      type: string
+      pattern: '^[\\w-.]+$'
+      example: not a name
+"""
+
+
+def test_an_ecma_pattern_python_cannot_compile_is_read_as_ecma() -> None:
+    """``[\\w-.]``: in ECMA-262 the hyphen is literal; Python's re refuses the range."""
+    document = yaml.safe_load(ECMA_PATTERN)
+    assert document["components"]["schemas"]["Name"]["pattern"] == "^[\\w-.]+$"
+    found = [f for f in lint(Spec(document, "spec", None)) if f.rule == "example-valid"]
+    assert [f.location for f in found] == ["/components/schemas/Other/example"]
