@@ -293,6 +293,7 @@ class ServerStatuses:
         if handlers.path.resolve() != (Path(token_api.__file__).parent / "server/handlers.py"):
             self.index.add(handlers.name, handlers.tree)
         self.reach = Reach(self.index)
+        self._raised: dict[tuple[int, ...], dict[str, tuple[str, int | None]]] = {}
         self.table = _handler_statuses(self.index.modules[ERRORS_MODULE])
         validators = self.index.modules[VALIDATORS_MODULE]
         self.body_validators = [
@@ -305,6 +306,15 @@ class ServerStatuses:
             for name in _call_argument_names(self.index.modules[APP_MODULE], SECURITY_FACTORY)
             for function in self.index.functions.get(name, [])
         ]
+
+    def _raises(self, entries: list[Function]) -> dict[str, tuple[str, int | None]]:
+        """What the entries raise, walked once per set of entries: a large spec's operations
+        mostly share the same few (the token check, the body validator)."""
+        key = tuple(id(entry.node) for entry in entries)
+        found = self._raised.get(key)
+        if found is None:
+            found = self._raised[key] = self.reach.raises(entries)
+        return found
 
     def _status_of(self, exception: str, literal: int | None) -> set[int]:
         for name in self.reach.mro(exception):
@@ -335,7 +345,7 @@ class ServerStatuses:
                 for status in sorted(_returned_statuses(function))
             ]
             entries.append(Function(qualname, function))
-        for exception, (where, literal) in sorted(self.reach.raises(entries).items()):
+        for exception, (where, literal) in sorted(self._raises(entries).items()):
             causes += [
                 Cause(status, f"{exception} raised in {where}")
                 for status in sorted(self._status_of(exception, literal))
