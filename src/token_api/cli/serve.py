@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import resource
 import socket
 import sys
 from datetime import timedelta
@@ -17,7 +18,17 @@ from token_api.cli.common import (
     open_store,
 )
 from token_api.domain.minting import DEFAULT_LIFETIME
-from token_api.server.settings import DEFAULT_DATABASE_TIMEOUT, ENV_DATABASE, Settings
+from token_api.server.settings import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_DATABASE_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    ENV_DATABASE,
+    Settings,
+)
+
+# Open files a process needs beside its connections (the database, logs, the event loop).
+SPARE_FILES = 64
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,7 +53,34 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="answer 503 when PostgreSQL has not answered a request's queries by then "
         f"(default {DEFAULT_DATABASE_TIMEOUT.total_seconds():g})",
     )
-    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT.total_seconds(),
+        metavar="SECONDS",
+        help="answer 408 when a request's line and headers have not arrived by then, counted "
+        "from the connection's start or the previous answer "
+        f"(default {DEFAULT_HEADER_TIMEOUT.total_seconds():g})",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT.total_seconds(),
+        metavar="SECONDS",
+        help="answer 408 when a request's body has not arrived by then, counted from its "
+        f"headers (default {DEFAULT_BODY_TIMEOUT.total_seconds():g})",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="open connections per process; past it the one waiting longest on its client is "
+        f"closed, or 503 when all are being answered (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (paths without the query)"
+    )
     serve.set_defaults(run=run)
 
 
@@ -63,15 +101,40 @@ def _check_port(host: str, port: int) -> None:
             raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
 
 
+def _allow_open_files(connections: int) -> None:
+    """Raise this process's open-file limit (workers inherit it) to fit ``connections``.
+
+    Past the limit, accept() fails and new clients wait in the listen queue, which is how 1,100
+    slow connections once locked every other client out; ``--max-connections`` must be reached
+    first. The soft limit is raised as far as the hard one allows, never lowered.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+        if ceiling < wanted:
+            raise CommandError(
+                f"--max-connections {connections} needs {wanted} open files; this system "
+                f"allows {hard} (ulimit -Hn)."
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from token_api.server.logs import log_config
     from token_api.storage.organization import Organization, seed_demo
 
     if args.workers < 1:
         raise CommandError("--workers must be at least 1.", exit_code=2)
-    if not args.database_timeout > 0:
-        raise CommandError("--database-timeout must be more than 0 seconds.", exit_code=2)
+    for option in ("database_timeout", "header_timeout", "body_timeout"):
+        if not getattr(args, option) > 0:
+            name = "--" + option.replace("_", "-")
+            raise CommandError(f"{name} must be more than 0 seconds.", exit_code=2)
+    if args.max_connections < 1:
+        raise CommandError("--max-connections must be at least 1.", exit_code=2)
+    _allow_open_files(args.max_connections)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
     with open_store(args) as store:
@@ -97,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
         database_url=url,
         token_lifetime=timedelta(seconds=args.token_lifetime),
         database_timeout=timedelta(seconds=args.database_timeout),
+        header_timeout=timedelta(seconds=args.header_timeout),
+        body_timeout=timedelta(seconds=args.body_timeout),
+        max_connections=args.max_connections,
     )
     os.environ.update(settings.to_environment())
     uvicorn.run(
@@ -105,7 +171,11 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        # server/http.py: uvicorn's httptools protocol with bounds on sizes, time, connections.
+        http="token_api.server.http:GuardedHttpToolsProtocol",
+        ws="none",
         access_log=args.access_log,
+        log_config=log_config(),
         log_level="info",
     )
     return 0

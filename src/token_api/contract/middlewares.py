@@ -38,11 +38,12 @@ from connexion.middleware.response_validation import (
 from connexion.middleware.response_validation import (
     ResponseValidationMiddleware as ConnexionResponseValidation,
 )
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.utils import is_nullable, split_content_type
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from token_api.contract.routing import RoutingMiddleware
 
 logger = logging.getLogger("connexion.middleware.validation")
 

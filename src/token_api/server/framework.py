@@ -20,6 +20,8 @@ from connexion.decorators import StarletteDecorator
 from connexion.frameworks.starlette import Starlette
 from starlette.types import Receive, Scope, Send
 
+from token_api.contract.routing import without_slash_redirects
+
 
 class _Operation(AsyncOperation):  # type: ignore[misc]
     def __init__(self, fn: Callable[..., Any], *, uri_parser: Any, **kwargs: Any) -> None:
@@ -57,6 +59,11 @@ class _Api(AsyncApi):  # type: ignore[misc]
 
 class _ASGIApp(AsyncASGIApp):  # type: ignore[misc]
     api_cls = _Api
+
+    def add_api(self, *args: Any, **kwargs: Any) -> Any:
+        api = super().add_api(*args, **kwargs)
+        without_slash_redirects(self.router)  # unknown paths are 404, never a redirect
+        return api
 
 
 class ContractApp(AbstractApp):  # type: ignore[misc]
