@@ -55,6 +55,9 @@ HTTP_ANSWERS: dict[int, str] = {
     503: "every",
 }
 
+# How long a refused connection is read (and what comes dropped) before it is closed.
+LINGER_SECONDS = 2.0
+
 _WATCHED = frozenset((b"host", b"content-type", b"content-encoding", b"expect"))
 _NOT_ENCODED = frozenset((b"", b"identity"))
 _NO_BODY = frozenset((b"GET", b"HEAD"))
@@ -105,6 +108,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._content_types = 0
         self._encoded = False
         self._over_capacity = False
+        self._discarding = False  # refused: reading only to drop what the client still sends
         # Since when the server has been waiting on this client (None: the client waits on us).
         self.waiting_since: float | None = None
         self._deadline: asyncio.TimerHandle | None = None
@@ -154,7 +158,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _deadline_passed(self) -> None:
         self._deadline = None
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._discarding:
             return
         if self._head_done:
             seconds = f"{self.body_timeout:g}"
@@ -170,6 +174,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # Reading
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return
         self._unset_keepalive_if_required()
         if self._head_done:
             # Body, chunk framing and trailers. httptools buffers trailer lines whole, so they
@@ -188,7 +194,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 if self._head_received > MAX_HEAD_BYTES:
                     self._refuse(_too_large())
         if self._head_done and self._deadline is None and not self.transport.is_closing():
-            self._arm(self.body_timeout)
+            self._arm(self.body_timeout)  # never over the linger: that keeps _deadline set
 
     def _feed(self, data: bytes) -> None:
         try:
@@ -202,7 +208,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse(INVALID)
 
     def _refuse(self, refusal: Refusal) -> None:
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._discarding:
             return
         cycle = self.cycle
         if self._head_done:
@@ -217,10 +223,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             cycle.keep_alive = False
             self.flow.pause_reading()
             return
-        self._cancel_deadline()
         self.waiting_since = None
         self.transport.write(_answer(refusal, self.server_state.default_headers))
-        self.transport.close()
+        # Closing with unread bytes in the socket sends a reset, which can destroy the answer
+        # before the client reads it (a client still sending its 1 MB header, say). So: end
+        # our side, read and drop what still comes, and close a moment later.
+        self._discarding = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.flow.resume_reading()
+        self._cancel_deadline()
+        self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     # Parser callbacks (uvicorn's, with the checks above)
 

@@ -169,8 +169,10 @@ def _handler_statuses(tree: ast.Module) -> dict[str, set[int]]:
 def _http_answers(tree: ast.Module) -> dict[int, str]:
     """``HTTP_ANSWERS = {status: "every" | "body", ...}``: what the HTTP layer answers itself."""
     for statement in tree.body:
-        target = statement.target if isinstance(statement, ast.AnnAssign) else None
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target: ast.expr | None = None
+        if isinstance(statement, ast.AnnAssign):
+            target = statement.target
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
         value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
         if isinstance(target, ast.Name) and target.id == HTTP_TABLE and isinstance(value, ast.Dict):

@@ -1,0 +1,139 @@
+"""Another process holds the SQLite write lock (a backup, a migration, a stuck tool).
+
+Only what writes waits for it: /health, /openapi.json and a 401 are answered while a mint is
+still waiting; the mint gets 503 with Retry-After once --database-timeout has passed; with
+``--workers 2`` every worker keeps answering. The assertions are about order and outcome (the
+reads are answered *while* the mint still waits), never about durations.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.reliability.load import CLIENT_TIMEOUT, CREATE, admin_token, bearer
+from tests.support.api import check_contract
+from tests.support.server import Server, init_demo
+from token_api.domain import secrets
+
+pytestmark = [pytest.mark.reliability, pytest.mark.slow]
+
+# Well-formed (right shape and checksum) but never stored: refusing it needs a database read.
+UNKNOWN_TOKEN = secrets.new_token()
+
+
+class WriteLock:
+    """``BEGIN IMMEDIATE`` on the database from this process: SQLite's write lock, held until
+    release(). In WAL mode readers are not blocked by it; writers are."""
+
+    def __init__(self, url: str) -> None:
+        self.connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.connection.execute("ROLLBACK")
+            self.connection.close()
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> tuple[str, dict[str, Any]]:
+    url = f"sqlite:///{tmp_path / 'token-api.db'}"
+    return url, init_demo(url)
+
+
+@pytest.fixture
+def lock(database: tuple[str, dict[str, Any]]) -> Iterator[WriteLock]:
+    held = WriteLock(database[0])
+    try:
+        yield held
+    finally:
+        held.release()
+
+
+def _mint(url: str, token: str) -> httpx.Response:
+    with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT * 2) as client:
+        return client.post(CREATE, json={}, headers=bearer(token))
+
+
+def _reads_are_answered(url: str, pending: list[Future[httpx.Response]]) -> None:
+    """/health, /openapi.json and a 401 (that read the database), each on a new connection,
+    each answered while every mint in ``pending`` still waits."""
+    for _ in range(3):
+        with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) as client:
+            health = client.get("/health")
+            assert health.status_code == 200, health.text
+            check_contract(url, health)
+            assert client.get("/openapi.json").status_code == 200
+            refused = client.post(CREATE, json={}, headers=bearer(UNKNOWN_TOKEN))
+            assert refused.status_code == 401, refused.text
+            check_contract(url, refused)
+    assert not any(mint.done() for mint in pending), "a mint was answered while the lock is held"
+
+
+def test_reads_are_answered_while_a_mint_waits_for_the_lock(
+    database: tuple[str, dict[str, Any]], lock: WriteLock, tmp_path: Path
+) -> None:
+    url, demo = database
+    token = admin_token(demo)
+    # A deadline longer than the test: the mint waits until the lock goes.
+    options = ("--database-timeout", "60")
+    with (
+        Server(url, extra_args=options, log=tmp_path / "server.log") as server,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        pending = [pool.submit(_mint, server.url, token) for _ in range(2)]
+        _wait_until_waiting(server)
+        _reads_are_answered(server.url, pending)
+        lock.release()
+        assert [mint.result().status_code for mint in pending] == [200, 200]
+
+
+def _wait_until_waiting(server: Server) -> None:
+    """Until the server has the mints: its writer thread is then in SQLite's busy handler.
+    Seen from outside only as time passing; a /health round trip lets the loop take them."""
+    with httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
+        client.get("/health")
+
+
+def test_a_mint_past_the_deadline_is_503(
+    database: tuple[str, dict[str, Any]], lock: WriteLock, tmp_path: Path
+) -> None:
+    url, demo = database
+    token = admin_token(demo)
+    with Server(url, extra_args=("--database-timeout", "1"), log=tmp_path / "s.log") as server:
+        response = _mint(server.url, token)
+        assert response.status_code == 503, response.text
+        check_contract(server.url, response)
+        assert "did not answer within 1 s" in response.json()["detail"]
+        assert response.headers["Retry-After"].isdigit()
+        # Reads never waited for the lock; /health stays 200: the database answers and stores.
+        assert httpx.get(server.url + "/health", timeout=CLIENT_TIMEOUT).status_code == 200
+        lock.release()
+        assert _mint(server.url, token).status_code == 200
+
+
+def test_two_workers_keep_answering_while_the_lock_is_held(
+    database: tuple[str, dict[str, Any]], lock: WriteLock, tmp_path: Path
+) -> None:
+    url, demo = database
+    token = admin_token(demo)
+    options = ("--workers", "2", "--database-timeout", "60")
+    with (
+        Server(url, extra_args=options, log=tmp_path / "server.log") as server,
+        ThreadPoolExecutor(max_workers=6) as pool,
+    ):
+        # Several mints on their own connections: the kernel spreads them over both workers.
+        pending = [pool.submit(_mint, server.url, token) for _ in range(6)]
+        _wait_until_waiting(server)
+        _reads_are_answered(server.url, pending)
+        lock.release()
+        assert [mint.result().status_code for mint in pending] == [200] * 6
