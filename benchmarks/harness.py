@@ -31,6 +31,9 @@ UVICORN_APPS = {
     "peer": "benchmarks.peer_fastapi:create_app",
     "floor": "benchmarks.floor_starlette:create_app",
 }
+# The reference's HTTP protocol, as `token-api serve` runs it (server/http.py: uvicorn's httptools
+# protocol with bounds on head size, deadlines and connections); the others run uvicorn's own.
+UVICORN_OPTIONS = {"reference": ("--http", "token_api.server.http:GuardedHttpToolsProtocol")}
 # The reference is also started the way its README says, for cold start: the CLI first brings
 # the database schema up to date, then serves.
 CLI = "reference via token-api serve"
@@ -112,6 +115,7 @@ class Server:
         return [
             *(sys.executable, "-m", "uvicorn", UVICORN_APPS[self.kind], "--factory"),
             *("--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"),
+            *UVICORN_OPTIONS.get(self.kind, ()),
         ]
 
     def start(self, timeout: float = 30) -> Server:
