@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from tests.reliability.load import admin_token, bearer
 from tests.reliability.raw import connect, exchange, is_closed, read_answer, request
 from tests.support.api import check_contract
+from tests.support.cli import assert_one_sentence, token_api
 from tests.support.server import Server, init_demo
 from token_api.storage import Store, tables
 
@@ -255,3 +256,22 @@ def test_past_the_cap_with_every_connection_busy_a_new_one_gets_503(
             for connection in busy:
                 connection.close()
         assert exchange(server.url, request("GET", "/health")).status == 200
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--header-timeout", "0"),
+        ("--body-timeout", "-1"),
+        ("--max-connections", "0"),
+        ("--max-connections", "100000000"),
+    ],
+)
+def test_serve_refuses_nonsense_limits_in_one_sentence(
+    option: str, value: str, tmp_path: Path
+) -> None:
+    result = token_api(
+        "serve", "--database", f"sqlite:///{tmp_path / 'x.db'}", option, value, cwd=tmp_path
+    )
+    assert_one_sentence(result, exit_code=1 if value == "100000000" else 2)
+    assert not (tmp_path / "x.db").exists(), "refused after creating the database"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.pool import QueuePool
 
@@ -18,77 +18,97 @@ from token_api.domain.minting import TokenGrant, TokenRequest, mint_token
 from token_api.domain.principal import Principal, authenticate
 from token_api.server.settings import Settings
 from token_api.storage import Store
-from token_api.storage.engine import is_storage_failure
+from token_api.storage.engine import is_lock_conflict, is_storage_failure
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 DATABASE_THREADS = 4
-
-# The service's methods that write (see TokenService.call); filled by @_writes.
-_WRITERS: set[Callable[..., Any]] = set()
-
-
-def _writes(method: Callable[P, T]) -> Callable[P, T]:
-    _WRITERS.add(method)
-    return method
+# A SQLite call that finds the database locked by another connection is tried again after this
+# long, doubled each time up to the second figure, until the database timeout.
+LOCKED_RETRY_SECONDS = (0.001, 0.05)
 
 
 class TokenService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self._sqlite = store.engine.dialect.name == "sqlite"
-        if self._sqlite:
-            # One writer thread: SQLite takes one writer at a time anyway, and queueing here
-            # costs nothing where colliding writers would sleep in SQLite's busy handler.
-            threads = 1
-        else:
-            # PostgreSQL calls go to a few threads of their own. Few: they overlap the waits for
-            # the database, but Python runs one thread at a time, and more threads mostly contend
-            # for the interpreter (under load, 4 served about 10% more than 10, on 2 cores). Never
-            # more than the pool's connections, so that no call waits for a connection or opens
-            # an overflow connection (a new server process) as the load swings.
-            pool = store.engine.pool
-            connections = pool.size() if isinstance(pool, QueuePool) else 1
-            threads = min(DATABASE_THREADS, connections)
-        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="token-api-db")
-        # Whether the last write failed for want of a writable database (full disk, read-only
-        # file); /health reports it until a write succeeds again.
+        # PostgreSQL calls go to a few threads of their own. Few: they overlap the waits for the
+        # database, but Python runs one thread at a time, and more threads mostly contend for the
+        # interpreter (under load, 4 served about 10% more than 10, on 2 cores). Never more than
+        # the pool's connections, so that no call waits for a connection or opens an overflow
+        # connection (a new server process) as the load swings.
+        pool = store.engine.pool
+        connections = pool.size() if isinstance(pool, QueuePool) else 1
+        self._threads = (
+            None
+            if store.engine.dialect.name == "sqlite"
+            else ThreadPoolExecutor(
+                max_workers=min(DATABASE_THREADS, connections), thread_name_prefix="token-api-db"
+            )
+        )
+        # Set when a write failed for want of a database that can store (a full disk, a
+        # read-only file); /health reports it until a write works again.
         self.write_failure: Unavailable | None = None
-        self._probe: Future[None] | None = None
 
     async def call(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking method of this service from the event loop, within the deadline.
 
-        SQLite reads run right here: microseconds of local file I/O, and in WAL mode a reader
-        never waits for a writer, not even one in another process that holds the write lock;
-        the thread hop would cost more than the read. SQLite writes go to the one writer thread:
-        a write waits for the write lock (another process may hold it for long) and for the
-        periodic checkpoint, and the event loop must not wait with it. PostgreSQL calls wait on
-        the network and the commit's fsync, so they all go to threads.
+        On SQLite the call runs right here, and never waits for a lock: the server's connection
+        has no busy timeout (storage/engine.py), so a call that finds the database locked by
+        another process (a backup, a migration, another worker's write) fails at once, and is
+        tried again here after an asynchronous sleep, while the loop serves other requests,
+        until the database timeout: then 503. Reads in WAL mode never meet that lock. Inline,
+        a call is microseconds of local file I/O (WAL with synchronous=NORMAL: a commit does not
+        wait for the disk; only the periodic checkpoint does). A writer thread was measured
+        instead: every mint's hop, and the interpreter lock passing between the two threads at
+        each SQLite call, cost about 10% more CPU per request.
 
-        A request waits for its call at most the database timeout: then 503. A call that has
+        PostgreSQL calls wait on the network and on the commit's fsync, so they go to a thread,
+        and the request waits for them at most the database timeout: then 503. A call that has
         started cannot be taken back from its thread; if it still commits a token, nobody ever
         saw the secret, so nothing can use it.
         """
-        if self._sqlite and getattr(function, "__func__", None) not in _WRITERS:
-            return function(*args, **kwargs)
-        loop = asyncio.get_running_loop()
         timeout = self.settings.database_timeout.total_seconds()
+        if self._threads is None:
+            return await self._call_inline(timeout, function, *args, **kwargs)
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
                 return await loop.run_in_executor(self._threads, partial(function, *args, **kwargs))
         except TimeoutError:
-            raise Unavailable(f"The database did not answer within {timeout:g} s.") from None
+            raise _late(timeout) from None
+
+    async def _call_inline(
+        self, timeout: float, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        try:
+            return function(*args, **kwargs)
+        except Unavailable as error:
+            if not is_lock_conflict(error.__cause__):
+                raise
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        delay, longest = LOCKED_RETRY_SECONDS
+        while loop.time() + delay < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest)
+            try:
+                return function(*args, **kwargs)
+            except Unavailable as error:
+                if not is_lock_conflict(error.__cause__):
+                    raise
+        raise _late(timeout)
 
     @classmethod
     def connect(cls, settings: Settings) -> TokenService:
         """A service over its own Store of ``settings.database_url``; close() closes both."""
-        return cls(Store.connect(settings.database_url), settings)
+        # No waiting inside SQLite for another connection's lock: call() waits, asynchronously.
+        return cls(Store.connect(settings.database_url, lock_timeout=0), settings)
 
     def close(self) -> None:
-        self._threads.shutdown()
+        if self._threads is not None:
+            self._threads.shutdown()
         self.store.close()
 
     def authenticate(self, token: str) -> Principal:
@@ -98,7 +118,6 @@ class TokenService:
         credential = self.store.find_credential(secrets.digest(token))
         return authenticate(credential, datetime.now(UTC))
 
-    @_writes
     def mint(self, caller: Principal, request: TokenRequest) -> tuple[TokenGrant, str]:
         """Returns only after the token is committed."""
         with self._recording_write_failures(), self.store.transaction() as directory:
@@ -111,19 +130,16 @@ class TokenService:
             )
 
     def check_database(self) -> None:
-        """/health: the database answers, and the last write did not fail for want of space or
-        permission; else Unavailable. While writes fail, each check also has the writer thread
-        try a write (never waiting for it here), so that /health turns 200 once they work."""
+        """/health: the database answers, and stores. While writes fail for want of space or
+        permission, each check tries one (on SQLite it fails at once, never waiting for a lock),
+        so that /health turns 200 by itself once they work again."""
         self.store.ping()
-        failure = self.write_failure
-        if failure is not None:
-            if self._probe is None or self._probe.done():
-                self._probe = self._threads.submit(self._probe_write)
-            raise Unavailable(failure.detail) from failure.__cause__
-
-    def _probe_write(self) -> None:
-        with self._recording_write_failures():
-            self.store.probe_write()
+        if self.write_failure is not None:
+            with suppress(Unavailable), self._recording_write_failures():
+                self.store.probe_write()
+            failure = self.write_failure
+            if failure is not None:
+                raise Unavailable(failure.detail) from failure.__cause__
 
     @contextmanager
     def _recording_write_failures(self) -> Iterator[None]:
@@ -137,3 +153,7 @@ class TokenService:
                 self.write_failure.__cause__ = error.__cause__
             raise
         self.write_failure = None
+
+
+def _late(timeout: float) -> Unavailable:
+    return Unavailable(f"The database did not answer within {timeout:g} s.")

@@ -114,8 +114,8 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def connect(cls, url: str) -> Store:
-        return cls(create_engine_for(url))
+    def connect(cls, url: str, *, lock_timeout: float = 10.0) -> Store:
+        return cls(create_engine_for(url, lock_timeout=lock_timeout))
 
     def close(self) -> None:
         self.engine.dispose()
