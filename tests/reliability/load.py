@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from tests.support.api import check_contract
+from token_api.storage import Store, tables
 
 CREATE = "/api/v1/token"
 # Long enough for the server's own bounds (a 3 s connect timeout, a 5 s pool timeout) to answer
@@ -218,6 +220,17 @@ def _problem(url: str, response: httpx.Response, allowed: frozenset[int]) -> str
         )
         return f"{url}: {response.status_code} breaks the contract: {why}"
     return None
+
+
+def stored_tokens_named(database: str, name: str) -> int:
+    """How many tokens the database holds under ``name`` (read directly, not over HTTP)."""
+    store = Store.connect(database)
+    try:
+        with store.engine.connect() as connection:
+            query = select(func.count()).where(tables.tokens.c.name == name)
+            return int(connection.execute(query).scalar_one())
+    finally:
+        store.close()
 
 
 def assert_all_distinct(minted: Sequence[Minted]) -> None:

@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from tests.reliability.load import admin_token
+from tests.reliability.load import admin_token, stored_tokens_named
 from tests.reliability.raw import Answer, connect, exchange, is_closed, read_answer, request
 from tests.support.api import Client, check_contract
 from tests.support.server import Server
 from token_api.server.http import MAX_HEAD_BYTES
-from token_api.storage import Store, tables
 
 pytestmark = pytest.mark.reliability
 
@@ -29,16 +27,6 @@ CREATE = "/api/v1/token"
 
 def _bearer(deployment: dict[str, Any]) -> tuple[str, str]:
     return ("Authorization", f"Bearer {admin_token(deployment['demo'])}")
-
-
-def _tokens_named(database: str, name: str) -> int:
-    store = Store.connect(database)
-    try:
-        with store.engine.connect() as connection:
-            query = select(func.count()).where(tables.tokens.c.name == name)
-            return int(connection.execute(query).scalar_one())
-    finally:
-        store.close()
 
 
 def _rss_bytes(pid: int) -> int:
@@ -177,8 +165,8 @@ def test_a_body_that_ends_early_is_no_request(
     # A whole request afterwards, answered: the truncated ones came first on the same loop.
     with Client(deployment["server"].url, admin_token(deployment["demo"])) as client:
         assert client.create({"name": f"{name}-whole"}).status_code == 200
-    assert _tokens_named(deployment["database"], f"{name}-whole") == 1
-    assert _tokens_named(deployment["database"], name) == 0
+    assert stored_tokens_named(deployment["database"], f"{name}-whole") == 1
+    assert stored_tokens_named(deployment["database"], name) == 0
 
 
 class TestContentEncoding:

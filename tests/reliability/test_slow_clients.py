@@ -20,14 +20,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from tests.reliability.load import admin_token, bearer
+from tests.reliability.load import admin_token, bearer, stored_tokens_named
 from tests.reliability.raw import connect, exchange, is_closed, read_answer, request
 from tests.support.api import check_contract
 from tests.support.cli import assert_one_sentence, token_api
 from tests.support.server import Server, init_demo
-from token_api.storage import Store, tables
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -52,16 +50,6 @@ def strict(
     log = tmp_path_factory.mktemp("logs") / "strict.log"
     with Server(url, extra_args=options, log=log) as server:
         yield server
-
-
-def _tokens_named(database: str, name: str) -> int:
-    store = Store.connect(database)
-    try:
-        with store.engine.connect() as connection:
-            query = select(func.count()).where(tables.tokens.c.name == name)
-            return int(connection.execute(query).scalar_one())
-    finally:
-        store.close()
 
 
 def _head(token: str, length: int) -> bytes:
@@ -103,7 +91,7 @@ class TestDeadlines:
             answer = read_answer(connection)
             assert f"within {BODY_TIMEOUT} s" in answer.assert_detail(408)
             assert is_closed(connection)
-        assert _tokens_named(url, name) == 0
+        assert stored_tokens_named(url, name) == 0
 
     def test_a_body_at_one_byte_a_second_gets_408(
         self, strict: Server, demo_database: tuple[str, dict[str, Any]]

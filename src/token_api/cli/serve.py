@@ -45,30 +45,24 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="lifetime of tokens created without expires_at "
         f"(default {DEFAULT_LIFETIME.days} days)",
     )
-    serve.add_argument(
+    _seconds(
+        serve,
         "--database-timeout",
-        type=float,
-        default=DEFAULT_DATABASE_TIMEOUT.total_seconds(),
-        metavar="SECONDS",
-        help="answer 503 when PostgreSQL has not answered a request's queries by then "
-        f"(default {DEFAULT_DATABASE_TIMEOUT.total_seconds():g})",
+        DEFAULT_DATABASE_TIMEOUT,
+        "answer 503 when the database has not answered a request's queries by then",
     )
-    serve.add_argument(
+    _seconds(
+        serve,
         "--header-timeout",
-        type=float,
-        default=DEFAULT_HEADER_TIMEOUT.total_seconds(),
-        metavar="SECONDS",
-        help="answer 408 when a request's line and headers have not arrived by then, counted "
-        "from the connection's start or the previous answer "
-        f"(default {DEFAULT_HEADER_TIMEOUT.total_seconds():g})",
+        DEFAULT_HEADER_TIMEOUT,
+        "answer 408 when a request's line and headers have not arrived by then, counted from "
+        "the connection's start or the previous answer",
     )
-    serve.add_argument(
+    _seconds(
+        serve,
         "--body-timeout",
-        type=float,
-        default=DEFAULT_BODY_TIMEOUT.total_seconds(),
-        metavar="SECONDS",
-        help="answer 408 when a request's body has not arrived by then, counted from its "
-        f"headers (default {DEFAULT_BODY_TIMEOUT.total_seconds():g})",
+        DEFAULT_BODY_TIMEOUT,
+        "answer 408 when a request's body has not arrived by then, counted from its headers",
     )
     serve.add_argument(
         "--max-connections",
@@ -82,6 +76,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--access-log", action="store_true", help="log every request (paths without the query)"
     )
     serve.set_defaults(run=run)
+
+
+def _seconds(
+    parser: argparse.ArgumentParser, option: str, default: timedelta, meaning: str
+) -> None:
+    seconds = default.total_seconds()
+    parser.add_argument(
+        option,
+        type=float,
+        default=seconds,
+        metavar="SECONDS",
+        help=f"{meaning} (default {seconds:g})",
+    )
 
 
 def _check_port(host: str, port: int) -> None:
