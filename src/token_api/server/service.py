@@ -62,7 +62,7 @@ class TokenService:
         a call is microseconds of local file I/O (WAL with synchronous=NORMAL: a commit does not
         wait for the disk; only the periodic checkpoint does). A writer thread was measured
         instead: every mint's hop, and the interpreter lock passing between the two threads at
-        each SQLite call, cost about 10% more CPU per request.
+        each SQLite call, cost 10-25% more CPU per request in interleaved runs.
 
         PostgreSQL calls wait on the network and on the commit's fsync, so they go to a thread,
         and the request waits for them at most the database timeout: then 503. A call that has
