@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,17 +12,25 @@ from typing import Any
 import pytest
 
 from tests.support.api import Client
-from tests.support.databases import postgres_database, postgres_unavailable, sqlite_url
+from tests.support.databases import postgres_database, require_postgres, sqlite_url
 from tests.support.server import Server, init_demo
+from token_api.contract.document import ENV_CACHE_DIR
 
 BACKENDS = ["sqlite", "postgres"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every server and command the tests start (they inherit the environment) keeps the
+    document's validity cache (contract/document.py) in a folder of this run, not in the user's
+    ~/.cache/token-api."""
+    folder = tempfile.mkdtemp(prefix="token-api-test-cache-")
+    os.environ[ENV_CACHE_DIR] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
 @pytest.fixture(scope="session")
 def postgres_available() -> None:
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
+    require_postgres()
 
 
 @pytest.fixture

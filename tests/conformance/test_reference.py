@@ -14,7 +14,7 @@ from tests.conformance.conftest import (
     conformance,
     start_deployment,
 )
-from tests.support.databases import postgres_database, postgres_unavailable
+from tests.support.databases import postgres_database, require_postgres
 from token_api.conformance import catalogue
 
 pytestmark = pytest.mark.slow
@@ -50,9 +50,7 @@ def test_a_default_run_passes_every_check(reference: Deployment, tmp_path: Path)
 
 
 def test_a_short_run_passes_on_postgresql(tmp_path: Path) -> None:
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
+    require_postgres()
     with postgres_database() as database:
         deployment, server = start_deployment(database, tmp_path / "server.log")
         try:

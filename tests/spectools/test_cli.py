@@ -13,6 +13,7 @@ import pytest
 
 from tests.spectools.specs import OUR_SPEC, REPOSITORY, base, item, our_spec, write
 from tests.support.cli import token_api as run_token_api
+from token_api.spectools import published
 
 token_api = partial(run_token_api, cwd=REPOSITORY)
 
@@ -63,8 +64,7 @@ def test_lint_findings_exit_1_as_text(sloppy: Path) -> None:
         re.match(r"error +operation-security +/paths/~1api~1v1~1token/post ", x) for x in lines
     )
     assert any(re.match(r"error +example-valid +/paths/\S+/example ", x) for x in lines)
-    assert any(re.match(r"info +published-schemas +/ +skipped: ", x) for x in lines)
-    assert lines[-1] == f"{sloppy}: 2 finding(s), 1 note(s)."
+    assert lines[-1] == f"{sloppy}: 2 finding(s)."
 
 
 def test_lint_json_lists_rule_severity_location_message(sloppy: Path) -> None:
@@ -76,7 +76,6 @@ def test_lint_json_lists_rule_severity_location_message(sloppy: Path) -> None:
     assert rules == {
         ("operation-security", "error"),
         ("example-valid", "error"),
-        ("published-schemas", "info"),
     }
     for finding in report["findings"]:
         assert set(finding) == {"rule", "severity", "location", "message"}
@@ -93,7 +92,6 @@ def test_lint_github_annotations_point_at_lines(sloppy: Path) -> None:
     assert match.group(1) == str(sloppy)
     source = sloppy.read_text(encoding="utf-8").splitlines()
     assert source[int(match.group(2)) - 1].strip() == "post:"
-    assert any(x.startswith("::notice ") and "published-schemas" in x for x in lines)
 
 
 @pytest.mark.parametrize(
@@ -120,14 +118,13 @@ def test_lint_unknown_handlers_module_exits_2() -> None:
 
 
 def test_lint_published_path_can_be_given(tmp_path: Path) -> None:
+    """The stored contract given explicitly; the page form is tested in tests/contract."""
     spec = write(tmp_path / "openapi.yaml", our_spec())
-    page = REPOSITORY.parent / "shared" / "contract"
-    if not page.is_dir():
-        pytest.skip("the published contract is not beside the repository")
-    result = token_api("lint", str(spec), "--published", str(page))
+    result = token_api("lint", str(spec), "--published", str(published.stored_file()))
     assert result.returncode == 0, result.stdout
     missing = token_api("lint", str(spec), "--published", str(tmp_path / "nowhere"))
     assert missing.returncode == 2
+    assert "cannot read" in one_sentence(missing, "lint")
 
 
 def test_stubs_check_is_clean_on_our_spec() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,11 @@ from token_api.spectools import handler_source, stubs
 from token_api.spectools.findings import Finding
 from token_api.spectools.lint import lint
 from token_api.spectools.loading import Spec, load
-from token_api.spectools.published import find_contract
 from token_api.spectools.rules import RULES, Context
 
 Doc = dict[str, Any]
 TOKEN = "/paths/~1api~1v1~1token/post"
 HEALTH = "/paths/~1health/get"
-CONTRACT = find_contract(OUR_SPEC)
 
 
 def findings(document: Doc, rule: str, **options: Any) -> list[Finding]:
@@ -191,11 +188,9 @@ def test_rule_fails(
 ) -> None:
     document = our_spec()
     change(document)
-    options: dict[str, Any] = {"published": CONTRACT}
+    options: dict[str, Any] = {}
     if rule == "handler-stub":
         options["handlers_module"] = request.getfixturevalue("stubbed_health")
-    if rule == "published-schemas" and CONTRACT is None:
-        pytest.skip("the published contract is not beside the repository")
     found = findings(document, rule, **options)
     location, words = expected
     assert any(f.location == location and words in f.message for f in found), found
@@ -203,7 +198,7 @@ def test_rule_fails(
 
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_rule_passes_on_our_spec(rule: str) -> None:
-    assert findings(our_spec(), rule, published=CONTRACT) == []
+    assert findings(our_spec(), rule) == []
 
 
 def test_validity_reports_every_error_not_only_the_first() -> None:
@@ -231,27 +226,16 @@ def test_routing_statuses_and_bugs_are_not_per_operation() -> None:
     assert all(code not in token(our_spec())["responses"] for code in ("404", "405", "500"))
 
 
-def test_published_is_skipped_out_loud_without_the_contract(tmp_path: Path) -> None:
-    spec = write(tmp_path / "openapi.yaml", our_spec())
-    (found,) = [f for f in lint(load(str(spec))) if f.rule == "published-schemas"]
-    assert found.severity == "info"
-    assert found.message.startswith("skipped: no shared/contract/create-token.published.mdx")
-    assert not found.fails
-
-
-def test_published_contract_is_found_beside_the_repository(tmp_path: Path) -> None:
-    if CONTRACT is None:
-        pytest.skip("the published contract is not beside the repository")
-    (tmp_path / "shared").mkdir()
-    shutil.copytree(CONTRACT, tmp_path / "shared" / "contract")
-    repository = tmp_path / "repo" / "api"
-    repository.mkdir(parents=True)
-    (tmp_path / "repo" / ".git").mkdir()  # the search stops at the repository and beside it
+def test_published_runs_on_a_spec_with_nothing_beside_it(tmp_path: Path) -> None:
+    """The stored contract ships with the package: no page needs to lie near the spec."""
     document = our_spec()
     _changed_published_default(document)
-    spec = write(repository / "openapi.yaml", document)
+    spec = write(tmp_path / "openapi.yaml", document)
     found = [f for f in lint(load(str(spec))) if f.rule == "published-schemas"]
-    assert [f.severity for f in found] == ["error"]
+    assert [(f.severity, f.location) for f in found] == [
+        ("error", "/components/schemas/CreateToken/properties/expires/default")
+    ]
+    assert found[0].message == "is False, published True (create-token.json)"
 
 
 def test_an_invalid_document_does_not_crash_the_other_rules() -> None:

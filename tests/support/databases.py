@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 
 # The development and CI machines run PostgreSQL here (trust auth); override to use another.
 ADMIN_DSN = os.environ.get(
@@ -16,14 +17,28 @@ ADMIN_DSN = os.environ.get(
 )
 
 
+# Where CI runs (CI=true, as GitHub Actions and .ci/run set it), PostgreSQL is part of the machine:
+# half the API tests need it, and a run that skipped them must not pass.
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
 def postgres_unavailable() -> str | None:
-    """None when PostgreSQL answers, else why not (for the skip message)."""
+    """None when PostgreSQL answers, else why not (for the skip or failure message)."""
     try:
         with psycopg.connect(ADMIN_DSN, connect_timeout=3):
             return None
     except psycopg.Error as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return f"no PostgreSQL answers at {ADMIN_DSN} ({first}); set TOKEN_API_TEST_POSTGRES"
+
+
+def require_postgres() -> None:
+    """Skips the calling test where no PostgreSQL answers; fails it under CI instead."""
+    reason = postgres_unavailable()
+    if reason and IN_CI:
+        pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run, not skip)", pytrace=False)
+    if reason:
+        pytest.skip(reason)
 
 
 @contextmanager

@@ -35,8 +35,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--published",
         type=Path,
         metavar="PATH",
-        help="the published contract: a *.published.mdx page or its folder "
-        "(default: shared/contract found above the spec)",
+        help="the published contract to compare with: the vendor's reference page (.mdx) or a "
+        "stored contract (.json) (default: the one stored in the package)",
     )
     lint.add_argument(
         "--handlers-module",
@@ -52,12 +52,15 @@ def run(args: argparse.Namespace) -> int:
     from token_api.spectools.handler_source import HandlerModuleError
     from token_api.spectools.lint import lint
     from token_api.spectools.loading import LoadError, load
+    from token_api.spectools.published import PublishedError, read, stored
 
-    if args.published is not None and not args.published.exists():
-        raise CommandError(f"--published {args.published} does not exist.", exit_code=2)
+    try:
+        contract = stored() if args.published is None else read(args.published)
+    except PublishedError as error:
+        raise CommandError(f"--published: {str(error).rstrip('.')}.", exit_code=2) from None
     try:
         spec = load(args.spec)
-        findings = lint(spec, handlers_module=args.handlers_module, published=args.published)
+        findings = lint(spec, handlers_module=args.handlers_module, published=contract)
     except (LoadError, HandlerModuleError) as error:
         raise CommandError(str(error), exit_code=2) from None
     output = render(findings, args.format, spec.label, spec.path)

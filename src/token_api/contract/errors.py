@@ -96,7 +96,7 @@ async def _charset(_: ConnexionRequest, error: UnsupportedCharset) -> ConnexionR
 
 
 _PROBLEM_DETAILS = {
-    401: "No bearer token was provided.",
+    401: "No authorization token provided.",
     404: "Not found.",
     405: "Method not allowed.",
 }

@@ -98,7 +98,8 @@ class _RequestValidation(RequestValidationOperation):  # type: ignore[misc]
     def validate_mime_type(self, mime_type: str) -> None:
         if self._consumes is not None and mime_type.lower() not in self._consumes:
             raise UnsupportedMediaTypeProblem(
-                detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
+                detail=f"The request body must be {' or '.join(self._operation.consumes)}, "
+                f"not {mime_type}."
             )
 
     def _body_plan(self, mime_type: str) -> tuple[type, dict[str, Any]] | None:

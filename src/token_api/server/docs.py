@@ -2,7 +2,11 @@
 and the contract itself, byte for byte, at /openapi.yaml and as JSON at /openapi.json.
 
 Connexion's own UI bundle is Swagger UI 4, which cannot render 3.1, and it serves a rewritten
-copy of the document; so both are switched off and this middleware serves them instead."""
+copy of the document; so both are switched off and this middleware serves them instead.
+
+The page reads the contract from /docs/openapi.json, whose first server is this one: "Try it out"
+must reach the server that serves the page (on whatever host and port it runs), not the first
+server of the contract, which is the platform itself."""
 
 from __future__ import annotations
 
@@ -29,21 +33,29 @@ PAGE = """<!doctype html>
   <div id="swagger-ui"></div>
   <script src="/docs/static/swagger-ui-bundle.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});
+    window.ui = SwaggerUIBundle({
+      url: "/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true
+    });
   </script>
 </body>
 </html>
 """
+# Relative: resolved against the address the page's document was fetched from (OpenAPI 3.1,
+# "Server Object"), so it is this server behind any host name, port or proxy.
+THIS_SERVER = {"url": "/", "description": "This server (the one serving these docs)."}
 
 
 class DocsMiddleware:
     def __init__(self, app: ASGIApp, *, spec_file: Path) -> None:
         self.app = app
         raw = spec_file.read_bytes()
+        document = load_document(spec_file)
+        for_the_page = {**document, "servers": [THIS_SERVER, *document.get("servers", [])]}
         self.responses = {
             "/openapi.yaml": Response(raw, media_type="application/yaml"),
-            "/openapi.json": Response(
-                orjson.dumps(load_document(spec_file)), media_type="application/json"
+            "/openapi.json": Response(orjson.dumps(document), media_type="application/json"),
+            "/docs/openapi.json": Response(
+                orjson.dumps(for_the_page), media_type="application/json"
             ),
             "/docs/": HTMLResponse(PAGE),
             "/docs": RedirectResponse("/docs/"),

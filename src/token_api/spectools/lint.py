@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from token_api.spectools.findings import Finding
 from token_api.spectools.loading import Spec
 from token_api.spectools.pointers import RefError
-from token_api.spectools.rules import RULES, Context, Skipped
+from token_api.spectools.published import Published
+from token_api.spectools.rules import RULES, Context
 from token_api.spectools.rules import contract as _contract
 from token_api.spectools.rules import examples as _examples
 from token_api.spectools.rules import operations as _operations
@@ -20,7 +19,7 @@ VALIDITY = "valid-openapi"
 
 
 def lint(
-    spec: Spec, *, handlers_module: str | None = None, published: Path | None = None
+    spec: Spec, *, handlers_module: str | None = None, published: Published | None = None
 ) -> list[Finding]:
     """Every finding; raises HandlerModuleError when the handlers module cannot be read."""
     context = Context(spec.document, spec.path, published=published)
@@ -33,8 +32,6 @@ def lint(
             findings += [
                 Finding(rule.id, "error", where, message) for where, message in rule.check(context)
             ]
-        except Skipped as reason:
-            findings.append(Finding(rule.id, "info", "", f"skipped: {reason}"))
         except (RefError, KeyError, TypeError, AttributeError) as error:
             # On an invalid document a rule may meet shapes it cannot read: valid-openapi has
             # said what is wrong. On a valid one it is a bug in the rule and must surface.

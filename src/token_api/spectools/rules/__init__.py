@@ -1,8 +1,4 @@
-"""Lint rules: each a function from the spec to (location, message) pairs, under a rule id.
-
-A rule that cannot run (the published contract is not there, say) raises ``Skipped``: the run
-reports it as an ``info`` finding rather than passing it silently.
-"""
+"""Lint rules: each a function from the spec to (location, message) pairs, under a rule id."""
 
 from __future__ import annotations
 
@@ -13,12 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from token_api.spectools import handler_source, openapi
+from token_api.spectools.published import Published
 
 Issue = tuple[str, str]  # (JSON pointer, one-line message)
-
-
-class Skipped(Exception):
-    """The rule did not run; the message says why, in one sentence."""
 
 
 @dataclass
@@ -26,7 +19,7 @@ class Context:
     document: dict[str, Any]
     path: Path | None  # the spec file, None when it came from elsewhere
     handlers_module: str = handler_source.DEFAULT_MODULE
-    published: Path | None = None  # a page or folder given by the user
+    published: Published | None = None  # given by the user; None: the stored one
 
     @cached_property
     def operations(self) -> list[openapi.Operation]:

@@ -8,38 +8,16 @@ from collections.abc import Iterator
 from token_api.spectools import published
 from token_api.spectools.openapi import is_public, security
 from token_api.spectools.pointers import join
-from token_api.spectools.rules import Context, Issue, Skipped, rule
+from token_api.spectools.rules import Context, Issue, rule
 from token_api.spectools.server_statuses import ServerStatuses
 
 
 @rule("published-schemas", "The vendor's published request/response schemas are kept key for key.")
 def published_schemas(context: Context) -> Iterator[Issue]:
-    location = context.published
-    if location is None:
-        if context.path is None:
-            raise Skipped(
-                "the spec is not a file, so there is no shared/contract beside it: "
-                "pass --published PATH"
-            )
-        location = published.find_contract(context.path)
-        if location is None:
-            raise Skipped(
-                f"no shared/contract/{published.PAGE_NAME} above {context.path}: "
-                "pass --published PATH"
-            )
-    pages = published.pages(location)
-    if not pages:
-        raise Skipped(f"{location} holds no *.published.mdx page")
-    for page in pages:
-        try:
-            text = page.read_text(encoding="utf-8")
-            differences = published.compare(context.document, text)
-        except OSError as error:
-            raise Skipped(f"cannot read {page}: {error}") from None
-        except published.PageError as error:
-            raise Skipped(f"{page}: {error}") from None
-        for difference in differences:
-            yield difference.pointer, f"{difference.message} ({page.name})"
+    # The stored contract ships with the package: this rule runs wherever lint runs.
+    contract = context.published or published.stored()
+    for difference in published.compare(context.document, contract):
+        yield difference.pointer, f"{difference.message} ({contract.source})"
 
 
 def _documents(statuses: set[str], status: int) -> bool:
