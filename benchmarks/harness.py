@@ -71,14 +71,15 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
 
 
 def init_demo(url: str) -> dict[str, str]:
-    """``token-api init --demo --json``; the demo users' tokens by name (admin, member, ...)."""
+    """``token-api init --demo --json``; the demo users' sessions (what mints) by name (admin,
+    member, ...)."""
     output = subprocess.run(
         [sys.executable, "-m", "token_api", "init", "--demo", "--json", "--database", url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return {user["email"].split("@")[0]: user["token"] for user in json.loads(output)["users"]}
+    return {user["email"].split("@")[0]: user["session"] for user in json.loads(output)["users"]}
 
 
 def _health(port: int) -> int | None:

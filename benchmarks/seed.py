@@ -39,6 +39,7 @@ def _rows(users: list[Any], count: int, seed: int) -> Iterator[dict[str, Any]]:
         expires = rng.random() < 0.9
         yield {
             "id": uuid.uuid4(),
+            "kind": "api_key",
             "organization_id": user.organization_id,
             "user_id": user.id,
             "name": f"seeded-{index}",

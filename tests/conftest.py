@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import Client
+from tests.support.credentials import DEMO_USERS
 from tests.support.databases import postgres_database, require_postgres, sqlite_url
 from tests.support.server import Server, init_demo
 from token_api.contract.document import ENV_CACHE_DIR
@@ -83,23 +84,27 @@ def deployment(
             context.__exit__(None, None, None)
 
 
-def _token(deployment: dict[str, Any], email: str) -> str:
-    return next(u["token"] for u in deployment["demo"]["users"] if u["email"] == email)
+def _credential(deployment: dict[str, Any], email: str, kind: str) -> str:
+    return str(next(u[kind] for u in deployment["demo"]["users"] if u["email"] == email))
 
 
 @pytest.fixture
 def api(deployment: dict[str, Any]) -> Iterator[Client]:
-    """A client of the deployment, authenticated as admin@example.com; every response it gets
-    is checked against openapi.yaml."""
-    with Client(deployment["server"].url, _token(deployment, "admin@example.com")) as client:
+    """A client of the deployment, authenticated with admin@example.com's session; every
+    response it gets is checked against openapi.yaml."""
+    with Client(
+        deployment["server"].url, _credential(deployment, DEMO_USERS["ADMIN"], "session")
+    ) as client:
         yield client
 
 
 @pytest.fixture
+def sessions(deployment: dict[str, Any]) -> dict[str, str]:
+    """Sessions of the demo users, by role name: what mints API keys."""
+    return {role: _credential(deployment, email, "session") for role, email in DEMO_USERS.items()}
+
+
+@pytest.fixture
 def tokens(deployment: dict[str, Any]) -> dict[str, str]:
-    """Personal tokens of the demo users, by role name."""
-    return {
-        "ADMIN": _token(deployment, "admin@example.com"),
-        "MEMBER": _token(deployment, "member@example.com"),
-        "EXTERNAL": _token(deployment, "external@example.com"),
-    }
+    """Personal API keys of the demo users, by role name: what Create Token refuses (403)."""
+    return {role: _credential(deployment, email, "token") for role, email in DEMO_USERS.items()}

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from tests.support.api import Client
+from tests.support.credentials import shown
 
 JSON = {"Content-Type": "application/json"}
 
 
 def violations(response: Any) -> list[dict[str, Any]]:
-    assert response.status_code == 422, response.text
+    assert response.status_code == 422, shown(response)
     detail = response.json()["detail"]
     assert detail and all(item["loc"][0] == "body" for item in detail)
     return detail  # type: ignore[no-any-return]

@@ -13,7 +13,7 @@ from token_api.contract.document import spec_path
 
 def test_stock_schemathesis_finds_no_failure(deployment: dict[str, Any], tmp_path: Path) -> None:
     users = deployment["demo"]["users"]
-    admin = next(u["token"] for u in users if u["organization_role"] == "ADMIN")
+    admin = next(u["session"] for u in users if u["organization_role"] == "ADMIN")
     result = subprocess.run(
         [
             sys.executable, "-m", "schemathesis.cli", "run", str(spec_path()),
@@ -24,6 +24,6 @@ def test_stock_schemathesis_finds_no_failure(deployment: dict[str, Any], tmp_pat
         ],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )  # fmt: skip
-    output = (result.stdout + result.stderr).replace(admin, "api_<redacted>")
+    output = (result.stdout + result.stderr).replace(admin, "ses_<redacted>")
     assert result.returncode == 0, output[-5000:]
     assert "No issues found" in output

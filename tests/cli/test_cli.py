@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.cli import assert_one_sentence, token_api
-from tests.support.server import cli, free_port, init_demo
+from tests.support.server import Server, cli, free_port, init_demo
 
 
 @pytest.fixture
@@ -30,14 +32,30 @@ def test_init_demo_json(sqlite: str) -> None:
     member = users["member@example.com"]["workspaces"]
     assert member and set(member) < set(demo["workspaces"])
     assert len(users["external@example.com"]["workspaces"]) == 1
+    assert all(set(user) == {*FIELDS, "session", "token"} for user in users.values())
     assert all(user["token"].startswith("api_") for user in users.values())
-    assert len({user["token"] for user in users.values()}) == 3
+    assert all(user["session"].startswith("ses_") for user in users.values())
+    assert len({user[kind] for user in users.values() for kind in ("session", "token")}) == 6
 
 
-def test_init_is_idempotent_and_json_gives_fresh_tokens(sqlite: str) -> None:
+FIELDS = ("email", "organization_role", "workspaces")
+
+
+def test_init_is_idempotent_and_json_gives_fresh_credentials(sqlite: str) -> None:
     first, second = init_demo(sqlite), init_demo(sqlite)
     assert first["workspaces"] == second["workspaces"]
-    assert {u["token"] for u in first["users"]}.isdisjoint(u["token"] for u in second["users"])
+    for kind in ("session", "token"):
+        assert {u[kind] for u in first["users"]}.isdisjoint(u[kind] for u in second["users"])
+
+
+def test_init_demo_says_what_it_did(sqlite: str) -> None:
+    first = cli("init", "--demo", database=sqlite).stdout
+    assert first.startswith("Created the demo organization")
+    again = cli("init", "--demo", database=sqlite).stdout
+    assert again.startswith("The demo organization already exists")
+    assert "token-api users login admin@example.com" in again
+    assert "token-api users token admin@example.com" in again
+    assert "api_" not in first + again and "ses_" not in first + again
 
 
 def test_users_and_workspaces(sqlite: str) -> None:
@@ -51,8 +69,53 @@ def test_users_and_workspaces(sqlite: str) -> None:
     listing = cli("users", "list", database=sqlite).stdout
     assert "a@example.com\tMEMBER\talpha" in listing
     assert cli("users", "token", "a@example.com", database=sqlite).stdout.startswith("api_")
+    session = cli("users", "login", "a@example.com", database=sqlite).stdout
+    assert session.startswith("ses_") and session.count("\n") == 1
+    cli("users", "update", "a@example.com", "--role", "external", database=sqlite)
+    cli("users", "update", "a@example.com", "--workspace", "beta", database=sqlite)
+    assert "a@example.com\tEXTERNAL\tbeta" in cli("users", "list", database=sqlite).stdout
+    cli("users", "update", "a@example.com", "--all-workspaces", database=sqlite)
+    listing = cli("users", "list", database=sqlite).stdout
+    assert "a@example.com\tEXTERNAL\tall workspaces" in listing
+    logout = cli("users", "logout", "a@example.com", database=sqlite).stdout
+    assert logout == "Ended 1 session of a@example.com.\n"
     cli("users", "remove", "a@example.com", database=sqlite)
     assert "a@example.com" not in cli("users", "list", database=sqlite).stdout
+    cli("users", "add", "a@example.com", "--role", "member", database=sqlite)
+    assert "a@example.com\tMEMBER\tall workspaces" in cli("users", "list", database=sqlite).stdout
+
+
+def test_keys_list_shows_everything_but_secrets(sqlite: str) -> None:
+    demo = init_demo(sqlite)
+    member = cli("users", "token", "member@example.com", "--days", "2", database=sqlite).stdout
+    listed = cli("keys", "list", "--json", database=sqlite).stdout
+    text = cli("keys", "list", database=sqlite).stdout
+    for secret in [member, *(u[kind] for u in demo["users"] for kind in ("session", "token"))]:
+        assert secret.strip() not in listed + text
+    keys = json.loads(listed)
+    assert len(keys) == 4  # the three demo keys and the one above; sessions are not keys
+    assert set(keys[0]) == {
+        "id", "name", "user", "user_removed", "organization_role", "role_id", "workspaces",
+        "personal", "created_at", "expires_at", "revoked_at",
+    }  # fmt: skip
+    mine = json.loads(
+        cli("keys", "list", "--json", "--user", "member@example.com", database=sqlite).stdout
+    )
+    assert [key["user"] for key in mine] == ["member@example.com"] * 2
+    assert mine[0]["workspaces"] == ["default", "research", "staging"]
+    assert mine[0]["organization_role"] == "MEMBER" and mine[0]["personal"] is True
+    assert mine[0]["revoked_at"] is None and mine[0]["expires_at"] is not None
+    header, *rows = text.splitlines()
+    assert header.split("\t") == [
+        "id", "name", "user", "role", "workspaces", "type", "created", "expires", "revoked"
+    ]  # fmt: skip
+    assert len(rows) == 4 and all(row.split("\t")[5] == "personal" for row in rows)
+    revoked = cli("keys", "revoke", mine[1]["id"], database=sqlite).stdout
+    assert revoked.startswith(f"Revoked the API key {mine[1]['id']}")
+    after = json.loads(
+        cli("keys", "list", "--json", "--user", "member@example.com", database=sqlite).stdout
+    )
+    assert after[0]["revoked_at"] is None and after[1]["revoked_at"] is not None
 
 
 def test_environment_variable_names_the_database(sqlite: str) -> None:
@@ -66,6 +129,16 @@ def test_environment_variable_names_the_database(sqlite: str) -> None:
     [
         (("users", "token", "nobody@example.com"), "no user nobody@example.com"),
         (("users", "remove", "nobody@example.com"), "no user nobody@example.com"),
+        (("users", "login", "nobody@example.com"), "no user nobody@example.com"),
+        (("users", "logout", "nobody@example.com"), "no user nobody@example.com"),
+        (("users", "update", "nobody@example.com", "--role", "ADMIN"), "no user nobody@"),
+        (("users", "update", "member@example.com", "--workspace", "nope"), "no workspace 'nope'"),
+        (("users", "add", "notanemail", "--role", "MEMBER"), "'notanemail' is not an email"),
+        (("users", "add", "a@b@c", "--role", "MEMBER"), "'a@b@c' is not an email"),
+        (("users", "add", "a b@example.com", "--role", "MEMBER"), "is not an email address"),
+        (("keys", "list", "--user", "nobody@example.com"), "no user nobody@example.com"),
+        (("keys", "revoke", "not-an-id"), "There is no API key 'not-an-id'"),
+        (("keys", "revoke", "0b7d4c38-8e0f-4b8a-9a4e-3f0c2d5e6a71"), "There is no API key"),
         (
             ("users", "add", "x@example.com", "--role", "MEMBER", "--workspace", "nope"),
             "no workspace 'nope'",
@@ -99,12 +172,53 @@ def test_uninitialised_database_is_one_sentence(sqlite: str) -> None:
     assert "token-api init" in line
 
 
+def test_a_session_is_not_a_key_to_revoke(sqlite: str) -> None:
+    """keys revoke takes API keys' ids only (a session ends with logout)."""
+    init_demo(sqlite)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlite)
+    with engine.connect() as connection:
+        session_id = connection.execute(
+            text("SELECT id FROM tokens WHERE kind = 'session'")
+        ).scalar()
+    engine.dispose()
+    as_uuid = str(uuid.UUID(hex=str(session_id).replace("-", "")))
+    line = assert_one_sentence(token_api("keys", "revoke", as_uuid, "--database", sqlite))
+    assert "There is no API key" in line
+
+
+def test_postgresql_without_the_database_says_so(postgres_available: None) -> None:
+    url = "postgresql://postgres@127.0.0.1:5432/token_api_no_such_database"
+    line = assert_one_sentence(token_api("users", "list", "--database", url))
+    assert "no database 'token_api_no_such_database'" in line
+    assert "Cannot reach" not in line
+
+
+def test_one_hint_for_an_empty_database(sqlite: str) -> None:
+    """serve and users add point to the same next step."""
+    added = assert_one_sentence(
+        token_api("users", "add", "a@example.com", "--role", "ADMIN", "--database", sqlite)
+    )
+    _, served = _serve_until_healthy(free_port(), "--database", sqlite)
+    hint = "holds no organization yet: run 'token-api init --demo'"
+    assert hint in added
+    assert hint in served.splitlines()[0]
+    assert added.split(hint)[1] == served.splitlines()[0].split(hint)[1]
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
         (("--workers", "0"), "--workers must be at least 1"),
         (("--database-timeout", "0"), "--database-timeout must be more than 0 seconds"),
         (("--database-timeout", "nan"), "--database-timeout must be more than 0 seconds"),
+        (("--token-lifetime", "0"), "--token-lifetime must be 1 to "),
+        (("--token-lifetime", "-5"), "--token-lifetime must be 1 to "),
+        (("--token-lifetime", "10000000000"), "--token-lifetime must be 1 to "),
+        (("--port", "99999"), "--port must be 1 to 65,535"),
+        (("--port", "-1"), "--port must be 1 to 65,535"),
+        (("--port", "0"), "--port must be 1 to 65,535"),
     ],
 )
 def test_serve_usage_mistakes_are_one_sentence(
@@ -117,6 +231,28 @@ def test_serve_usage_mistakes_are_one_sentence(
     assert fragment in line
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("users", "token", "admin@example.com", "--days", "100000000"), "--days must be 1 to"),
+        (("users", "token", "admin@example.com", "--days", "0"), "--days must be 1 to"),
+        (("users", "token", "admin@example.com", "--days", "-1"), "--days must be 1 to"),
+        (("users", "login", "admin@example.com", "--hours", "0"), "--hours must be 1 to"),
+        (("users", "login", "admin@example.com", "--hours", "-3"), "--hours must be 1 to"),
+        (("users", "login", "admin@example.com", "--hours", "10000000"), "--hours must be 1 to"),
+        (("users", "update", "admin@example.com"), "Nothing to change"),
+    ],
+)
+def test_nonsense_numbers_are_one_sentence(
+    sqlite: str, args: tuple[str, ...], fragment: str
+) -> None:
+    init_demo(sqlite)
+    before = cli("keys", "list", "--json", database=sqlite).stdout
+    line = assert_one_sentence(token_api(*args, "--database", sqlite), exit_code=2)
+    assert fragment in line
+    assert cli("keys", "list", "--json", database=sqlite).stdout == before  # nothing minted
+
+
 def test_busy_port_is_one_sentence(sqlite: str) -> None:
     cli("init", "--demo", database=sqlite)
     with socket.socket() as holder:
@@ -127,35 +263,87 @@ def test_busy_port_is_one_sentence(sqlite: str) -> None:
     assert "already in use" in line
 
 
-def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
-    """First start of the default database: demo organization and its ADMIN token, once."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+def _wait_for_health(port: int) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not answer /health")
 
-    def start() -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen(
+
+def _serve_until_healthy(
+    port: int, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """``token-api serve --port PORT ARGS``, stopped once it answered; its stdout and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "token_api", "serve", "--port", str(port), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_health(port)
+    finally:
+        process.terminate()
+        output, errors = process.communicate(timeout=20)
+    return output, errors
+
+
+def _serve_default(folder: Path, port: int) -> str:
+    """``token-api serve`` on the default database in ``folder``; all it printed."""
+    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+    return "".join(_serve_until_healthy(port, cwd=folder, env=env))
+
+
+def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
+    """First start of the default database: the demo organization and its ADMIN user's session,
+    shown once, with how to get a fresh one; the session mints, the key it mints does not."""
+    port = free_port()
+    first = _serve_default(tmp_path, port)
+    assert (tmp_path / "token-api.db").is_file()
+    sessions = [word for word in first.split() if word.startswith("ses_")]
+    assert len(sessions) == 1, first
+    assert "api_" not in first
+    assert "token-api users login admin@example.com" in first
+    database = f"sqlite:///{tmp_path / 'token-api.db'}"
+    check = cli("users", "list", database=database)
+    assert "admin@example.com\tADMIN" in check.stdout
+    with Server(database, port=port) as server:
+        minted = httpx.post(
+            server.url + "/api/v1/token",
+            json={},
+            headers={"Authorization": f"Bearer {sessions[0]}"},
+        )
+        assert minted.status_code == 200
+        refused = httpx.post(
+            server.url + "/api/v1/token",
+            json={},
+            headers={"Authorization": f"Bearer {minted.json()['api_token']}"},
+        )
+        assert refused.status_code == 403
+    second = _serve_default(tmp_path, port)
+    assert "ses_" not in second and "api_" not in second
+
+
+def test_first_serve_on_a_busy_port_creates_nothing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
             [sys.executable, "-m", "token_api", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
             cwd=tmp_path,
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            timeout=60,
         )
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        process.terminate()
-        output, _ = process.communicate(timeout=20)
-        return process, output
-
-    _, first = start()
-    assert (tmp_path / "token-api.db").is_file()
-    tokens = [word for word in first.split() if word.startswith("api_")]
-    assert len(tokens) == 1, first
-    check = cli("users", "list", database=f"sqlite:///{tmp_path / 'token-api.db'}")
-    assert "admin@example.com\tADMIN" in check.stdout
-    _, second = start()
-    assert "api_" not in second
+    line = assert_one_sentence(result)
+    assert "already in use" in line
+    assert result.stdout == ""  # no credential shown for an organization nobody can use
+    assert not (tmp_path / "token-api.db").exists()

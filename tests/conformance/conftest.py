@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -28,26 +29,42 @@ SECRET = re.compile(r"\b(?:api|key)_[0-9A-Za-z]{40,}")
 class Deployment:
     url: str
     database: str
-    tokens: dict[str, str]  # by organization role
+    sessions: dict[str, str]  # the demo users' sessions, by organization role
+    tokens: dict[str, str]  # their personal API keys, by organization role
     workspaces: list[str]
+    identities: Path  # what `token-api init --demo --json` printed
 
     @property
     def admin(self) -> str:
-        return self.tokens["ADMIN"]
+        """The ADMIN user's session."""
+        return self.sessions["ADMIN"]
+
+    def secrets(self) -> list[str]:
+        return [*self.sessions.values(), *self.tokens.values()]
 
 
-def start_deployment(database: str, log: Path) -> tuple[Deployment, Server]:
+def start_deployment(database: str, folder: Path) -> tuple[Deployment, Server]:
     demo = init_demo(database)
-    server = Server(database, log=log).start()
-    tokens = {user["organization_role"]: user["token"] for user in demo["users"]}
-    return Deployment(server.url, database, tokens, sorted(demo["workspaces"])), server
+    identities = folder / "identities.json"
+    identities.write_text(json.dumps(demo))
+    server = Server(database, log=folder / "server.log").start()
+    by_role = {user["organization_role"]: user for user in demo["users"]}
+    deployment = Deployment(
+        server.url,
+        database,
+        {role: user["session"] for role, user in by_role.items()},
+        {role: user["token"] for role, user in by_role.items()},
+        sorted(demo["workspaces"]),
+        identities,
+    )
+    return deployment, server
 
 
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """The reference server on SQLite with the demo organization."""
     folder = tmp_path_factory.mktemp("conformance-reference")
-    deployment, server = start_deployment(sqlite_url(folder), folder / "server.log")
+    deployment, server = start_deployment(sqlite_url(folder), folder)
     yield deployment
     server.stop()
 
@@ -142,9 +159,9 @@ def conformance(
     return run
 
 
-def assert_no_secret(run: Run, *known: str) -> None:
-    """Nothing the run printed or wrote holds a token."""
+def assert_no_secret(run: Run, deployment: Deployment) -> None:
+    """Nothing the run printed or wrote holds a key or one of the deployment's sessions."""
     text = run.everything()
     assert SECRET.findall(text) == []
-    for secret in known:
+    for secret in deployment.secrets():
         assert secret not in text

@@ -2,8 +2,9 @@
 
 The broken server is a proxy in front of the reference server (broken/app.py) that breaks one
 rule per path prefix. A defect that no check catches is a bug in the command. The runs are short
-(--max-examples 2, only the phase that meets the defect). They run two at a time, as soon as
-the first of these tests needs one.
+(--max-examples 2, only the phase that meets the defect) and use the identities file
+`token-api init --demo --json` printed, as a user would. They run two at a time, as soon as the
+first of these tests needs one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.conftest import Deployment, Run, assert_no_secret, conformance
-from token_api.conformance.catalogue import PHASES
+from token_api.conformance.catalogue import API_RULES, PHASES
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.slow
 # whatever the phases); "none" runs them all, through the proxy.
 EXAMPLES, COVERAGE, STATEFUL = "examples", "coverage", "stateful"
 ALL_PHASES = ",".join(PHASES)
+# The broken proxy's stand-in for an endpoint that reads with an API key (see broken/app.py).
+KEY_PROBE = ("--key-probe", "GET /_key_probe")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Expected:
     checks: tuple[str, ...]  # that must fail: ours first, then Schemathesis's where one applies
     phases: str = EXAMPLES
     examples: int = 2
+    extra: tuple[str, ...] = ()
+    defect: str | None = None  # the proxy's path, when the run's name is not it
 
 
 DEFECTS: dict[str, Expected] = {
@@ -51,6 +56,16 @@ DEFECTS: dict[str, Expected] = {
     "auth_ignored": Expected(("credentials_required", "ignored_auth")),
     # A few more examples: the stateful phase follows a link only after a 200.
     "token_not_authenticating": Expected(("token_authenticates",), STATEFUL, examples=5),
+    # With --key-probe, the probe's 401 is the evidence instead of Create Token's.
+    "token_not_authenticating+key_probe": Expected(
+        ("token_authenticates",), extra=KEY_PROBE, defect="token_not_authenticating"
+    ),
+    "key_lagging": Expected(("token_authenticates",), STATEFUL, examples=5),
+    "key_can_mint": Expected(("api_key_cannot_mint",), STATEFUL, examples=5),
+    "past_expiry_accepted": Expected(("expiry_rules",)),
+    "surrogate_crash": Expected(("hostile_bodies", "no_server_error")),
+    # A dropped connection fails the check (the run goes on): it is not a reason to exit 2.
+    "hangs_up_on_nan": Expected(("hostile_bodies",)),
     "repeated_tokens": Expected(("tokens_unique",)),
     "role_escalation": Expected(("no_wider_role",)),
     "service_escalation": Expected(("no_service_token",)),
@@ -60,16 +75,22 @@ DEFECTS: dict[str, Expected] = {
 }
 
 
-def _run(base: str, deployment: Deployment, defect: str, folder: Path) -> Run:
-    expected = DEFECTS.get(defect, Expected((), ALL_PHASES))
+# Runs of the proxy that break nothing: they must pass, with every check on.
+CLEAN = {
+    "none": Expected((), ALL_PHASES),
+    "none+key_probe": Expected((), ALL_PHASES, extra=KEY_PROBE, defect="none"),
+}
+
+
+def _run(base: str, deployment: Deployment, name: str, folder: Path) -> Run:
+    expected = DEFECTS.get(name) or CLEAN[name]
     return conformance(
-        "--base-url", f"{base}/{defect}",
-        "--token", deployment.admin,
-        "--workspace", deployment.workspaces[0],
-        "--workspace", deployment.workspaces[1],
+        "--base-url", f"{base}/{expected.defect or name}",
+        "--identities", str(deployment.identities),
         "--max-examples", str(expected.examples),
         "--seed", "1",
         "--phases", expected.phases,
+        *expected.extra,
         folder=folder,
     )  # fmt: skip
 
@@ -100,13 +121,16 @@ def broken_runs(
         }
 
 
-@pytest.mark.parametrize("defect", ["none"])
+@pytest.mark.parametrize("defect", sorted(CLEAN))
 def test_the_proxy_breaks_nothing_by_itself(
     defect: str, broken_runs: dict[str, Future[Run]]
 ) -> None:
     run = broken_runs[defect].result()
     assert run.exit_code == 0, run.stdout + run.stderr
     assert run.failed() == set()
+    # No check of the API's rules is skipped for want of a caller (or of anything else).
+    for info in API_RULES:
+        assert run.verdicts[info.name] == "passed", (info.name, run.messages.get(info.name))
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
@@ -122,15 +146,33 @@ def test_each_defect_fails_the_run_on_its_check(
     row = next(line for line in run.stdout.splitlines() if line.startswith(ours + " "))
     assert " FAIL " in row
     assert "curl -X" in run.stdout
-    assert_no_secret(run, reference.admin)
+    assert_no_secret(run, reference)
 
 
-@pytest.mark.parametrize("defect", ["token_not_authenticating"])
-def test_stateful_links_use_the_minted_token(
-    defect: str, broken_runs: dict[str, Future[Run]]
+def _failures(run: Run, check: str) -> int:
+    report = json.loads(run.files["report.json"])
+    return int(next(c for c in report["checks"] if c["name"] == check)["failures"])
+
+
+@pytest.mark.parametrize(
+    ("defect", "check"),
+    [("token_not_authenticating", "token_authenticates"), ("key_can_mint", "api_key_cannot_mint")],
+)
+def test_stateful_links_present_the_minted_key(
+    defect: str,
+    check: str,
+    broken_runs: dict[str, Future[Run]],
+    broken: str,
+    reference: Deployment,
+    tmp_path: Path,
 ) -> None:
-    """Beyond the scenarios' two calls, Schemathesis's stateful steps (the OpenAPI link from
-    createToken's answer to the next call's bearer) were refused too."""
-    report = json.loads(broken_runs[defect].result().files["report.json"])
-    check = next(c for c in report["checks"] if c["name"] == "token_authenticates")
-    assert check["failures"] > 2, check
+    """Beyond the scenarios' own calls, Schemathesis's stateful steps (the OpenAPI link from
+    createToken's answer to the next call's bearer) presented minted keys, and were judged: the
+    stateful run fails more cases than a run of the scenarios alone (the examples phase has no
+    link to follow)."""
+    stateful = _failures(broken_runs[defect].result(), check)
+    scenarios_only = conformance(
+        "--base-url", f"{broken}/{defect}", "--identities", str(reference.identities),
+        "--max-examples", "1", "--seed", "1", "--phases", EXAMPLES, folder=tmp_path,
+    )  # fmt: skip
+    assert 0 < _failures(scenarios_only, check) < stateful

@@ -35,7 +35,7 @@ def test_a_broken_deployment_fails_its_check(
     result = _pytest(
         tmp_path,
         "--base-url", f"{broken}/status_201",
-        "--token", reference.admin,
+        "--conformance-identities", str(reference.identities),
         "--conformance-max-examples", "2",
         "--conformance-report", str(report),
     )  # fmt: skip
@@ -44,15 +44,33 @@ def test_a_broken_deployment_fails_its_check(
     assert "test_token_api[documented_status] FAILED" in output
     assert "answered 201; the contract's success status is 200" in output
     assert "test_token_api[token_format] PASSED" in output
-    # Without --conformance-workspace, the workspace check has no second workspace to try.
-    assert "test_token_api[no_workspace_outside_reach] SKIPPED" in output
-    assert "needs two --workspace names" in output
+    assert "test_token_api[no_workspace_outside_reach] PASSED" in output
+    assert "test_token_api[use_after_free] SKIPPED" in output
     assert "| `documented_status` | token-api | FAIL |" in report.read_text()
-    assert SECRET.findall(output) == [] and reference.admin not in output
+    assert SECRET.findall(output) == []
+    assert not any(secret in output for secret in reference.secrets())
+
+
+@pytest.mark.slow
+def test_with_only_the_admin_session_the_narrower_checks_are_skipped(
+    reference: Deployment, tmp_path: Path
+) -> None:
+    result = _pytest(
+        tmp_path,
+        "--base-url", reference.url,
+        "--token", reference.admin,
+        "--conformance-max-examples", "1",
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    for check in ("no_wider_role", "no_service_token", "no_workspace_outside_reach"):
+        assert f"test_token_api[{check}] SKIPPED" in output
+    assert "no MEMBER or EXTERNAL user's session: give --identities FILE" in output
+    assert "test_token_api[api_key_cannot_mint] PASSED" in output
 
 
 def test_without_a_deployment_every_check_is_skipped(tmp_path: Path) -> None:
     result = _pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "needs --base-url and --token" in result.stdout
+    assert "needs --base-url, and --token or" in result.stdout
     assert " passed" not in result.stdout.splitlines()[-1]

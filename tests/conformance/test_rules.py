@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from token_api.conformance import rules
+from token_api.conformance.bodies import NO_STATED_LIMIT, hostile_cases
+from token_api.conformance.callers import CallerError, KeyProbe
 from token_api.conformance.curl import curl
 from token_api.conformance.redaction import Redactor
 from token_api.conformance.safety import cap_lifetime, retry_after, schemathesis_rate
+from token_api.conformance.schemathesis_run import inapplicable
 from token_api.contract.document import load_document
 
 CONTRACT = rules.Contract(load_document())
@@ -95,18 +99,87 @@ def test_the_ledger_sees_repeated_secrets_and_ids() -> None:
     assert "already handed out" in (ledger.record("api_other", TOKEN_ID, None) or "")
 
 
-def test_a_minted_token_refused_while_valid_is_a_failure() -> None:
+def _answer(status: int) -> rules.Answer:
+    return rules.Answer(status, JSON, b"{}")
+
+
+def test_a_minted_key_must_be_recognised_but_never_mint() -> None:
     ledger = rules.MintLedger()
     ledger.record(TOKEN, TOKEN_ID, None)
-    refused = rules.Answer(401, JSON, b"{}")
-    assert "refused with 401" in str(rules.refused_while_valid(ledger, f"Bearer {TOKEN}", refused))
-    accepted = rules.Answer(200, JSON, b"{}")
-    assert rules.refused_while_valid(ledger, f"Bearer {TOKEN}", accepted) is None
-    unknown = rules.refused_while_valid(ledger, "Bearer api_unknown", refused)
-    assert unknown is rules.NOT_APPLICABLE
+    key = f"Bearer {TOKEN}"
+    # token_authenticates: 403 is recognised, 401 is not; a 422 says nothing of the credential.
+    assert rules.key_not_recognised(ledger, key, _answer(403)) is None
+    assert "as unknown (401)" in str(rules.key_not_recognised(ledger, key, _answer(401)))
+    assert rules.key_not_recognised(ledger, key, _answer(422)) is rules.NOT_APPLICABLE
+    # api_key_cannot_mint: any refusal will do, a 2xx is the failure.
+    assert rules.key_minted(ledger, key, _answer(403)) is None
+    assert rules.key_minted(ledger, key, _answer(401)) is None
+    assert "minted a key (answered 200)" in str(rules.key_minted(ledger, key, _answer(200)))
+    # Credentials the run did not mint (the ADMIN session, an unknown key) are not keys of it.
+    for other in ("Bearer api_unknown", "Bearer ses_admin", None):
+        assert rules.key_not_recognised(ledger, other, _answer(401)) is rules.NOT_APPLICABLE
+        assert rules.key_minted(ledger, other, _answer(200)) is rules.NOT_APPLICABLE
+    # A key asked to expire within moments may rightly be gone already.
     soon = rules.MintLedger()
     soon.record(TOKEN, TOKEN_ID, datetime.now(UTC) + timedelta(seconds=1))
-    assert rules.refused_while_valid(soon, f"Bearer {TOKEN}", refused) is rules.NOT_APPLICABLE
+    assert rules.key_not_recognised(soon, key, _answer(401)) is rules.NOT_APPLICABLE
+
+
+def test_the_body_limit_and_the_checks_that_cannot_apply_come_from_the_contract() -> None:
+    assert CREATE.body_limit == 65_536
+    assert inapplicable(CONTRACT).keys() == {
+        "use_after_free",
+        "ensure_resource_availability",
+        "object_level_authorization",
+    }
+    document = load_document()
+    document["paths"]["/api/v1/token/{id}"] = {
+        "get": {"responses": {"200": {"description": "The key's metadata."}}},
+        "delete": {"responses": {"204": {"description": "Revoked."}}},
+    }
+    document["paths"]["/api/v1/token"]["post"]["responses"]["413"] = {"description": "Too big."}
+    wider = rules.Contract(document)
+    assert inapplicable(wider) == {}
+    assert wider.create_token().body_limit is None
+
+
+@pytest.mark.parametrize("limit", [65_536, None])
+def test_hostile_bodies_and_their_replays(limit: int | None) -> None:
+    cases = hostile_cases("2030-01-01T00:00:00Z", limit)
+    assert len(cases) == 6
+    for case in cases:
+        if case.replay is not None:
+            # The replay prints exactly the bytes the run sent.
+            printed = subprocess.run(case.replay, shell=True, capture_output=True, check=True)
+            assert printed.stdout == case.content, case.what
+    oversize = cases[-1].content
+    assert len(oversize) == (limit or NO_STATED_LIMIT) + 1
+    assert json.loads(oversize)["expires_at"] == "2030-01-01T00:00:00Z"  # valid but for its size
+    # Each body asks for a key, and is valid but for its one fault: Python's lenient parser lets
+    # a lone surrogate, NaN and duplicate keys through (not bad UTF-8, nor 10,000 levels).
+    lenient = [case for case in cases if "UTF-8" not in case.what and "nested" not in case.what]
+    assert len(lenient) == 4
+    for case in lenient:
+        assert json.loads(case.content)["name"].startswith("token-api conformance")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("GET /api/v1/workspaces", ("GET", "/api/v1/workspaces")),
+        ("head  /me", ("HEAD", "/me")),
+        ("POST /api/v1/token", None),
+        ("GET api/v1", None),
+        ("GET", None),
+    ],
+)
+def test_key_probe(value: str, expected: tuple[str, str] | None) -> None:
+    if expected is None:
+        with pytest.raises(CallerError, match="--key-probe takes"):
+            KeyProbe.parse(value)
+    else:
+        probe = KeyProbe.parse(value)
+        assert (probe.method, probe.path) == expected
 
 
 LATEST = datetime(2030, 1, 1, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Safe against someone else's deployment: what a run mints expires within the hour, it keeps to
---rate-limit, and (test_broken, test_reference) nothing it prints or writes holds a token."""
+--rate-limit, and (test_broken, test_reference) nothing it prints or writes holds a credential."""
 
 from __future__ import annotations
 
@@ -24,17 +24,19 @@ pytestmark = pytest.mark.slow
 def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """A deployment of its own: the tokens in its database are this module's runs'."""
     folder = tmp_path_factory.mktemp("conformance-safety")
-    deployment, server = start_deployment(sqlite_url(folder), folder / "server.log")
+    deployment, server = start_deployment(sqlite_url(folder), folder)
     yield deployment
     server.stop()
 
 
 def _tokens(database: str) -> dict[object, tuple[datetime, datetime | None]]:
-    """Every token in the database: id -> (created_at, expires_at)."""
+    """Every API key in the database: id -> (created_at, expires_at)."""
     engine = sqlalchemy.create_engine(database)
     try:
         with engine.connect() as connection:
-            query = sqlalchemy.select(tokens.c.id, tokens.c.created_at, tokens.c.expires_at)
+            query = sqlalchemy.select(tokens.c.id, tokens.c.created_at, tokens.c.expires_at).where(
+                tokens.c.kind == "api_key"
+            )
             return {row.id: (row.created_at, row.expires_at) for row in connection.execute(query)}
     finally:
         engine.dispose()
@@ -50,11 +52,11 @@ def _minted_by_the_block(database: str) -> Iterator[list[tuple[datetime, datetim
     minted.extend(times for id_, times in _tokens(database).items() if id_ not in before)
 
 
-def test_every_token_a_run_mints_expires_within_an_hour(own: Deployment, tmp_path: Path) -> None:
+def test_every_key_a_run_mints_expires_within_an_hour(own: Deployment, tmp_path: Path) -> None:
     with _minted_by_the_block(own.database) as minted:
         run = conformance(
-            "--base-url", own.url, "--token", own.admin, "--max-examples", "10", "--seed", "3",
-            folder=tmp_path,
+            "--base-url", own.url, "--identities", str(own.identities),
+            "--max-examples", "10", "--seed", "3", folder=tmp_path,
         )  # fmt: skip
     assert run.exit_code == 0, run.stdout + run.stderr
     # Schemathesis sends the spec's examples (one asks for a token that never expires) and
@@ -70,8 +72,8 @@ def test_every_token_a_run_mints_expires_within_an_hour(own: Deployment, tmp_pat
 def test_allow_long_lived_tokens_sends_bodies_as_generated(own: Deployment, tmp_path: Path) -> None:
     with _minted_by_the_block(own.database) as minted:
         run = conformance(
-            "--base-url", own.url, "--token", own.admin, "--max-examples", "2", "--seed", "3",
-            "--allow-long-lived-tokens", folder=tmp_path,
+            "--base-url", own.url, "--identities", str(own.identities),
+            "--max-examples", "2", "--seed", "3", "--allow-long-lived-tokens", folder=tmp_path,
         )  # fmt: skip
     assert run.exit_code == 0, run.stdout + run.stderr
     assert any(
@@ -87,11 +89,11 @@ def test_the_run_keeps_to_the_rate_limit(
 ) -> None:
     limit = 25
     run = conformance(
-        "--base-url", f"{broken}/metered", "--token", reference.admin, "--max-examples", "1",
-        "--rate-limit", f"{limit}/s", folder=tmp_path,
+        "--base-url", f"{broken}/metered", "--identities", str(reference.identities),
+        "--max-examples", "1", "--rate-limit", f"{limit}/s", folder=tmp_path,
     )  # fmt: skip
     assert run.exit_code == 0, run.stdout + run.stderr
-    arrivals = sorted(httpx.get(f"{broken}/_arrivals/metered").json())
+    arrivals = sorted(request["at"] for request in httpx.get(f"{broken}/_requests/metered").json())
     assert len(arrivals) > 3 * limit  # long enough to show the pace
     busiest = max(
         sum(1 for later in arrivals[index:] if later - first < 1.0)

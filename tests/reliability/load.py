@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import func, select
 
 from tests.support.api import check_contract
+from tests.support.credentials import API_KEY_REFUSED
 from token_api.storage import Store, tables
 
 CREATE = "/api/v1/token"
@@ -61,8 +62,9 @@ class Tally:
 
 
 def admin_token(demo: dict[str, Any]) -> str:
-    """The ADMIN token of a ``token-api init --demo --json`` answer."""
-    return str(next(u["token"] for u in demo["users"] if u["organization_role"] == "ADMIN"))
+    """The ADMIN user's session of a ``token-api init --demo --json`` answer: what mints keys
+    (an API key is answered 403 at Create Token)."""
+    return str(next(u["session"] for u in demo["users"] if u["organization_role"] == "ADMIN"))
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -73,9 +75,9 @@ class Load:
     """``clients`` threads minting tokens until stop().
 
     ``servers``: base URLs; request n of client i goes to servers[(i + n) % len(servers)].
-    ``chain``: after each 200, the client authenticates its next request with the token it just
-    got, so with two servers every request proves that a token minted on one server works on
-    the other at once.
+    ``chain``: after each 200, the client's next request presents the key it just got to the
+    next server, where it must be recognised at once (403, API keys cannot mint; a 401 would be
+    an unexpected answer); so with two servers, every key minted on one is proved on the other.
     ``allowed``: statuses that are not a failure (each is still checked against the contract).
     """
 
@@ -167,13 +169,15 @@ class Load:
             url: httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) for url in self.servers
         }
         sent = 0
+        probe: str | None = None  # chain: a key just minted, to present next
         try:
             while not self._stop.is_set():
                 url = self.servers[(index + sent) % len(self.servers)]
                 body = {"name": f"load-{index}-{sent}"}
                 sent += 1
+                bearer_now, probing, probe = probe or token, probe is not None, None
                 try:
-                    response = connections[url].post(CREATE, json=body, headers=bearer(token))
+                    response = connections[url].post(CREATE, json=body, headers=bearer(bearer_now))
                 except httpx.TimeoutException:
                     with self._lock:
                         tally.timeouts += 1
@@ -184,7 +188,11 @@ class Load:
                         tally.transport_errors += 1
                     time.sleep(0.05)
                     continue
-                problem = _problem(url, response, self.allowed)
+                problem = (
+                    _not_recognised(url, response)
+                    if probing
+                    else _problem(url, response, self.allowed)
+                )
                 with self._lock:
                     tally.statuses[response.status_code] += 1
                     if problem:
@@ -196,8 +204,8 @@ class Load:
                         )
                         self._acknowledged += 1
                         if self.chain:
-                            token = answer["api_token"]
-                if response.status_code != 200:
+                            probe = answer["api_token"]
+                if response.status_code not in (200, 403):
                     time.sleep(0.05)  # a refusing server is not to be hammered
         finally:
             for connection in connections.values():
@@ -233,6 +241,14 @@ def stored_tokens_named(database: str, name: str) -> int:
         store.close()
 
 
+def _not_recognised(url: str, response: httpx.Response) -> str | None:
+    """Why this answer to a just-minted key is a failure, or None (403: recognised, refused)."""
+    if response.status_code != 403 or response.json() != {"detail": API_KEY_REFUSED}:
+        detail = "" if response.status_code == 200 else f": {response.text[:200]}"
+        return f"{url}: a minted key got {response.status_code}{detail}"
+    return _problem(url, response, frozenset({403}))
+
+
 def assert_all_distinct(minted: Sequence[Minted]) -> None:
     ids = Counter(m.token_id for m in minted)
     repeated = [token_id for token_id, count in ids.items() if count > 1]
@@ -241,10 +257,11 @@ def assert_all_distinct(minted: Sequence[Minted]) -> None:
 
 
 def refused(checks: Sequence[tuple[str, Minted]]) -> list[str]:
-    """Each (server, token): the token as the bearer of a real Create Token on that server.
+    """Each (server, key): the key as the bearer of a real Create Token on that server.
 
-    Returns the failures (token ids and statuses only). A 200 is the proof: it needs the token to
-    be found, unexpired and unrevoked, and mints a token in turn.
+    Returns the failures (key ids and statuses only). The 403 that says API keys cannot mint is
+    the proof: the server answers it only to a key it found, unexpired and unrevoked (anything
+    else is 401).
     """
 
     def check(share: Sequence[tuple[str, Minted]]) -> list[str]:
@@ -257,12 +274,9 @@ def refused(checks: Sequence[tuple[str, Minted]]) -> list[str]:
                 response = clients[url].post(
                     CREATE, json={"name": "probe"}, headers=bearer(item.token)
                 )
-                if response.status_code != 200:
-                    failures.append(
-                        f"{item.token_id} on {url}: {response.status_code} {response.text[:200]}"
-                    )
-                else:
-                    check_contract(url, response)
+                problem = _not_recognised(url, response)
+                if problem:
+                    failures.append(f"{item.token_id} on {problem}")
         finally:
             for client in clients.values():
                 client.close()

@@ -1,5 +1,5 @@
-"""Two server processes on one PostgreSQL database, as users scale out: a token minted on one
-authenticates on the other at once; no id is handed out twice; nothing acknowledged is lost."""
+"""Two server processes on one PostgreSQL database, as users scale out: a key minted on one is
+recognised on the other at once; no id is handed out twice; nothing acknowledged is lost."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ def test_two_servers_share_one_postgresql_database(
         with ThreadPoolExecutor(max_workers=2) as pool:
             list(pool.map(Server.start, (first, second)))
         servers = [first.url, second.url]
-        # chain=True: each client sends its next request, alternately to the other server, with
-        # the token it has just been given, so every request after the first is a token minted
-        # on one server used at once on the other (a 401 would be an unexpected answer).
+        # chain=True: after each key, the client's next request goes to the other server with
+        # the key it has just been given, which must be recognised there at once (403: API keys
+        # cannot mint; a 401 would be an unexpected answer).
         with Load(servers, admin_token(demo), clients=8, chain=True) as load:
             load.wait_for(120)
             tally = load.stop()
@@ -38,7 +38,7 @@ def test_two_servers_share_one_postgresql_database(
         assert tally.timeouts == 0
         assert {m.server for m in tally.minted} == set(servers)
         assert_all_distinct(tally.minted)
-        # Nothing lost: every acknowledged token works on the server that did not mint it.
+        # Nothing lost: every acknowledged key is recognised by the server that did not mint it.
         other = {first.url: second.url, second.url: first.url}
         assert refused([(other[m.server], m) for m in tally.minted]) == []
     finally:

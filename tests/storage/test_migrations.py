@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from tests.support.cli import assert_one_sentence, token_api
+from tests.support.server import free_port
 from token_api.storage import Store, tables
 from token_api.storage.migrate import HEAD, MIGRATIONS, current_revision, migrate
 
@@ -73,7 +74,7 @@ def test_a_database_from_a_newer_token_api_is_one_sentence(
             connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     finally:
         store.close()
-    for command in (("serve", "--port", "1"), ("users", "list")):
+    for command in (("serve", "--port", str(free_port())), ("users", "list")):
         line = assert_one_sentence(token_api(*command, "--database", url))
         assert "'9999'" in line and "upgrade token-api" in line
 
@@ -89,5 +90,107 @@ def test_head_creates_exactly_the_tables_the_code_uses(
         with store.engine.connect() as connection:
             context = MigrationContext.configure(connection)
             assert compare_metadata(context, tables.metadata) == []
+    finally:
+        store.close()
+
+
+def _alembic(store: Store, revision: str, *, down: bool = False) -> None:
+    """Alembic to one revision on the store's database (as migrate() drives it, foreign keys off
+    on SQLite)."""
+    from alembic import command
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(config, revision)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_keys_stored_before_sessions_existed_stay_api_keys(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    """A database at 0001 holding a user and a key: after the migration the key is an API key
+    with its role, and the user's email can be removed and added again (a new member). The rows
+    are written with 0001's columns only (no ``kind``)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from token_api.domain import secrets
+    from token_api.domain.principal import Kind
+    from token_api.domain.roles import Role
+    from token_api.storage.organization import Organization
+
+    store = Store.connect(database_factory(backend))
+    try:
+        _alembic(store, "0001")
+        org, role, user, key = (uuid.uuid4() for _ in range(4))
+        secret = secrets.new_token()
+        with store.engine.begin() as connection:
+            connection.execute(tables.organizations.insert(), {"id": org, "name": "default"})
+            for name, role_id in (("Admin", role), ("Member", uuid.uuid4())):
+                connection.execute(
+                    tables.roles.insert(), {"id": role_id, "organization_id": org, "name": name}
+                )
+            connection.execute(
+                tables.users.insert(),
+                {
+                    "id": user, "organization_id": org, "email": "old@example.com",
+                    "organization_role": "ADMIN", "role_id": role, "workspaces": None,
+                    "removed_at": None,
+                },
+            )  # fmt: skip
+            connection.execute(
+                tables.tokens.insert(),
+                {
+                    "id": key, "organization_id": org, "user_id": user, "name": "old",
+                    "secret_digest": secrets.digest(secret), "organization_role": "ADMIN",
+                    "role_id": role, "personal": True, "workspaces": None, "expires_at": None,
+                    "created_at": datetime.now(UTC), "revoked_at": None,
+                },
+            )  # fmt: skip
+        migrate(store.engine)
+        assert current_revision(store.engine) == HEAD
+        credential = store.find_credential(secrets.digest(secret))
+        assert credential is not None
+        assert (credential.kind, credential.token_role) == (Kind.API_KEY, Role.ADMIN)
+
+        organization = Organization(store)
+        organization.remove_user("old@example.com")
+        organization.add_user("old@example.com", Role.MEMBER)
+        credential = store.find_credential(secrets.digest(secret))
+        assert credential is not None and credential.revoked and not credential.user.active
+        assert [u.role for u in organization.users()] == [Role.MEMBER]
+        assert organization.login("old@example.com").startswith("ses_")
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_newest_migration_goes_down_and_up_again(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    from token_api.domain.roles import Role
+    from token_api.storage.organization import Organization
+
+    store = Store.connect(database_factory(backend))
+    try:
+        migrate(store.engine)
+        organization = Organization(store)
+        organization.ensure()
+        organization.add_user("a@example.com", Role.ADMIN)
+        organization.login("a@example.com")
+        key = organization.issue_token("a@example.com")
+        _alembic(store, "0001", down=True)
+        assert current_revision(store.engine) == "0001"
+        migrate(store.engine)
+        assert current_revision(store.engine) == HEAD
+        from token_api.domain import secrets
+
+        assert store.find_credential(secrets.digest(key)) is not None  # keys kept, sessions not
     finally:
         store.close()

@@ -34,7 +34,9 @@ def cli(
 
 
 def init_demo(database: str) -> dict[str, Any]:
-    """``token-api init --demo --json``: workspaces and one fresh token per demo user."""
+    """``token-api init --demo --json``: ``{"workspaces": [names], "users": [{"email",
+    "organization_role", "workspaces" (null: all), "session", "token"}]}``, with a fresh session
+    and a fresh personal API key per demo user."""
     return json.loads(cli("init", "--demo", "--json", database=database).stdout)  # type: ignore[no-any-return]
 
 

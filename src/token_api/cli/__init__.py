@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from token_api.cli import admin, conformance, diff, lint, serve, stubs
+from token_api.cli import admin, conformance, diff, keys, lint, serve, stubs, users
 from token_api.cli.common import CommandError
 
 
@@ -16,7 +16,7 @@ def parser() -> argparse.ArgumentParser:
         description="The Create Token API: reference server, conformance, lint and diff.",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, admin, conformance, lint, diff, stubs):
+    for module in (serve, admin, users, keys, conformance, lint, diff, stubs):
         module.register(commands)
     return root
 

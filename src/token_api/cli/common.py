@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -15,12 +16,23 @@ if TYPE_CHECKING:
     from token_api.storage import Store
 
 
+# PostgreSQL's answer to a connection for a database it does not have (SQLSTATE 3D000, which
+# psycopg does not report for connection failures, so the message is read).
+_MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+
+
 class CommandError(Exception):
     """Ends the command with one sentence on stderr and the given exit code."""
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def within(value: float, low: float, high: float, option: str, unit: str) -> None:
+    """Refuse a number outside [low, high] with one sentence (exit 2, a usage error)."""
+    if not low <= value <= high:  # also refuses NaN
+        raise CommandError(f"{option} must be {low:,g} to {high:,g} {unit}.", exit_code=2)
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +72,13 @@ def clear_errors() -> Iterator[None]:
     except Unavailable as error:
         cause = error.__cause__
         reason = str(getattr(cause, "orig", None) or cause or "").strip().splitlines()
+        # The server answered, and said the database is not there: not an outage.
+        missing = _MISSING_DATABASE.search(reason[0]) if reason else None
+        if missing:
+            raise CommandError(
+                f"The server has no database {missing[1]!r}: create it first "
+                f"(createdb {missing[1]}), then run 'token-api init'."
+            ) from None
         raise CommandError(
             "Cannot reach the database" + (f" ({reason[0]})" if reason else "") + "."
         ) from None

@@ -17,23 +17,40 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="property-test a deployment against the contract",
         description=(
             "Runs Schemathesis (all built-in checks, stateful links included) and the API's own "
-            "rules against a deployment. Exit 0: no violation; 1: violations; 2: usage error, "
-            "or the deployment could not be reached or did not accept the token."
+            "rules against a deployment, as its ADMIN user's session and (with --identities) its "
+            "MEMBER and EXTERNAL users' sessions. Exit 0: no violation; 1: violations; 2: usage "
+            "error, or the deployment could not be reached or refused a session or workspace "
+            "it was given."
         ),
     )
     parser.add_argument("--base-url", required=True, metavar="URL", help="the API's root URL")
     parser.add_argument(
         "--token",
-        metavar="ADMIN_TOKEN",
+        metavar="SESSION",
         default=None,
-        help=f"an ADMIN token of the deployment (default: ${ENV_TOKEN})",
+        help=(
+            f"an ADMIN user's session of the deployment, not an API key (default: ${ENV_TOKEN}, "
+            "else the ADMIN user of --identities)"
+        ),
+    )
+    parser.add_argument(
+        "--identities",
+        type=Path,
+        metavar="FILE",
+        help="the users and their sessions, as `token-api init --demo --json` prints them",
+    )
+    parser.add_argument(
+        "--key-probe",
+        metavar="'METHOD PATH'",
+        help="an endpoint of the deployment that takes API keys (GET or HEAD): its 2xx shows a "
+        "minted key is recognised",
     )
     parser.add_argument(
         "--workspace",
         action="append",
         default=[],
         metavar="NAME",
-        help="an existing workspace (repeat; two or more unlock the workspace checks)",
+        help="an existing workspace (repeat); the ADMIN session must be able to mint a key for it",
     )
     parser.add_argument(
         "--max-examples", type=int, metavar="N", help="examples per operation and phase"
@@ -75,9 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from token_api.conformance.runner import ConformanceError, Options
     from token_api.conformance.runner import run as run_conformance
 
-    token = args.token or os.environ.get(ENV_TOKEN)
-    if not token:
-        raise CommandError(f"Give an ADMIN token with --token or ${ENV_TOKEN}.", exit_code=2)
+    token = args.token if args.token is not None else os.environ.get(ENV_TOKEN) or None
     if args.report is not None and args.report.suffix.lower() not in reports.REPORT_SUFFIXES:
         raise CommandError(
             f"--report must end in {', '.join(reports.REPORT_SUFFIXES)}, not {args.report.name!r}.",
@@ -91,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     options = Options(
         base_url=args.base_url,
         token=token,
+        identities=args.identities,
+        key_probe=args.key_probe,
         workspaces=tuple(args.workspace),
         max_examples=args.max_examples,
         phases=tuple(phase.strip() for phase in args.phases.split(",") if phase.strip()),

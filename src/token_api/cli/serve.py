@@ -9,15 +9,19 @@ import resource
 import socket
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from token_api.cli.admin import DEMO_ADMIN
 from token_api.cli.common import (
     CommandError,
     add_database_option,
     database_url,
     describe,
     open_store,
+    within,
 )
-from token_api.domain.minting import DEFAULT_LIFETIME
+from token_api.domain import sessions
+from token_api.domain.minting import DEFAULT_LIFETIME, MAX_LIFETIME
 from token_api.server.settings import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_DATABASE_TIMEOUT,
@@ -29,6 +33,9 @@ from token_api.server.settings import (
 
 # Open files a process needs beside its connections (the database, logs, the event loop).
 SPARE_FILES = 64
+
+if TYPE_CHECKING:
+    from token_api.storage import Store
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -127,12 +134,36 @@ def _allow_open_files(connections: int) -> None:
             )
 
 
+def _first_start(store: Store, url: str, is_default: bool) -> None:
+    """An empty default database gets the demo organization and its ADMIN user's session;
+    another empty database gets the hint (the server still starts: users may be added while it
+    runs)."""
+    from token_api.storage.organization import NO_ORGANIZATION, Organization, seed_demo
+
+    organization = Organization(store)
+    if organization.exists():
+        return
+    if not is_default:
+        print(f"token-api serve: the database {describe(url)} {NO_ORGANIZATION}.", file=sys.stderr)
+        return
+    seed_demo(organization)
+    session = organization.login(DEMO_ADMIN)
+    hours = int(sessions.DEFAULT_LIFETIME.total_seconds() // 3600)
+    print(
+        "Created the demo organization in token-api.db. A session of "
+        f"{DEMO_ADMIN} (ADMIN), shown once, valid {hours} hours:\n{session}\n"
+        f"Mint API keys with it (Authorization: Bearer <session>). A fresh session: "
+        f"token-api users login {DEMO_ADMIN}",
+        flush=True,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from token_api.server.logs import log_config
-    from token_api.storage.organization import Organization, seed_demo
 
+    # Every argument is checked, and the port tried, before anything is created.
     if args.workers < 1:
         raise CommandError("--workers must be at least 1.", exit_code=2)
     for option in ("database_timeout", "header_timeout", "body_timeout"):
@@ -141,28 +172,14 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"{name} must be more than 0 seconds.", exit_code=2)
     if args.max_connections < 1:
         raise CommandError("--max-connections must be at least 1.", exit_code=2)
+    within(args.port, 1, 65535, "--port", "(a TCP port)")
+    within(args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds")
     _allow_open_files(args.max_connections)
+    _check_port(args.host, args.port)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
     with open_store(args) as store:
-        organization = Organization(store)
-        if not organization.exists():
-            if is_default:
-                seed_demo(organization)
-                token = organization.issue_token("admin@example.com")
-                print(
-                    "Created the demo organization in token-api.db. The ADMIN token of "
-                    f"admin@example.com (shown once, valid {DEFAULT_LIFETIME.days} days):\n"
-                    + token,
-                    flush=True,
-                )
-            else:
-                print(
-                    f"The database {describe(url)} holds no organization yet: "
-                    "run 'token-api init --demo' or 'token-api users add'.",
-                    file=sys.stderr,
-                )
-    _check_port(args.host, args.port)
+        _first_start(store, url, is_default)
     settings = Settings(
         database_url=url,
         token_lifetime=timedelta(seconds=args.token_lifetime),

@@ -23,17 +23,38 @@ class CheckInfo:
 # The API's own rules: checked on every response Schemathesis generates (where they apply) and by
 # the scenarios that drive the API as narrower callers.
 API_RULES = (
-    CheckInfo("token_format", TOKEN_API, "a minted token is api_… and its id a UUID"),
-    CheckInfo("token_authenticates", TOKEN_API, "a minted token authenticates right away"),
-    CheckInfo("tokens_unique", TOKEN_API, "token ids and secrets never repeat"),
-    CheckInfo("no_wider_role", TOKEN_API, "a narrower token cannot mint a wider role (403)"),
-    CheckInfo("no_service_token", TOKEN_API, "a non-ADMIN token cannot mint a service token (403)"),
+    CheckInfo("token_format", TOKEN_API, "a minted key is api_… and its id a UUID"),
+    CheckInfo(
+        "token_authenticates",
+        TOKEN_API,
+        "a minted key is recognised at once (Create Token: 403, not 401; or 2xx at --key-probe)",
+    ),
+    CheckInfo("api_key_cannot_mint", TOKEN_API, "an API key presented to Create Token is refused"),
+    CheckInfo("tokens_unique", TOKEN_API, "key ids and secrets never repeat"),
+    CheckInfo(
+        "no_wider_role", TOKEN_API, "a MEMBER/EXTERNAL session cannot grant a wider role (403)"
+    ),
+    CheckInfo(
+        "no_service_token", TOKEN_API, "a MEMBER/EXTERNAL session cannot mint a service key (403)"
+    ),
     CheckInfo(
         "no_workspace_outside_reach",
         TOKEN_API,
-        "a token cannot mint a workspace outside its reach (403)",
+        "a session cannot mint a key for a workspace outside its user's reach (403)",
     ),
-    CheckInfo("expired_token_refused", TOKEN_API, "a token is refused (401) once it has expired"),
+    CheckInfo(
+        "expired_token_refused", TOKEN_API, "a key is recognised until it expires, 401 after"
+    ),
+    CheckInfo(
+        "expiry_rules",
+        TOKEN_API,
+        "a past expires_at, expires false with expires_at, no offset, a number: each 422",
+    ),
+    CheckInfo(
+        "hostile_bodies",
+        TOKEN_API,
+        "bad UTF-8, lone surrogate, NaN, deep nesting, duplicate keys, oversize: documented 4xx",
+    ),
     CheckInfo(
         "credentials_required",
         TOKEN_API,

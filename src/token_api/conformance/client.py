@@ -23,7 +23,11 @@ _RETRIES = 2
 
 
 class Unreachable(Exception):
-    """The request got no HTTP answer; one sentence."""
+    """The request got no HTTP answer; one sentence, and (where known) the request as curl."""
+
+    def __init__(self, message: str, curl: str | None = None) -> None:
+        super().__init__(message)
+        self.curl = curl
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,7 @@ class Call:
         except ValueError:
             return ""
         detail = body.get("detail") if isinstance(body, dict) else None
-        return f" ({detail})" if isinstance(detail, str) else ""
+        return f": {detail.rstrip('.')}" if isinstance(detail, str) else ""
 
 
 class ServerClock:
@@ -103,24 +107,7 @@ class ScenarioClient:
             retries += 1
             self.pacer.hold(delay)
 
-    def create(
-        self,
-        body: Any,
-        *,
-        token: str | None,
-        authorization: str | None = None,
-    ) -> Call:
-        """POST createToken as ``token`` (None: no credentials), or with a raw Authorization."""
-        headers = {"Content-Type": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        elif authorization is not None:
-            headers["Authorization"] = authorization
-        content = json.dumps(body).encode()
-        url = self.base_url + self.operation.path
-        request = self.http.build_request(
-            self.operation.method, url, headers=headers, content=content
-        )
+    def _exchange(self, request: httpx.Request) -> rules.Answer:
         response = self._send(request)
         answer = rules.Answer(
             response.status_code,
@@ -128,22 +115,60 @@ class ScenarioClient:
             response.content,
         )
         self.clock.observe(answer.headers)
+        return answer
+
+    def create(self, body: Any, *, token: str | None, authorization: str | None = None) -> Call:
+        """POST createToken as ``token`` (None: no credentials), or with a raw Authorization."""
+        return self.post(json.dumps(body).encode(), token=token, authorization=authorization)
+
+    def post(
+        self,
+        content: bytes,
+        *,
+        token: str | None,
+        authorization: str | None = None,
+        replay_body: str | None = None,
+    ) -> Call:
+        """POST these bytes to createToken as JSON; ``replay_body`` is a shell command that prints
+        them, for bodies too long (or too strange) to spell out in the replay."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        elif authorization is not None:
+            headers["Authorization"] = authorization
+        request = self.http.build_request(
+            self.operation.method,
+            self.base_url + self.operation.path,
+            headers=headers,
+            content=content,
+        )
+        command = self.redactor(_curl(request, content, replay_body))
+        try:
+            answer = self._exchange(request)
+        except Unreachable as error:
+            raise Unreachable(str(error), command) from None
         seen = rules.Observed(self.operation.method, self.operation, answer, "application/json")
-        sent = [
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
-        ]
-        command = self.redactor(curl(request.method, str(request.url), sent, content))
         minted = rules.minted_secret(seen)
         call = Call(answer, command, minted[0] if minted else None)
         if minted is not None:
             self.redactor.add(minted[0])
-            problem = self.ledger.record(minted[0], minted[1], requested_expiry(body))
+            asked = requested_expiry(_json_or_none(content))
+            problem = self.ledger.record(minted[0], minted[1], asked)
             self.verdict("tokens_unique", problem, call)
         for name, rule in rules.RESPONSE_RULES.items():
             finding = rule(self.contract, seen)
             if finding is not rules.NOT_APPLICABLE:
                 self.verdict(name, finding, call)
         return call
+
+    def probe(self, method: str, path: str, token: str) -> Call:
+        """``--key-probe``: a call to another endpoint of the deployment with ``token``. Not an
+        operation of the contract: no rule judges it."""
+        request = self.http.build_request(
+            method, self.base_url + path, headers={"Authorization": f"Bearer {token}"}
+        )
+        answer = self._exchange(request)
+        return Call(answer, self.redactor(_curl(request, None, None)), None)
 
     def verdict(
         self, name: str, problem: str | None, call: Call, *, before: tuple[str, ...] = ()
@@ -154,3 +179,17 @@ class ScenarioClient:
         else:
             example = CounterExample(self.redactor(problem), (*before, call.curl), call.status)
             self.tallies.failed(name, example)
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def _curl(request: httpx.Request, content: bytes | None, replay_body: str | None) -> str:
+    sent = [
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
+    ]
+    return curl(request.method, str(request.url), sent, content, body_from=replay_body)

@@ -19,7 +19,15 @@ def _credential(value: str) -> str:
     return value if MARK in value or not value.strip() else MARK
 
 
-def curl(method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes | None) -> str:
+def curl(
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes | None,
+    *,
+    body_from: str | None = None,
+) -> str:
+    """``body_from``: a shell command that prints the body, piped in instead of spelling it out."""
     parts = ["curl", "-X", method.upper()]
     for name, value in headers:
         lowered = name.lower()
@@ -29,7 +37,10 @@ def curl(method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes 
             value = _credential(value)
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     prefix = ""
-    if body:
+    if body_from is not None:
+        prefix = f"{body_from} | "
+        parts += ["--data-binary", "@-"]
+    elif body:
         try:
             parts += ["--data-raw", shlex.quote(body.decode("utf-8"))]
         except UnicodeDecodeError:

@@ -6,7 +6,8 @@ point) and write one test::
     def test_token_api(token_api_check):
         token_api_check.assert_passed()
 
-``pytest --base-url URL --token ADMIN_TOKEN`` then runs that test once per check, named after it:
+``pytest --base-url URL --conformance-identities ids.json`` (or ``--token SESSION``, the ADMIN
+user's session) then runs that test once per check, named after it:
 it passes, fails (with the first counter-example) or is skipped (with the reason) as the check did.
 The run itself happens once per session; the ``token_api_conformance`` fixture is its Report.
 """
@@ -39,15 +40,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group,
         "--token",
         dest="token_api_token",
-        metavar="ADMIN_TOKEN",
-        help=f"an ADMIN token of that deployment (default: ${catalogue.ENV_TOKEN})",
+        metavar="SESSION",
+        help=f"an ADMIN user's session of that deployment (default: ${catalogue.ENV_TOKEN})",
+    )
+    group.addoption(
+        "--conformance-identities",
+        metavar="FILE",
+        help="the users and their sessions, as `token-api init --demo --json` prints them",
+    )
+    group.addoption(
+        "--conformance-key-probe",
+        metavar="'METHOD PATH'",
+        help="an endpoint of the deployment that takes API keys",
     )
     group.addoption(
         "--conformance-workspace",
         action="append",
         default=[],
         metavar="NAME",
-        help="an existing workspace (repeat; two or more unlock the workspace checks)",
+        help="an existing workspace (repeat)",
     )
     group.addoption("--conformance-max-examples", type=int, metavar="N")
     group.addoption("--conformance-seed", type=int, metavar="N")
@@ -68,11 +79,16 @@ def token_api_conformance(request: pytest.FixtureRequest) -> Report:
     config = request.config
     base_url = config.getoption("base_url", default=None)
     token = config.getoption("token_api_token", default=None) or os.environ.get(catalogue.ENV_TOKEN)
-    if not base_url or not token:
-        pytest.skip("token-api conformance needs --base-url and --token")
+    identities = config.getoption("conformance_identities")
+    if not base_url or not (token or identities):
+        pytest.skip(
+            "token-api conformance needs --base-url, and --token or --conformance-identities"
+        )
     options = Options(
         base_url=base_url,
-        token=token,
+        token=token or None,
+        identities=Path(identities) if identities else None,
+        key_probe=config.getoption("conformance_key_probe"),
         workspaces=tuple(config.getoption("conformance_workspace")),
         max_examples=config.getoption("conformance_max_examples"),
         seed=config.getoption("conformance_seed"),

@@ -158,6 +158,8 @@ class RunInfo:
     workspaces: tuple[str, ...]
     rate_limit: str | None
     long_lived_tokens: bool
+    callers: tuple[str, ...] = ()  # who the run called as (emails and roles, never credentials)
+    key_probe: str | None = None
     schemathesis_version: str = ""
     duration: float = 0.0
     notes: list[str] = field(default_factory=list)

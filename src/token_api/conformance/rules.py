@@ -28,6 +28,7 @@ CREATE_TOKEN = "createToken"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SPEC_URI = "urn:token-api:openapi"
+_BYTES = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*bytes")
 
 
 class _NotApplicable(enum.Enum):
@@ -45,6 +46,7 @@ class Operation:
     operation_id: str | None
     statuses: frozenset[str]  # the response keys: "200", "4XX", "default"
     takes_body: bool  # whether it documents a request body
+    body_limit: int | None = None  # bytes, as its 413 answer states them
 
     @property
     def label(self) -> str:
@@ -95,6 +97,7 @@ class Contract:
                         operation_id=definition.get("operationId"),
                         statuses=frozenset(str(key) for key in definition.get("responses") or {}),
                         takes_body="requestBody" in definition,
+                        body_limit=_body_limit(document, definition),
                     )
                     self.operations[(operation.method, path)] = operation
         registry: Registry[Any] = Registry().with_resource(
@@ -127,6 +130,13 @@ class Contract:
     def operation(self, method: str, path: str) -> Operation | None:
         return self.operations.get((method.upper(), path))
 
+    def reads_by_id(self) -> bool:
+        """Whether any operation reads a resource named in its path (GET /things/{id})."""
+        return any(op.method == "GET" and "{" in op.path for op in self.operations.values())
+
+    def deletes(self) -> bool:
+        return any(op.method == "DELETE" for op in self.operations.values())
+
     def error_body_problem(self, status: int, body: Any) -> str | None:
         validator = self._validation_error if status == 422 else self._http_error
         shape = "an HTTPValidationError" if status == 422 else 'a {"detail": "<sentence>"} object'
@@ -135,6 +145,18 @@ class Contract:
             return None
         where = "/".join(str(part) for part in error.path) or "(root)"
         return f"the {status} body is not {shape}: at {where}, {_short(error.message)}"
+
+
+def _body_limit(document: Mapping[str, Any], definition: Mapping[str, Any]) -> int | None:
+    """The request body limit a 413 answer states ("larger than 65,536 bytes"): the contract
+    says it only in prose, which is what a reader of any deployment's spec gets too."""
+    answer = (definition.get("responses") or {}).get("413")
+    if isinstance(answer, Mapping) and isinstance(answer.get("$ref"), str):
+        name = answer["$ref"].rpartition("/")[2]
+        answer = ((document.get("components") or {}).get("responses") or {}).get(name)
+    description = answer.get("description") if isinstance(answer, Mapping) else None
+    match = _BYTES.search(description) if isinstance(description, str) else None
+    return int(match.group(1).replace(",", "")) if match else None
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -306,17 +328,38 @@ class MintLedger:
             return self._by_secret.get(self._key(secret))
 
 
-def refused_while_valid(ledger: MintLedger, authorization: str | None, answer: Answer) -> Finding:
-    """token_authenticates for a call made with a token minted earlier in the run."""
+def _minted_and_alive(ledger: MintLedger, authorization: str | None) -> Minted | None:
+    """The key of this run that ``authorization`` presents, unless it may rightly be gone."""
     secret = bearer_of(authorization)
     minted = ledger.find(secret) if secret else None
+    # A key asked to expire within moments may be gone: its answer proves nothing either way.
+    if minted is None or (
+        minted.expires_at is not None
+        and minted.expires_at <= datetime.now(UTC) + timedelta(seconds=2)
+    ):
+        return None
+    return minted
+
+
+def key_not_recognised(ledger: MintLedger, authorization: str | None, answer: Answer) -> Finding:
+    """token_authenticates at Create Token: a key minted earlier in the run is a credential the
+    deployment knows, so it is refused as not permitted (403), never as unknown (401)."""
+    minted = _minted_and_alive(ledger, authorization)
     if minted is None:
         return NOT_APPLICABLE
-    now = datetime.now(UTC)
-    # A token asked to expire within moments may rightly be gone: it proves nothing either way.
-    if minted.expires_at is not None and minted.expires_at <= now + timedelta(seconds=2):
-        return NOT_APPLICABLE
     if answer.status == 401:
-        age = (now - minted.minted_at).total_seconds()
-        return f"a token minted {age:.1f}s earlier in this run was refused with 401"
+        age = (datetime.now(UTC) - minted.minted_at).total_seconds()
+        return f"a key minted {age:.1f}s earlier in this run was refused as unknown (401)"
+    # 403 is the contract's answer and a 2xx authenticated it (api_key_cannot_mint judges that);
+    # anything else (a 422 for a generated body) says nothing about the credential.
+    return None if answer.status == 403 or 200 <= answer.status < 300 else NOT_APPLICABLE
+
+
+def key_minted(ledger: MintLedger, authorization: str | None, answer: Answer) -> Finding:
+    """api_key_cannot_mint: Create Token called with a key minted earlier in the run."""
+    secret = bearer_of(authorization)
+    if not secret or ledger.find(secret) is None:
+        return NOT_APPLICABLE
+    if 200 <= answer.status < 300:
+        return f"an API key minted earlier in this run minted a key (answered {answer.status})"
     return None

@@ -1,5 +1,6 @@
-"""One conformance run: check the deployment answers and the token is ADMIN, run the scenarios,
-run Schemathesis, then wait out the short-lived token; every verdict into one report."""
+"""One conformance run: check the deployment answers and accepts the sessions it was given, run
+the scenarios, run Schemathesis, then wait out the short-lived key; every verdict into one
+report."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from token_api.conformance import rules, safety, schemathesis_run
+from token_api.conformance import callers, identities, rules, safety, schemathesis_run
 from token_api.conformance.catalogue import DEFAULT_TIMEOUT, PHASES
 from token_api.conformance.client import ScenarioClient, Unreachable
 from token_api.conformance.redaction import Redactor
 from token_api.conformance.results import Report, RunInfo, Tallies, verdicts
-from token_api.conformance.scenarios import Scenarios
+from token_api.conformance.scenarios import Refusal, Scenarios
 from token_api.contract.document import SpecError, load_document, spec_path
 
 # Kept back from the budget for what follows Schemathesis: the expiry wait and the reports.
@@ -24,13 +25,15 @@ _AFTER_SCHEMATHESIS = 15.0
 
 class ConformanceError(Exception):
     """The run could not be made (exit 2): a usage error, or the deployment did not answer or
-    did not accept the token. One sentence."""
+    did not accept a session or workspace it was given. One sentence."""
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
     base_url: str
-    token: str
+    token: str | None = None  # the ADMIN user's session; else the identities file's ADMIN
+    identities: Path | None = None
+    key_probe: str | None = None
     workspaces: tuple[str, ...] = ()
     max_examples: int | None = None
     phases: tuple[str, ...] = PHASES
@@ -46,7 +49,7 @@ def _check(options: Options) -> tuple[str, str | None]:
     parts = urlsplit(options.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConformanceError(f"--base-url must be an http(s) URL, not {options.base_url!r}.")
-    if not options.token.strip():
+    if options.token is not None and not options.token.strip():
         raise ConformanceError("--token must not be empty.")
     if options.max_examples is not None and options.max_examples < 1:
         raise ConformanceError("--max-examples must be at least 1.")
@@ -64,32 +67,36 @@ def _check(options: Options) -> tuple[str, str | None]:
     return options.base_url.rstrip("/"), rate
 
 
-def _preflight(client: ScenarioClient, scenarios: Scenarios, base_url: str) -> None:
-    """Exit-2 conditions: no answer, no Create Token there, the token refused or not ADMIN."""
+def _callers(
+    options: Options,
+) -> tuple[callers.Caller, list[callers.Caller], identities.Identities | None]:
     try:
-        probe = client.create(
-            scenarios.body("preflight: may this token grant ADMIN?", organization_role="ADMIN"),
-            token=scenarios.admin.token,
-        )
-    except Unreachable as error:
-        raise ConformanceError(f"Cannot reach the deployment: {error}") from None
-    where = f"{base_url}{client.operation.path}"
-    if probe.status in (404, 405):
-        raise ConformanceError(
-            f"{where} answered {probe.status}: is --base-url the root of the Token API?"
-        )
-    if probe.status == 401:
-        raise ConformanceError(f"The deployment did not accept the token (401{probe.detail()}).")
-    if probe.status == 403:
-        raise ConformanceError(
-            "The token is not an ADMIN token: it may not grant the ADMIN role "
-            f"(403{probe.detail()})."
-        )
+        ids = identities.load(options.identities) if options.identities else None
+        return callers.admin(options.token, ids), callers.narrower(ids), ids
+    except (identities.IdentitiesError, callers.CallerError) as error:
+        raise ConformanceError(str(error)) from None
+
+
+def _workspaces(options: Options, ids: identities.Identities | None) -> list[tuple[str, str]]:
+    """Every workspace the run was told of, with where: each must be one the ADMIN may mint for."""
+    named = [(name, "--workspace") for name in options.workspaces]
+    if ids is not None:
+        listed = [*ids.workspaces, *(name for user in ids.users for name in user.reach or ())]
+        named += [(name, f"{ids.name}'s workspace") for name in listed]
+    first: dict[str, str] = {}
+    for name, given in named:
+        first.setdefault(name, given)
+    return list(first.items())
 
 
 def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> Report:
     started = time.monotonic()
     base_url, rate = _check(options)
+    try:
+        probe = callers.KeyProbe.parse(options.key_probe) if options.key_probe else None
+    except callers.CallerError as error:
+        raise ConformanceError(str(error)) from None
+    admin, narrower, ids = _callers(options)
     spec_file = (options.spec or spec_path()).resolve()
     try:
         contract = rules.Contract(load_document(spec_file))
@@ -97,8 +104,11 @@ def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> R
     except SpecError as error:
         raise ConformanceError(str(error)) from None
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
-    redactor = Redactor([options.token])
+    redactor = Redactor([admin.token, *(ids.secrets if ids else ())])
     tallies = Tallies()
+    inapplicable = schemathesis_run.inapplicable(contract)
+    for name, reason in inapplicable.items():
+        tallies.skip(name, reason)
     client = ScenarioClient(
         base_url,
         contract,
@@ -107,39 +117,49 @@ def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> R
         tallies=tallies,
         ledger=rules.MintLedger(),
     )
+    workspaces = _workspaces(options, ids)
     info = RunInfo(
         base_url=base_url,
         spec=str(spec_file),
         seed=seed,
         max_examples=options.max_examples,
         phases=options.phases,
-        workspaces=options.workspaces,
+        workspaces=tuple(name for name, _ in workspaces),
         rate_limit=options.rate_limit,
         long_lived_tokens=options.allow_long_lived_tokens,
+        callers=(admin.who, *(caller.who for caller in narrower)),
+        key_probe=probe.label if probe else None,
     )
     try:
-        scenarios = Scenarios(client, options.token, options.workspaces)
-        progress(f"Checking {base_url} answers and accepts the token…")
-        _preflight(client, scenarios, base_url)
-        progress("Running the scenarios as narrower callers…")
+        scenarios = Scenarios(client, admin, narrower, workspaces, probe)
+        progress(f"Checking {base_url} answers and accepts the sessions…")
+        try:
+            scenarios.preflight()
+        except Unreachable as error:
+            raise ConformanceError(f"Cannot reach the deployment: {error}") from None
+        progress("Running the scenarios as the ADMIN and narrower users…")
         scenarios.run()
         progress(f"Running Schemathesis (seed {seed})…")
         outcome = schemathesis_run.run(
             schemathesis_run.Settings(
                 spec=spec_file,
                 base_url=base_url,
-                token=options.token,
+                token=admin.token,
                 seed=seed,
                 max_examples=options.max_examples,
                 phases=options.phases,
                 rate_limit=rate,
                 long_lived_tokens=options.allow_long_lived_tokens,
                 timeout=options.timeout - (time.monotonic() - started) - _AFTER_SCHEMATHESIS,
+                key_probe=probe is not None,
+                exclude_checks=tuple(inapplicable),
             ),
             redactor,
         )
-        progress("Checking the short-lived token is refused after it expired…")
+        progress("Checking the short-lived key is refused after it expired…")
         scenarios.finish()
+    except Refusal as error:
+        raise ConformanceError(redactor(str(error))) from None
     except Unreachable as error:
         raise ConformanceError(f"The deployment stopped answering: {error}") from None
     except schemathesis_run.SchemathesisFailed as error:
@@ -157,12 +177,12 @@ def _notes(options: Options, outcome: schemathesis_run.Outcome) -> list[str]:
     notes = []
     if options.allow_long_lived_tokens:
         notes.append(
-            "Long-lived tokens were allowed (--allow-long-lived-tokens): generated bodies were "
-            "sent as generated, so tokens minted by this run may never expire."
+            "Long-lived keys were allowed (--allow-long-lived-tokens): generated bodies were "
+            "sent as generated, so keys minted by this run may never expire."
         )
     else:
         notes.append(
-            "Every token this run minted expires within an hour: generated request bodies asking "
+            "Every key this run minted expires within an hour: generated request bodies asking "
             "for a later (or no) expiry were rewritten before they were sent."
         )
     phases = {p: s for p, s in outcome.phases.items() if p in PHASES}

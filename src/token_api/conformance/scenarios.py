@@ -1,8 +1,10 @@
-"""The rules no single generated request can show: the API driven as narrower callers it mints
-itself, a token watched past its expiry, credentials that must be refused.
+"""The rules no single generated request can show: the API driven as the ADMIN and narrower users'
+sessions, the keys they mint presented back to Create Token, a key watched past its expiry,
+credentials that must be refused.
 
-Every token minted here expires within minutes. A check whose prerequisite is missing (fewer than
-two workspaces, a MEMBER token the deployment would not mint) is skipped with the reason.
+Every key minted here expires within minutes. A check whose prerequisite is missing (no MEMBER
+or EXTERNAL session) is skipped with the reason; a caller the deployment refuses before anything
+is tested is a ``Refusal`` (the run exits 2).
 """
 
 from __future__ import annotations
@@ -12,40 +14,49 @@ import secrets
 import string
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from token_api.conformance import bodies
+from token_api.conformance.callers import GET_A_SESSION, Caller, KeyProbe
 from token_api.conformance.client import Call, ScenarioClient
 from token_api.conformance.safety import timestamp
 
 LIFETIME = timedelta(minutes=10)
-# The short-lived token's lead: long enough to use it once, short enough to wait out.
+# The short-lived key's lead: long enough to use it once, short enough to wait out.
 EXPIRY_LEAD = timedelta(seconds=4)
 EXPIRY_GRACE = timedelta(seconds=1.5)
 
+AUTHENTICATES = "token_authenticates"
+CANNOT_MINT = "api_key_cannot_mint"
+EXPIRED = "expired_token_refused"
 WIDER_ROLE = "no_wider_role"
 SERVICE = "no_service_token"
 WORKSPACE = "no_workspace_outside_reach"
 NARROWER_CHECKS = (WIDER_ROLE, SERVICE, WORKSPACE)
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """A token to call with, and the steps that made it (for replaying a failure)."""
-
-    token: str
-    who: str
-    steps: tuple[str, ...] = ()
+class Refusal(Exception):
+    """The deployment refused a caller or a workspace the run was given; one sentence."""
 
 
 class Scenarios:
     def __init__(
-        self, client: ScenarioClient, admin_token: str, workspaces: tuple[str, ...]
+        self,
+        client: ScenarioClient,
+        admin: Caller,
+        narrower: Sequence[Caller],
+        workspaces: Sequence[tuple[str, str]],
+        key_probe: KeyProbe | None = None,
     ) -> None:
+        """``workspaces``: (name, where the run was given it), once each."""
         self.client = client
-        self.admin = Caller(admin_token, "the ADMIN token")
-        self.workspaces = tuple(dict.fromkeys(workspaces))
+        self.admin = admin
+        self.narrower = list(narrower)
+        self.workspaces = list(workspaces)
+        self.key_probe = key_probe
+        self.keys: list[Caller] = []  # keys minted by the preflight, to present back
         self._expiring: tuple[Caller, datetime] | None = None
 
     # -- helpers -------------------------------------------------------------------------------
@@ -58,10 +69,11 @@ class Scenarios:
         return self.client.create(self.body(purpose, **fields), token=caller.token)
 
     def derive(self, parent: Caller, who: str, call: Call) -> Caller | None:
+        """The key ``parent`` just minted, if it did."""
         if call.minted is None:
             return None
         steps = (*parent.steps, f"# {who}, minted by {parent.who}:", call.curl)
-        return Caller(call.minted, who, steps)
+        return Caller(call.minted, who, steps=steps)
 
     def expect(
         self, check: str, caller: Caller, asks: str, fields: dict[str, Any], *, allowed: bool
@@ -75,22 +87,69 @@ class Scenarios:
         else:
             wrong = call.status != 403
             why = f"{caller.who} asked for {asks} and was answered {call.status}, not 403"
-        problem = why if wrong else None
-        before = (*caller.steps, f"# as {caller.who}:") if caller.steps else ()
-        self.client.verdict(check, problem, call, before=before)
+        self.client.verdict(check, why if wrong else None, call, before=self._as(caller))
+
+    @staticmethod
+    def _as(caller: Caller) -> tuple[str, ...]:
+        return (*caller.steps, f"# as {caller.who}:") if caller.steps else ()
 
     def skip(self, checks: tuple[str, ...], reason: str) -> None:
         for check in checks:
             self.client.tallies.skip(check, reason)
 
+    # -- before anything is tested -------------------------------------------------------------
+
+    def preflight(self) -> None:
+        """Refusal unless the ADMIN session may grant ADMIN, mint for every workspace named, and
+        each narrower session is one the deployment accepts."""
+        probe = self.mint(self.admin, "preflight: may this session grant ADMIN?",
+                          organization_role="ADMIN")  # fmt: skip
+        where = f"{self.client.base_url}{self.client.operation.path}"
+        if probe.status in (404, 405):
+            raise Refusal(
+                f"{where} answered {probe.status}: is --base-url the root of the Token API?"
+            )
+        if probe.status == 401:
+            raise Refusal(
+                f"The deployment did not accept {self.admin.who} (401{probe.detail()}); "
+                f"it may have expired or ended: {GET_A_SESSION}."
+            )
+        if probe.status == 403:
+            raise Refusal(
+                f"The deployment refused {self.admin.who} (403{probe.detail()}); the run needs "
+                f"an ADMIN user's session, not an API key or a narrower user's: {GET_A_SESSION}."
+            )
+        key = self.derive(self.admin, "a personal ADMIN key", probe)
+        if key is not None:
+            self.keys.append(key)
+        for name, given in self.workspaces:
+            call = self.mint(self.admin, f"preflight: workspace {name}", workspaces=[name])
+            if not 200 <= call.status < 300:
+                raise Refusal(
+                    f"Cannot mint a key for {given} {name!r} as {self.admin.who} "
+                    f"({call.status}{call.detail()}): does the workspace exist?"
+                )
+        for caller in self.narrower:
+            call = self.mint(caller, "preflight: a key with the session's defaults")
+            if call.status in (401, 403):
+                raise Refusal(
+                    f"The deployment refused {caller.who} ({call.status}{call.detail()}); "
+                    f"give a current session of that user: {GET_A_SESSION}."
+                )
+            key = self.derive(caller, f"a key {caller.who} minted", call)
+            if key is not None:
+                self.keys.append(key)
+
     # -- the scenarios -------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Everything but the post-expiry call, which ``finish`` makes once the token is gone."""
+        """Everything but the post-expiry call, which ``finish`` makes once the key is gone."""
         self.credentials()
-        self.authenticates()
+        self.api_keys()
         self.start_expiry()
         self.narrower_callers()
+        bodies.expiry_rules(self.client, self.admin.token)
+        bodies.hostile_bodies(self.client, self.admin.token)
 
     def finish(self) -> None:
         self.finish_expiry()
@@ -102,11 +161,11 @@ class Scenarios:
         probes: list[tuple[str, str | None, dict[str, Any] | None]] = [
             ("a request without Authorization", None, None),
             ("an empty Authorization header", "", None),
-            ("the Bearer scheme without a token", "Bearer", None),
-            ("a bearer token that is no token", "Bearer not-a-token", None),
-            ("an unknown api_ token", f"Bearer {unknown}", None),
+            ("the Bearer scheme without a credential", "Bearer", None),
+            ("a bearer credential that is none", "Bearer not-a-token", None),
+            ("an unknown api_ key", f"Bearer {unknown}", None),
             ("Basic credentials", f"Basic {basic}", None),
-            ("the ADMIN token under another scheme", f"Token {self.admin.token}", None),
+            ("the ADMIN session under another scheme", f"Token {self.admin.token}", None),
             # Credentials are checked before the body is read: no 422 for the unauthenticated.
             ("no credentials and a schema-invalid body", None, {"organization_role": 7}),
         ]
@@ -119,21 +178,43 @@ class Scenarios:
             problem = None if call.status == 401 else f"{what} was answered {call.status}, not 401"
             self.client.verdict("credentials_required", problem, call)
 
-    def authenticates(self) -> None:
-        minted = self.mint(self.admin, "token_authenticates: minted")
-        token = self.derive(self.admin, "a fresh token", minted)
-        if token is None:
-            reason = f"the ADMIN token could not mint a token (answered {minted.status})"
-            self.skip(("token_authenticates",), reason)
-            return
-        self.use_right_away(token)
+    def present(self, key: Caller, purpose: str) -> Call:
+        """Create Token called with a key: refused, whatever it asks for (api_key_cannot_mint)."""
+        call = self.mint(key, f"{CANNOT_MINT}: {purpose}")
+        problem = None
+        if 200 <= call.status < 300:
+            problem = f"{key.who} minted a key at Create Token (answered {call.status})"
+        self.client.verdict(CANNOT_MINT, problem, call, before=self._as(key))
+        return call
 
-    def use_right_away(self, token: Caller) -> bool:
-        call = self.mint(token, "token_authenticates: used right away")
-        refused = call.status == 401
-        problem = f"{token.who} was refused right away (401{call.detail()})" if refused else None
-        self.client.verdict("token_authenticates", problem, call, before=token.steps)
-        return not refused
+    def recognised(self, key: Caller, call: Call) -> bool:
+        """token_authenticates for a key used moments after it was minted: Create Token's
+        ``call`` answered 403 (recognised, not permitted), or the --key-probe answers 2xx."""
+        if self.key_probe is not None:
+            probe = self.client.probe(self.key_probe.method, self.key_probe.path, key.token)
+            ok = 200 <= probe.status < 300
+            why = f"--key-probe {self.key_probe.label} answered {key.who} right after it was "
+            why += f"minted with {probe.status}{probe.detail()}, not 2xx"
+            self.client.verdict(AUTHENTICATES, None if ok else why, probe, before=self._as(key))
+            return ok
+        ok = call.status == 403 or 200 <= call.status < 300
+        if call.status == 401:
+            why = f"{key.who} was refused as unknown (401{call.detail()}) right after it was minted"
+        else:
+            why = f"{key.who} was answered {call.status} at Create Token, not 403"
+        self.client.verdict(AUTHENTICATES, None if ok else why, call, before=self._as(key))
+        return ok
+
+    def api_keys(self) -> None:
+        minted = self.mint(self.admin, "a service key", personal=False)
+        service = self.derive(self.admin, "a service key", minted)
+        keys = [*self.keys, *([service] if service else [])]
+        if not keys:
+            reason = f"{self.admin.who} could not mint a key (answered {minted.status})"
+            self.skip((AUTHENTICATES, CANNOT_MINT), reason)
+            return
+        for key in keys:
+            self.recognised(key, self.present(key, f"presented by {key.who}"))
 
     def start_expiry(self) -> None:
         expires_at = (self.client.clock.now() + EXPIRY_LEAD).replace(microsecond=0)
@@ -144,97 +225,88 @@ class Scenarios:
             },
             token=self.admin.token,
         )
-        token = self.derive(self.admin, f"a token expiring at {timestamp(expires_at)}", call)
-        if token is None:
-            reason = f"the ADMIN token could not mint a short-lived token (answered {call.status})"
-            self.skip(("expired_token_refused",), reason)
+        key = self.derive(self.admin, f"a key expiring at {timestamp(expires_at)}", call)
+        if key is None:
+            reason = f"{self.admin.who} could not mint a short-lived key (answered {call.status})"
+            self.skip((EXPIRED,), reason)
             return
-        if not self.use_right_away(token):
-            self.skip(
-                ("expired_token_refused",),
-                "the short-lived token was refused even before it expired",
-            )
+        if not self.recognised(key, self.present(key, "a key with seconds to live")):
+            self.skip((EXPIRED,), "the short-lived key was not recognised even before it expired")
             return
-        self._expiring = (token, expires_at)
+        self._expiring = (key, expires_at)
 
     def finish_expiry(self) -> None:
         if self._expiring is None:
             return
-        token, expires_at = self._expiring
+        key, expires_at = self._expiring
         wait = (expires_at + EXPIRY_GRACE - self.client.clock.now()).total_seconds()
         if wait > 0:
             time.sleep(wait)
         late = (self.client.clock.now() - expires_at).total_seconds()
-        call = self.mint(token, "expired_token_refused: used after expiry")
-        why = f"{token.who} was answered {call.status}, not 401, {late:.1f}s after it expired"
-        problem = None if call.status == 401 else why
-        self.client.verdict("expired_token_refused", problem, call, before=token.steps)
+        call = self.present(key, "used after it expired")
+        where = "Create Token"
+        if self.key_probe is not None:
+            call = self.client.probe(self.key_probe.method, self.key_probe.path, key.token)
+            where = f"--key-probe {self.key_probe.label}"
+        why = f"{key.who} was answered {call.status} by {where}, not 401, {late:.1f}s after expiry"
+        self.client.verdict(EXPIRED, None if call.status == 401 else why, call, before=key.steps)
+
+    # -- narrower callers ----------------------------------------------------------------------
 
     def narrower_callers(self) -> None:
-        limit = list(self.workspaces[:1])
-        scope = {"workspaces": limit} if limit else {}
-        where = f" limited to {limit[0]!r}" if limit else ""
-        minted = self.mint(self.admin, "a MEMBER token", organization_role="MEMBER", **scope)
-        member = self.derive(self.admin, f"a MEMBER token{where}", minted)
-        if member is None:
-            answered = f"answered {minted.status}{minted.detail()}"
-            reason = f"the ADMIN token could not mint a MEMBER token{where} ({answered})"
-            self.skip(NARROWER_CHECKS, reason)
+        if not self.narrower:
+            self.skip(
+                NARROWER_CHECKS,
+                "no MEMBER or EXTERNAL user's session: give --identities FILE",
+            )
             return
-        minted = self.mint(self.admin, "an EXTERNAL token", organization_role="EXTERNAL", **scope)
-        external = self.derive(self.admin, f"an EXTERNAL token{where}", minted)
-        # A token the MEMBER token mints with defaults: its role and reach are the MEMBER token's.
-        minted = self.mint(member, "a token with the caller's defaults")
-        child = self.derive(member, "a token the MEMBER token minted with defaults", minted)
-        problem = None if child else f"{member.who} could not mint a token with its defaults"
-        before = (*member.steps, f"# as {member.who}:")
-        self.client.verdict(
-            WIDER_ROLE, problem and f"{problem} ({minted.status})", minted, before=before
-        )
-        self.wider_role(member, external, child)
-        self.service_token(member, external)
-        self.workspace_reach(member, child)
+        self.wider_role()
+        self.service_key()
+        self.workspace_reach()
 
-    def wider_role(self, member: Caller, external: Caller | None, child: Caller | None) -> None:
-        admin, member_role, external_role = (
-            {"organization_role": role} for role in ("ADMIN", "MEMBER", "EXTERNAL")
-        )
-        other_role_id = {"role_id": str(uuid.uuid4())}
-        asks: list[tuple[Caller | None, str, dict[str, Any], bool]] = [
-            (member, "the ADMIN role", admin, False),
-            (member, "a role id of its choosing", other_role_id, False),
-            (member, "the MEMBER role", member_role, True),
-            (member, "the EXTERNAL role", external_role, True),
-            (external, "the MEMBER role", member_role, False),
-            (external, "the ADMIN role", admin, False),
-            (external, "the EXTERNAL role", external_role, True),
-            (child, "the ADMIN role", admin, False),
-        ]
-        for caller, what, fields, allowed in asks:
-            if caller is not None:
+    def wider_role(self) -> None:
+        # Asked by a role: (the role or role id it asks for, allowed).
+        asks: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
+            "MEMBER": [
+                ("the ADMIN role", {"organization_role": "ADMIN"}, False),
+                ("a role id of its choosing", {"role_id": str(uuid.uuid4())}, False),
+                ("the MEMBER role", {"organization_role": "MEMBER"}, True),
+                ("the EXTERNAL role", {"organization_role": "EXTERNAL"}, True),
+            ],
+            "EXTERNAL": [
+                ("the MEMBER role", {"organization_role": "MEMBER"}, False),
+                ("the ADMIN role", {"organization_role": "ADMIN"}, False),
+                ("a role id of its choosing", {"role_id": str(uuid.uuid4())}, False),
+                ("the EXTERNAL role", {"organization_role": "EXTERNAL"}, True),
+            ],
+        }
+        for caller in self.narrower:
+            for what, fields, allowed in asks.get(caller.role or "", []):
                 self.expect(WIDER_ROLE, caller, what, fields, allowed=allowed)
 
-    def service_token(self, member: Caller, external: Caller | None) -> None:
-        service = {"personal": False}
-        for caller, allowed in ((member, False), (external, False), (self.admin, True)):
-            if caller is not None:
-                self.expect(SERVICE, caller, "a service token", service, allowed=allowed)
+    def service_key(self) -> None:
+        for caller in (*self.narrower, self.admin):
+            allowed = caller is self.admin
+            self.expect(SERVICE, caller, "a service key", {"personal": False}, allowed=allowed)
 
-    def workspace_reach(self, member: Caller, child: Caller | None) -> None:
-        if len(self.workspaces) < 2:
-            given = f"got {len(self.workspaces)}" if self.workspaces else "got none"
-            self.skip((WORKSPACE,), f"needs two --workspace names ({given})")
-            return
-        inside, outside = self.workspaces[0], self.workspaces[1]
+    def workspace_reach(self) -> None:
+        known = [name for name, _ in self.workspaces]
         missing = f"token-api-conformance-{uuid.uuid4().hex[:12]}"
-        asks: list[tuple[Caller | None, str, list[str], bool]] = [
-            (self.admin, f"workspace {outside!r}", [outside], True),
-            (member, f"workspace {inside!r}", [inside], True),
-            (member, f"workspace {outside!r}", [outside], False),
-            (member, f"workspaces {inside!r} and {outside!r}", [inside, outside], False),
-            (member, f"workspace {missing!r}, which does not exist", [missing], False),
-            (child, f"workspace {outside!r}", [outside], False),
-        ]
-        for caller, what, names, allowed in asks:
-            if caller is not None:
-                self.expect(WORKSPACE, caller, what, {"workspaces": names}, allowed=allowed)
+        for caller in self.narrower:
+            reach = known if caller.reach is None else list(caller.reach)
+            outside = [name for name in known if name not in reach]
+            asks: list[tuple[Caller, str, list[str], bool]] = [
+                (caller, f"workspace {missing!r}, which does not exist", [missing], False),
+            ]
+            if reach:
+                asks.append((caller, f"workspace {reach[0]!r}", [reach[0]], True))
+            if outside:
+                asks += [
+                    (self.admin, f"workspace {outside[0]!r}", [outside[0]], True),
+                    (caller, f"workspace {outside[0]!r}", [outside[0]], False),
+                ]
+                if reach:
+                    both = [reach[0], outside[0]]
+                    asks.append((caller, f"workspaces {both[0]!r} and {both[1]!r}", both, False))
+            for who, what, names, allowed in asks:
+                self.expect(WORKSPACE, who, what, {"workspaces": names}, allowed=allowed)

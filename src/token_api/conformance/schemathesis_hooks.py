@@ -3,9 +3,9 @@
 Importing this module registers global Schemathesis hooks, so nothing else imports it. It reads
 its settings from the environment the command gives the process:
 
-- the ADMIN token fills ``Authorization`` only where a case has none: a stateful step carries
-  the token its OpenAPI link took from ``createToken``'s answer, and must keep it (a ``-H`` or
-  ``[auth]`` header would silently replace it);
+- the ADMIN session fills ``Authorization`` only where a case has none (``schemathesis_auth``):
+  a stateful step carries the key its OpenAPI link took from ``createToken``'s answer, and must
+  keep it (a ``-H`` or ``[auth]`` header would silently replace it);
 - each request body is rewritten so that the token it asks for expires within the hour, unless
   long-lived tokens are allowed;
 - a ``Retry-After`` on 429 or 503 holds the next request back;
@@ -23,28 +23,20 @@ from typing import Any
 import schemathesis
 
 from token_api.conformance import rules, safety
-from token_api.conformance.schemathesis_run import ENV_LONG_LIVED, ENV_SPEC, ENV_TOKEN
+from token_api.conformance import schemathesis_auth as _auth  # noqa: F401  (registers the auth)
+from token_api.conformance.schemathesis_run import ENV_KEY_PROBE, ENV_LONG_LIVED, ENV_SPEC
 from token_api.contract.document import read_document
 
 # An API operation's case, as every hook and check here receives it.
 Case = schemathesis.Case[Any]
 
-_TOKEN = os.environ[ENV_TOKEN]
 _CONTRACT = rules.Contract(read_document(Path(os.environ[ENV_SPEC])))
 _CREATE_TOKEN = _CONTRACT.create_token()
 _LONG_LIVED = os.environ.get(ENV_LONG_LIVED) == "1"
+# With --key-probe, the probe (in the scenarios) is the evidence that a key is recognised, not
+# Create Token's answer to it.
+_KEY_PROBE = os.environ.get(ENV_KEY_PROBE) == "1"
 _LEDGER = rules.MintLedger()
-
-
-@schemathesis.auth(refresh_interval=None)
-class AdminTokenWhereMissing:
-    def get(self, case: Case, ctx: schemathesis.AuthContext) -> str:
-        return _TOKEN
-
-    def set(self, case: Case, data: str, ctx: schemathesis.AuthContext) -> None:
-        # Case headers are case-insensitive.
-        if "Authorization" not in case.headers:
-            case.headers["Authorization"] = f"Bearer {data}"
 
 
 def _is_create_token(case: Case) -> bool:
@@ -114,6 +106,15 @@ def tokens_unique(ctx: Any, response: schemathesis.Response, case: Case) -> bool
 
 @schemathesis.check
 def token_authenticates(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
-    authorization = case.headers.get("Authorization")
+    if _KEY_PROBE or not _is_create_token(case):
+        return True
     answer = _observed(case, response).answer
-    return _verdict(rules.refused_while_valid(_LEDGER, authorization, answer))
+    return _verdict(rules.key_not_recognised(_LEDGER, case.headers.get("Authorization"), answer))
+
+
+@schemathesis.check
+def api_key_cannot_mint(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
+    if not _is_create_token(case):
+        return True
+    answer = _observed(case, response).answer
+    return _verdict(rules.key_minted(_LEDGER, case.headers.get("Authorization"), answer))

@@ -26,12 +26,14 @@ from token_api.conformance.catalogue import ERRORS
 from token_api.conformance.curl import curl
 from token_api.conformance.redaction import Redactor
 from token_api.conformance.results import CounterExample, Tallies
+from token_api.conformance.rules import Contract
 
 HOOKS_MODULE = "token_api.conformance.schemathesis_hooks"
 # What the hooks module reads from its environment.
 ENV_TOKEN = "TOKEN_API_CONFORMANCE_TOKEN"
 ENV_SPEC = "TOKEN_API_CONFORMANCE_SPEC"
 ENV_LONG_LIVED = "TOKEN_API_CONFORMANCE_LONG_LIVED"
+ENV_KEY_PROBE = "TOKEN_API_CONFORMANCE_KEY_PROBE"
 CONFIG_NAME = "schemathesis.toml"
 # A stateful failure is replayed by the steps before it; beyond a few, the report gets unreadable.
 MAX_STEPS = 4
@@ -52,6 +54,8 @@ class Settings:
     rate_limit: str | None  # in Schemathesis's '<limit>/<duration>' form
     long_lived_tokens: bool
     timeout: float
+    key_probe: bool = False  # a probe, not Create Token's answer, shows a key is recognised
+    exclude_checks: tuple[str, ...] = ()  # built-in checks that cannot apply to the API
 
 
 @dataclass(slots=True)
@@ -61,6 +65,21 @@ class Outcome:
     phases: dict[str, str] = field(default_factory=dict)
     finished: bool = False
     fatal: str | None = None
+
+
+def inapplicable(contract: Contract) -> dict[str, str]:
+    """Built-in checks that need operations this API does not have, and why: left out of the run
+    and reported as skipped, rather than as passed after hundreds of cases that could not fail."""
+    reasons = {}
+    if not contract.deletes():
+        reasons["use_after_free"] = "nothing can be deleted: the API has no DELETE operation"
+    if not contract.reads_by_id():
+        reads = "no operation reads a resource by its id (GET …/{id})"
+        reasons["ensure_resource_availability"] = f"nothing created can be read back: {reads}"
+        reasons["object_level_authorization"] = (
+            f"no object can be read by another identity: {reads}"
+        )
+    return reasons
 
 
 def config_path() -> Path:
@@ -84,6 +103,8 @@ def command(settings: Settings, report_fd: int) -> list[str]:
         arguments += ["--max-examples", str(settings.max_examples)]
     if settings.rate_limit is not None:
         arguments += ["--rate-limit", settings.rate_limit]
+    if settings.exclude_checks:
+        arguments += ["--exclude-checks", ",".join(settings.exclude_checks)]
     return arguments
 
 
@@ -96,6 +117,7 @@ def environment(settings: Settings) -> dict[str, str]:
         ENV_TOKEN: settings.token,
         ENV_SPEC: str(settings.spec),
         ENV_LONG_LIVED: "1" if settings.long_lived_tokens else "",
+        ENV_KEY_PROBE: "1" if settings.key_probe else "",
     }
 
 

@@ -10,10 +10,13 @@ from typing import Any, Protocol
 
 from token_api.domain import secrets
 from token_api.domain.errors import Forbidden, InvalidField
-from token_api.domain.principal import Principal, Reach
+from token_api.domain.principal import Kind, Member, Principal, Reach, signed_in
 from token_api.domain.roles import Role
 
 DEFAULT_LIFETIME = timedelta(days=30)
+# The longest default lifetime a command may set (serve --token-lifetime, users token --days);
+# a client may still ask for any future expires_at.
+MAX_LIFETIME = timedelta(days=36500)
 MAX_NAME_LENGTH = 256
 MAX_WORKSPACES = 1000
 MAX_WORKSPACE_NAME_LENGTH = 256
@@ -49,16 +52,21 @@ class TokenRequest:
         )
 
 
+API_KEYS_CANNOT_MINT = "API keys can't be used to create, modify, or delete API tokens."
+
+
 @dataclass(frozen=True, slots=True)
 class TokenGrant:
-    """A token about to be stored."""
+    """A credential about to be stored: an API key, or a session (no role, role id or workspaces
+    of its own: it is its user)."""
 
     token_id: uuid.UUID
+    kind: Kind
     organization_id: uuid.UUID
     user_id: uuid.UUID
     name: str
-    role: Role
-    role_id: uuid.UUID
+    role: Role | None
+    role_id: uuid.UUID | None
     personal: bool
     workspaces: Reach
     expires_at: datetime | None
@@ -67,6 +75,10 @@ class TokenGrant:
 
 class Directory(Protocol):
     """What minting needs to read and write, inside one transaction."""
+
+    def member(self, user_id: uuid.UUID) -> Member | None:
+        """The user as stored now; no change to them can commit before this transaction ends."""
+        ...
 
     def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool: ...
 
@@ -143,6 +155,13 @@ def _workspaces(caller: Principal, requested: Sequence[str], directory: Director
     return frozenset(found[name] for name in names)
 
 
+def require_session(caller: Principal) -> None:
+    """The platform's rule: only a signed-in user's session creates API keys; an API key is
+    recognised but not permitted (403, not 401). It prevents unauthorised expansion of access."""
+    if caller.kind is not Kind.SESSION:
+        raise Forbidden(API_KEYS_CANNOT_MINT)
+
+
 def mint_token(
     caller: Principal,
     request: TokenRequest,
@@ -151,7 +170,12 @@ def mint_token(
     directory: Directory,
     default_lifetime: timedelta = DEFAULT_LIFETIME,
 ) -> tuple[TokenGrant, str]:
-    """Apply every rule, store the token and return it with its secret (shown once)."""
+    """Apply every rule, store the key and return it with its secret (shown once)."""
+    require_session(caller)
+    # The caller is the user as stored now, read inside the transaction that stores the key: a
+    # removal, demotion or lost workspace committed first is seen here; one that comes later
+    # waits for this transaction and then applies to the key it stored (a removal revokes it).
+    caller = signed_in(directory.member(caller.user_id), caller.token_id)
     _check_name(request.name)
     _check_workspace_names(request.workspaces)
     expires_at = _expiry(request, now, default_lifetime)
@@ -177,6 +201,7 @@ def mint_token(
     token_id = uuid.uuid4()
     grant = TokenGrant(
         token_id=token_id,
+        kind=Kind.API_KEY,
         organization_id=caller.organization_id,
         user_id=caller.user_id,
         name=request.name if request.name is not None else str(token_id),

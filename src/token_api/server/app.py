@@ -21,6 +21,7 @@ from token_api.contract.media_types import CanonicalContentType
 from token_api.contract.middlewares import middleware_stack
 from token_api.contract.security import bearer_security_map
 from token_api.contract.validators import VALIDATOR_MAP
+from token_api.domain.minting import require_session
 from token_api.server import handlers
 from token_api.server.docs import DocsMiddleware
 from token_api.server.framework import ContractApp
@@ -31,6 +32,10 @@ from token_api.server.settings import Settings
 async def _token_info(token: str, request: ConnexionRequest) -> dict[str, Any]:
     service: TokenService = request.state.service
     principal = await service.call(service.authenticate, token)
+    # Every secured operation of this API creates API tokens, which only a session may do. It
+    # depends on the credential alone, so it is answered with it, before the body is read: an
+    # API key gets 403 whatever it sends, as a bad credential gets 401.
+    require_session(principal)
     return {"sub": str(principal.user_id), "principal": principal}
 
 

@@ -13,7 +13,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in migrations/versions (tests/storage keeps the two equal). Knowing it
 # without Alembic lets ``serve`` start on an up-to-date database without importing Alembic,
 # which was a fifth of its cold start (#5).
-HEAD = "0001"
+HEAD = "0002"
 VERSION_TABLE = "alembic_version"
 
 
@@ -37,15 +37,32 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with database_errors(), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(7245310)"))
-        config.attributes["connection"] = connection
+    with database_errors(), engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it, and a table others point at (users) cannot be
+            # dropped while foreign keys are enforced; the switch only works between
+            # transactions. What the migration leaves is checked before it commits.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         try:
-            command.upgrade(config, "head")
-        except CommandError:
-            # Alembic does not know the revision: a newer token-api migrated this database.
-            raise DatabaseError(
-                f"The database is at schema revision {revision!r}, which this token-api "
-                f"(schema {HEAD!r}) does not know: upgrade token-api."
-            ) from None
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(text("SELECT pg_advisory_xact_lock(7245310)"))
+                config.attributes["connection"] = connection
+                try:
+                    command.upgrade(config, "head")
+                except CommandError:
+                    # Alembic does not know the revision: a newer token-api migrated this database.
+                    raise DatabaseError(
+                        f"The database is at schema revision {revision!r}, which this token-api "
+                        f"(schema {HEAD!r}) does not know: upgrade token-api."
+                    ) from None
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise DatabaseError(
+                        "The migration would break a reference between tables; nothing changed."
+                    )
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()

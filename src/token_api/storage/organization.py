@@ -1,4 +1,4 @@
-"""Administration of the organization a database holds: roles, workspaces, users, their tokens.
+"""Administration of the organization a database holds: roles, workspaces, users, their sessions.
 
 One database holds one organization (as one deployment of the platform serves one). These are the
 operations behind ``token-api init / users / workspaces``; the server itself never calls them.
@@ -6,26 +6,39 @@ operations behind ``token-api init / users / workspaces``; the server itself nev
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
+from token_api.domain import sessions
 from token_api.domain.minting import (
     DEFAULT_LIFETIME,
     MAX_WORKSPACE_NAME_LENGTH,
     TokenRequest,
     mint_token,
 )
-from token_api.domain.principal import Principal, user_reach
+from token_api.domain.principal import Kind, signed_in
 from token_api.domain.roles import Role
 from token_api.storage import tables as t
-from token_api.storage.store import Store, Transaction, reach_from_json, reach_to_json
+from token_api.storage.store import Store, Transaction, reach_to_json
 
 DEFAULT_ORGANIZATION = "default"
+UserRow = Row[*tuple[Any, ...]]  # a row of t.users
 ROLE_NAMES = {Role.ADMIN: "Admin", Role.MEMBER: "Member", Role.EXTERNAL: "External"}
+# The one hint for a database without an organization, wherever a command finds one.
+NO_ORGANIZATION = (
+    "holds no organization yet: run 'token-api init --demo' (the demo organization) "
+    "or 'token-api init' and then 'token-api users add'"
+)
+# One @, something on each side, no spaces: what any email address looks like. Deliverability is
+# the platform's business, typos caught here are ours.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+MAX_EMAIL_LENGTH = 254
 
 
 class AdminError(Exception):
@@ -57,7 +70,7 @@ class Organization:
     def _org_id(self, connection: Connection) -> uuid.UUID:
         org_id: uuid.UUID | None = connection.execute(select(t.organizations.c.id)).scalar()
         if org_id is None:
-            raise AdminError("The database holds no organization yet: run 'token-api init' first.")
+            raise AdminError(f"The database {NO_ORGANIZATION}.")
         return org_id
 
     def exists(self) -> bool:
@@ -118,40 +131,62 @@ class Organization:
         assert role_id is not None, "every organization is created with its three roles"
         return role_id
 
+    def _workspace_reach(
+        self, tx: Transaction, org_id: uuid.UUID, workspaces: Sequence[str]
+    ) -> list[str] | None:
+        """The stored form of a workspace list; none listed: every workspace (NULL)."""
+        found = tx.workspace_ids(org_id, list(workspaces))
+        missing = [name for name in workspaces if name not in found]
+        if missing:
+            raise AdminError(f"There is no workspace {missing[0]!r}.")
+        return reach_to_json(frozenset(found.values())) if workspaces else None
+
     def add_user(self, email: str, role: Role, workspaces: Sequence[str] = ()) -> None:
-        """Add a user (or bring a removed one back); no workspaces means every workspace."""
+        """Add a member; no workspaces means every workspace. A removed user's email makes a new
+        member: nothing of the old membership (sessions, personal keys) comes back."""
+        if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(email):
+            raise AdminError(f"{email[:80]!r} is not an email address.")
         with self.store.transaction() as tx:
             org_id = self._org_id(tx.connection)
-            found = tx.workspace_ids(org_id, list(workspaces))
-            missing = [name for name in workspaces if name not in found]
-            if missing:
-                raise AdminError(f"There is no workspace {missing[0]!r}.")
-            values = {
-                "organization_role": role.name,
-                "role_id": self._role_id(tx.connection, org_id, role),
-                "workspaces": reach_to_json(frozenset(found.values())) if workspaces else None,
-                "removed_at": None,
-            }
-            existing = tx.connection.execute(
-                select(t.users.c.id, t.users.c.removed_at).where(
-                    t.users.c.organization_id == org_id, t.users.c.email == email
-                )
-            ).first()
-            if existing is None:
-                tx.connection.execute(
-                    insert(t.users).values(
-                        id=uuid.uuid4(), organization_id=org_id, email=email, **values
-                    )
-                )
-            elif existing.removed_at is None:
+            if self._find_user(tx.connection, org_id, email) is not None:
                 raise AdminError(f"The user {email} already exists.")
-            else:
+            tx.connection.execute(
+                insert(t.users).values(
+                    id=uuid.uuid4(),
+                    organization_id=org_id,
+                    email=email,
+                    organization_role=role.name,
+                    role_id=self._role_id(tx.connection, org_id, role),
+                    workspaces=self._workspace_reach(tx, org_id, workspaces),
+                )
+            )
+
+    def update_user(
+        self, email: str, role: Role | None = None, workspaces: Sequence[str] | None = None
+    ) -> None:
+        """Change a member's role and/or replace their workspaces ([]: every workspace). Their
+        sessions act with the new role and reach from the next request; their personal keys are
+        capped by it."""
+        with self.store.transaction() as tx:
+            user = self._user_row(tx.connection, email)
+            values: dict[str, object] = {}
+            if role is not None:
+                values["organization_role"] = role.name
+                values["role_id"] = self._role_id(tx.connection, user.organization_id, role)
+            if workspaces is not None:
+                values["workspaces"] = self._workspace_reach(tx, user.organization_id, workspaces)
+            if values:
                 tx.connection.execute(
-                    update(t.users).where(t.users.c.id == existing.id).values(**values)
+                    update(t.users).where(t.users.c.id == user.id).values(**values)
                 )
 
     def remove_user(self, email: str) -> None:
-        """The user leaves: their personal tokens stop working for good; service tokens stay."""
+        """The user leaves for good: their sessions and personal keys stop working (and stay
+        dead if the email is added again: that is a new member); service keys stay.
+
+        A mint by one of their sessions running meanwhile either commits first (and its key is
+        revoked here) or sees the removal and is refused: it reads the user row inside its own
+        transaction, locked (see Store.transaction and Transaction.member)."""
         now = datetime.now(UTC)
         with self.store.transaction() as tx:
             user = self._user_row(tx.connection, email)
@@ -162,36 +197,39 @@ class Organization:
                 update(t.tokens)
                 .where(
                     t.tokens.c.user_id == user.id,
-                    t.tokens.c.personal.is_(True),
+                    t.tokens.c.personal.is_(True),  # sessions are personal too
                     t.tokens.c.revoked_at.is_(None),
                 )
                 .values(revoked_at=now)
             )
 
-    def _user_row(self, connection: Connection, email: str):  # type: ignore[no-untyped-def]
-        org_id = self._org_id(connection)
-        row = connection.execute(
+    @staticmethod
+    def _find_user(connection: Connection, org_id: uuid.UUID, email: str) -> UserRow | None:
+        return connection.execute(
             select(t.users).where(
                 t.users.c.organization_id == org_id,
                 t.users.c.email == email,
                 t.users.c.removed_at.is_(None),
             )
         ).first()
+
+    def _user_row(self, connection: Connection, email: str) -> UserRow:
+        row = self._find_user(connection, self._org_id(connection), email)
         if row is None:
             raise AdminError(f"There is no user {email}.")
         return row
 
+    def workspace_names(self, connection: Connection) -> dict[str, str]:
+        """Workspace names by id (as stored in workspace lists)."""
+        query = select(t.workspaces.c.id, t.workspaces.c.name).where(
+            t.workspaces.c.organization_id == self._org_id(connection)
+        )
+        return {str(row.id): row.name for row in connection.execute(query)}
+
     def users(self) -> list[User]:
         with self.store.transaction() as tx:
             org_id = self._org_id(tx.connection)
-            names = {
-                str(row.id): row.name
-                for row in tx.connection.execute(
-                    select(t.workspaces.c.id, t.workspaces.c.name).where(
-                        t.workspaces.c.organization_id == org_id
-                    )
-                )
-            }
+            names = self.workspace_names(tx.connection)
             rows = tx.connection.execute(
                 select(t.users)
                 .where(t.users.c.organization_id == org_id, t.users.c.removed_at.is_(None))
@@ -211,41 +249,53 @@ class Organization:
             ]
 
     def issue_token(self, email: str, lifetime: timedelta | None = DEFAULT_LIFETIME) -> str:
-        """A personal token for the user, with the user's role and reach (the same rules as the
-        API: the user acts as themselves). ``lifetime`` None: it never expires."""
+        """A personal API key for the user, with the user's role and reach: the user, signed in,
+        minting a key by the API's own rules. ``lifetime`` None: it never expires."""
         with self.store.transaction() as tx:
-            return self._issue(tx, email, lifetime)
+            user = signed_in(tx.member(self._user_row(tx.connection, email).id))
+            request = TokenRequest(
+                name=f"{email} (token-api users token)",
+                organization_role=None,
+                role_id=None,
+                workspaces=(),
+                expires=lifetime is not None,
+                expires_at=None,
+                personal=True,
+            )
+            _, secret = mint_token(
+                user,
+                request,
+                now=datetime.now(UTC),
+                directory=tx,
+                default_lifetime=lifetime or DEFAULT_LIFETIME,
+            )
+            return secret
 
-    def _issue(self, tx: Transaction, email: str, lifetime: timedelta | None) -> str:
-        row = self._user_row(tx.connection, email)
-        role = Role[row.organization_role]
-        itself = Principal(
-            token_id=uuid.uuid4(),
-            organization_id=row.organization_id,
-            user_id=row.id,
-            role=role,
-            role_id=row.role_id,
-            personal=True,
-            workspaces=user_reach(role, reach_from_json(row.workspaces)),
-        )
-        request = TokenRequest(
-            name=f"{email} (token-api users token)",
-            organization_role=None,
-            role_id=None,
-            workspaces=(),
-            expires=lifetime is not None,
-            expires_at=None,
-            personal=True,
-        )
+    def login(self, email: str, lifetime: timedelta = sessions.DEFAULT_LIFETIME) -> str:
+        """A new session of the user (what the platform's sign-in gives a user's client)."""
+        with self.store.transaction() as tx:
+            member = tx.member(self._user_row(tx.connection, email).id)
+            _, secret = sessions.open_session(
+                member, now=datetime.now(UTC), lifetime=lifetime, directory=tx
+            )
+            return secret
+
+    def logout(self, email: str) -> int:
+        """End every session of the user; returns how many were still open."""
         now = datetime.now(UTC)
-        _, secret = mint_token(
-            itself,
-            request,
-            now=now,
-            directory=tx,
-            default_lifetime=lifetime or DEFAULT_LIFETIME,
-        )
-        return secret
+        with self.store.transaction() as tx:
+            user = self._user_row(tx.connection, email)
+            ended = tx.connection.execute(
+                update(t.tokens)
+                .where(
+                    t.tokens.c.user_id == user.id,
+                    t.tokens.c.kind == Kind.SESSION.value,
+                    t.tokens.c.revoked_at.is_(None),
+                    (t.tokens.c.expires_at > now) | t.tokens.c.expires_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
+            return ended.rowcount
 
 
 DEMO_WORKSPACES = ("default", "research", "staging", "production")
@@ -256,14 +306,18 @@ DEMO_USERS: tuple[tuple[str, Role, tuple[str, ...]], ...] = (
 )
 
 
-def seed_demo(organization: Organization) -> None:
-    """The demo organization: three users of each role, four workspaces."""
-    organization.ensure()
+def seed_demo(organization: Organization) -> bool:
+    """The demo organization: three users of each role, four workspaces. False when everything
+    was already there."""
+    created = organization.ensure()
     existing = set(organization.workspaces())
     for name in DEMO_WORKSPACES:
         if name not in existing:
             organization.add_workspace(name)
+            created = True
     present = {user.email for user in organization.users()}
     for email, role, workspaces in DEMO_USERS:
         if email not in present:
             organization.add_user(email, role, workspaces)
+            created = True
+    return created

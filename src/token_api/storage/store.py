@@ -6,12 +6,13 @@ import hmac
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, exc, insert, select, text
+from sqlalchemy import Connection, Engine, Row, bindparam, exc, insert, select, text
 
 from token_api.domain.errors import Unavailable
 from token_api.domain.minting import TokenGrant
-from token_api.domain.principal import Credential, Reach
+from token_api.domain.principal import Credential, Kind, Member, Reach
 from token_api.domain.roles import Role
 from token_api.storage import tables as t
 from token_api.storage.engine import create_engine_for
@@ -39,11 +40,31 @@ def database_errors() -> Iterator[None]:
         raise
 
 
+_MEMBER_COLUMNS = (
+    t.users.c.id.label("user_id"),
+    t.users.c.organization_id,
+    t.users.c.organization_role.label("user_role"),
+    t.users.c.role_id.label("user_role_id"),
+    t.users.c.workspaces.label("user_workspaces"),
+    t.users.c.removed_at,
+)
+
+
+def _member(row: Row[*tuple[Any, ...]]) -> Member:  # a row with _MEMBER_COLUMNS
+    return Member(
+        user_id=row.user_id,
+        organization_id=row.organization_id,
+        role=Role[row.user_role],
+        role_id=row.user_role_id,
+        workspaces=reach_from_json(row.user_workspaces),
+        active=row.removed_at is None,
+    )
+
+
 _CREDENTIAL = (
     select(
         t.tokens.c.id,
-        t.tokens.c.organization_id,
-        t.tokens.c.user_id,
+        t.tokens.c.kind,
         t.tokens.c.secret_digest,
         t.tokens.c.organization_role,
         t.tokens.c.role_id,
@@ -51,9 +72,7 @@ _CREDENTIAL = (
         t.tokens.c.workspaces,
         t.tokens.c.expires_at,
         t.tokens.c.revoked_at,
-        t.users.c.organization_role.label("user_role"),
-        t.users.c.workspaces.label("user_workspaces"),
-        t.users.c.removed_at,
+        *_MEMBER_COLUMNS,
     )
     .join(t.users, t.users.c.id == t.tokens.c.user_id)
     .where(t.tokens.c.secret_digest == bindparam("digest"))
@@ -69,6 +88,12 @@ _WORKSPACE_IDS = select(t.workspaces.c.name, t.workspaces.c.id).where(
     t.workspaces.c.organization_id == bindparam("organization_id"),
     t.workspaces.c.name.in_(bindparam("names", expanding=True)),
 )
+# FOR SHARE on PostgreSQL: concurrent mints of one user do not wait for each other, but a change
+# to the user (removal, demotion) waits for them, and they for it. SQLite renders no lock: there
+# the transaction holds the database's write lock from its start (Store.transaction).
+_MEMBER = (
+    select(*_MEMBER_COLUMNS).where(t.users.c.id == bindparam("user_id")).with_for_update(read=True)
+)
 _INSERT_TOKEN = insert(t.tokens)
 
 
@@ -77,6 +102,10 @@ class Transaction:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+
+    def member(self, user_id: uuid.UUID) -> Member | None:
+        row = self.connection.execute(_MEMBER, {"user_id": user_id}).first()
+        return None if row is None else _member(row)
 
     def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool:
         parameters = {"organization_id": organization_id, "role_id": role_id}
@@ -93,11 +122,12 @@ class Transaction:
             _INSERT_TOKEN,
             {
                 "id": grant.token_id,
+                "kind": grant.kind.value,
                 "organization_id": grant.organization_id,
                 "user_id": grant.user_id,
                 "name": grant.name,
                 "secret_digest": secret_digest,
-                "organization_role": grant.role.name,
+                "organization_role": None if grant.role is None else grant.role.name,
                 "role_id": grant.role_id,
                 "personal": grant.personal,
                 "workspaces": reach_to_json(grant.workspaces),
@@ -122,8 +152,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Commits when the block ends without an exception; the commit is durable on return."""
+        """Commits when the block ends without an exception; the commit is durable on return.
+
+        On SQLite the transaction takes the database's write lock as it begins (BEGIN
+        IMMEDIATE; Python's sqlite3 would otherwise begin only at the first write): what it reads
+        cannot change before it commits, as a mint must see the user it stores a key for.
+        """
         with database_errors(), self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield Transaction(connection)
 
     def find_credential(self, secret_digest: bytes) -> Credential | None:
@@ -134,17 +171,14 @@ class Store:
             return None
         return Credential(
             token_id=row.id,
-            organization_id=row.organization_id,
-            user_id=row.user_id,
-            token_role=Role[row.organization_role],
+            kind=Kind(row.kind),
+            token_role=None if row.organization_role is None else Role[row.organization_role],
             role_id=row.role_id,
             personal=row.personal,
             token_workspaces=reach_from_json(row.workspaces),
             expires_at=row.expires_at,
             revoked=row.revoked_at is not None,
-            user_role=Role[row.user_role],
-            user_workspaces=reach_from_json(row.user_workspaces),
-            user_active=row.removed_at is None,
+            user=_member(row),
         )
 
     def ping(self) -> None:

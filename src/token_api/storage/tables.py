@@ -1,5 +1,10 @@
 """The schema. Workspace lists are JSON arrays of ids (NULL: every workspace, now and later) so
-that authenticating a token is one indexed read of one joined row."""
+that authenticating a credential is one indexed read of one joined row.
+
+``tokens`` holds every bearer credential, with its ``kind``: API keys and user sessions (a session
+has no role, role id or workspaces of its own: it is its user). ``users`` keeps removed users'
+rows (their keys still name them); only one member at a time holds an email, so adding a removed
+user's email again makes a new row, and nothing of the old membership comes back."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -22,6 +28,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 
 
@@ -81,8 +88,16 @@ users = Table(
     Column("role_id", Uuid, ForeignKey("roles.id"), nullable=False),
     Column("workspaces", JSON, nullable=True),
     Column("removed_at", UTCDateTime, nullable=True),
-    UniqueConstraint("organization_id", "email"),
+    Index(
+        "ux_users_member_email",
+        "organization_id",
+        "email",
+        unique=True,
+        sqlite_where=text("removed_at IS NULL"),
+        postgresql_where=text("removed_at IS NULL"),
+    ),
 )
+
 
 tokens = Table(
     "tokens",
@@ -90,10 +105,11 @@ tokens = Table(
     Column("id", Uuid, primary_key=True),
     Column("organization_id", Uuid, ForeignKey("organizations.id"), nullable=False),
     Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
     Column("name", Text, nullable=False),
     Column("secret_digest", LargeBinary(32), nullable=False),
-    Column("organization_role", String(16), nullable=False),
-    Column("role_id", Uuid, nullable=False),
+    Column("organization_role", String(16), nullable=True),
+    Column("role_id", Uuid, nullable=True),
     Column("personal", Boolean, nullable=False),
     Column("workspaces", JSON, nullable=True),
     Column("expires_at", UTCDateTime, nullable=True),
@@ -101,4 +117,9 @@ tokens = Table(
     Column("revoked_at", UTCDateTime, nullable=True),
     Index("ix_tokens_secret_digest", "secret_digest", unique=True),
     Index("ix_tokens_user_id", "user_id"),
+    CheckConstraint("kind IN ('session', 'api_key')", name="ck_tokens_kind"),
+    CheckConstraint(
+        "kind = 'session' OR (organization_role IS NOT NULL AND role_id IS NOT NULL)",
+        name="ck_tokens_api_key_role",
+    ),
 )
