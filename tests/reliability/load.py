@@ -8,6 +8,7 @@ timeout is a hang and is counted apart: no fault in these tests excuses one.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -228,6 +229,30 @@ def _problem(url: str, response: httpx.Response, allowed: frozenset[int]) -> str
         )
         return f"{url}: {response.status_code} breaks the contract: {why}"
     return None
+
+
+class WriteLock:
+    """SQLite's write lock on a database, taken by this process as another program would (a
+    backup, a migration): ``BEGIN IMMEDIATE``, held until release() or the end of the block.
+    In WAL mode readers are not blocked by it; writers are. Take it once the server is up:
+    ``token-api serve`` itself writes when it starts."""
+
+    def __init__(self, url: str) -> None:
+        self.connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.held = True
+
+    def __enter__(self) -> WriteLock:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.connection.execute("ROLLBACK")
+            self.connection.close()
 
 
 def stored_tokens_named(database: str, name: str) -> int:

@@ -8,8 +8,6 @@ reads are answered *while* the mint still waits), never about durations.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reliability.load import CLIENT_TIMEOUT, CREATE, admin_token, bearer
+from tests.reliability.load import CLIENT_TIMEOUT, CREATE, WriteLock, admin_token, bearer
 from tests.support.api import check_contract
 from tests.support.server import Server, init_demo
 from token_api.domain import secrets
@@ -28,35 +26,10 @@ pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 UNKNOWN_TOKEN = secrets.new_token()
 
 
-class WriteLock:
-    """``BEGIN IMMEDIATE`` on the database from this process: SQLite's write lock, held until
-    release(). In WAL mode readers are not blocked by it; writers are."""
-
-    def __init__(self, url: str) -> None:
-        self.connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        self.connection.execute("BEGIN IMMEDIATE")
-        self.held = True
-
-    def release(self) -> None:
-        if self.held:
-            self.held = False
-            self.connection.execute("ROLLBACK")
-            self.connection.close()
-
-
 @pytest.fixture
 def database(tmp_path: Path) -> tuple[str, dict[str, Any]]:
     url = f"sqlite:///{tmp_path / 'token-api.db'}"
     return url, init_demo(url)
-
-
-@pytest.fixture
-def lock(database: tuple[str, dict[str, Any]]) -> Iterator[WriteLock]:
-    held = WriteLock(database[0])
-    try:
-        yield held
-    finally:
-        held.release()
 
 
 def _mint(url: str, token: str) -> httpx.Response:
@@ -81,7 +54,7 @@ def _reads_are_answered(url: str, pending: list[Future[httpx.Response]]) -> None
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_reads_are_answered_while_mints_wait_for_the_lock(
-    database: tuple[str, dict[str, Any]], lock: WriteLock, tmp_path: Path, workers: int
+    database: tuple[str, dict[str, Any]], tmp_path: Path, workers: int
 ) -> None:
     """With two workers, several mints on their own connections: the kernel spreads them over
     both, and every worker must keep answering."""
@@ -92,6 +65,7 @@ def test_reads_are_answered_while_mints_wait_for_the_lock(
     mints = 3 * workers
     with (
         Server(url, extra_args=options, log=tmp_path / "server.log") as server,
+        WriteLock(url) as lock,
         ThreadPoolExecutor(max_workers=mints) as pool,
     ):
         pending = [pool.submit(_mint, server.url, token) for _ in range(mints)]
@@ -109,11 +83,14 @@ def _wait_until_waiting(server: Server) -> None:
 
 
 def test_a_mint_past_the_deadline_is_503(
-    database: tuple[str, dict[str, Any]], lock: WriteLock, tmp_path: Path
+    database: tuple[str, dict[str, Any]], tmp_path: Path
 ) -> None:
     url, demo = database
     token = admin_token(demo)
-    with Server(url, extra_args=("--database-timeout", "1"), log=tmp_path / "s.log") as server:
+    with (
+        Server(url, extra_args=("--database-timeout", "1"), log=tmp_path / "s.log") as server,
+        WriteLock(url) as lock,
+    ):
         response = _mint(server.url, token)
         assert response.status_code == 503, response.text
         check_contract(server.url, response)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.reliability.load import admin_token, bearer, stored_tokens_named
+from tests.reliability.load import WriteLock, admin_token, bearer, stored_tokens_named
 from tests.reliability.raw import connect, exchange, is_closed, read_answer, request
 from tests.support.api import check_contract
 from tests.support.cli import assert_one_sentence, token_api
@@ -195,38 +193,18 @@ def test_the_server_closes_slow_connections_by_itself(strict: Server, demo_datab
             connection.close()
 
 
-@pytest.fixture
-def write_lock(demo_database: tuple[str, dict[str, Any]]) -> Iterator[Callable[[], None]]:
-    """Another process's write lock on the demo database (here: this test process); call the
-    yielded function to release it early."""
-    url, _ = demo_database
-    holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
-    holder.execute("BEGIN IMMEDIATE")
-    released = threading.Event()
-
-    def release() -> None:
-        if not released.is_set():
-            released.set()
-            holder.execute("ROLLBACK")
-
-    try:
-        yield release
-    finally:
-        release()
-        holder.close()
-
-
 def test_past_the_cap_with_every_connection_busy_a_new_one_gets_503(
-    demo_database: tuple[str, dict[str, Any]],
-    write_lock: Callable[[], None],
-    tmp_path: Path,
+    demo_database: tuple[str, dict[str, Any]], tmp_path: Path
 ) -> None:
     """Five connections whose mints wait for the write lock hold the five slots; none waits on
     its client, so none can be shed: the sixth gets 503 with Retry-After, not a hang."""
     url, demo = demo_database
     token = admin_token(demo)
     options = ("--max-connections", "5", "--database-timeout", "30")
-    with Server(url, extra_args=options, log=tmp_path / "server.log") as server:
+    with (
+        Server(url, extra_args=options, log=tmp_path / "server.log") as server,
+        WriteLock(url) as lock,
+    ):
         body = b"{}"
         busy = [connect(server.url) for _ in range(5)]
         try:
@@ -237,7 +215,7 @@ def test_past_the_cap_with_every_connection_busy_a_new_one_gets_503(
             answer = exchange(server.url, request("GET", "/health"))
             assert "too many open connections" in answer.assert_detail(503)
             assert answer.headers["retry-after"].isdigit()
-            write_lock()
+            lock.release()
             statuses = [read_answer(connection).status for connection in busy]
             assert statuses == [200] * 5
         finally:
