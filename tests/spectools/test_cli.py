@@ -139,19 +139,43 @@ def test_stubs_check_is_clean_on_our_spec() -> None:
 @pytest.fixture
 def pair(tmp_path: Path) -> tuple[Path, Path]:
     old, new = base(), base()
-    new["components"]["schemas"]["Role"]["enum"].append("VIEWER")  # breaks responses only
+    item(new)["properties"]["name"]["maxLength"] = 200  # breaks responses only
+    new["components"]["schemas"]["Role"]["enum"].append("VIEWER")  # possibly breaks responses
     item(new)["properties"]["name"]["description"] = "Reworded."
     return write(tmp_path / "old.yaml", old), write(tmp_path / "new.yaml", new)
+
+
+@pytest.fixture
+def possibly(tmp_path: Path) -> tuple[Path, Path]:
+    old, new = base(), base()
+    new["components"]["schemas"]["Role"]["enum"].append("VIEWER")  # possibly breaks responses
+    return write(tmp_path / "before.yaml", old), write(tmp_path / "after.yaml", new)
 
 
 def test_diff_breaking_exits_1_with_rule_location_reason(pair: tuple[Path, Path]) -> None:
     result = token_api("diff", *map(str, pair))
     assert result.returncode == 1, result.stderr
     text = result.stdout
-    assert re.search(r"BREAKING +response-enum-value-added +/components/schemas/Role/enum", text)
-    assert re.search(r"ok +request-enum-value-added +/components/schemas/Role/enum", text)
+    where = "/components/schemas/Item/properties/name/maxLength"
+    assert re.search(rf"BREAKING +response-constraint-relaxed +{where}", text)
+    assert re.search(rf"ok +request-constraint-relaxed +{where}", text)
+    assert re.search(r"POSSIBLY +response-enum-value-added +/components/schemas/Role/enum", text)
     assert "clients may now receive what they were not written for" in text
-    assert text.strip().endswith("3 change(s), 1 breaking.")
+    assert text.strip().endswith("5 change(s), 1 breaking, 1 possibly breaking.")
+
+
+def test_diff_possibly_breaking_exits_0_unless_asked(possibly: tuple[Path, Path]) -> None:
+    result = token_api("diff", *map(str, possibly))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"POSSIBLY +response-enum-value-added ", result.stdout)
+    assert token_api("diff", *map(str, possibly), "--fail-on", "possibly").returncode == 1
+    assert token_api("diff", *map(str, possibly), "--fail-on", "breaking").returncode == 0
+
+
+def test_diff_fail_on_refuses_nonsense(possibly: tuple[Path, Path]) -> None:
+    result = token_api("diff", *map(str, possibly), "--fail-on", "sometimes")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "--fail-on" in result.stderr
 
 
 def test_diff_not_breaking_exits_0(pair: tuple[Path, Path]) -> None:
@@ -159,7 +183,7 @@ def test_diff_not_breaking_exits_0(pair: tuple[Path, Path]) -> None:
     document: dict[str, Any] = base()
     document["servers"].append({"url": "https://eu.example.com"})
     write(new, document)
-    result = token_api("diff", str(old), str(new))
+    result = token_api("diff", str(old), str(new), "--fail-on", "possibly")
     assert result.returncode == 0
     assert "server-added" in result.stdout
 
@@ -172,25 +196,36 @@ def test_diff_identical_exits_0() -> None:
 
 def test_diff_json(pair: tuple[Path, Path]) -> None:
     report = json.loads(token_api("diff", *map(str, pair), "--format", "json").stdout)
-    assert report["breaking"] is True
-    change = next(c for c in report["changes"] if c["rule"] == "response-enum-value-added")
+    assert (report["breaking"], report["level"]) == (True, "breaking")
+    change = next(c for c in report["changes"] if c["rule"] == "response-constraint-relaxed")
     assert change == {
-        "rule": "response-enum-value-added",
-        "location": "/components/schemas/Role/enum",
+        "rule": "response-constraint-relaxed",
+        "location": "/components/schemas/Item/properties/name/maxLength",
+        "level": "breaking",
         "breaking": True,
-        "reason": "enum value(s) 'VIEWER' added: clients may now receive what they were not "
-        "written for",
+        "reason": "maxLength 100 → 200: clients may now receive what they were not written for",
         "operations": ["PUT /items/{item_id}"],
         "old": False,
     }
+    levels = {c["rule"]: c["level"] for c in report["changes"]}
+    assert levels["response-enum-value-added"] == "possibly-breaking"
+    assert levels["request-enum-value-added"] == "not-breaking"
 
 
-def test_diff_markdown(pair: tuple[Path, Path]) -> None:
+def test_diff_json_possibly(possibly: tuple[Path, Path]) -> None:
+    report = json.loads(token_api("diff", *map(str, possibly), "--format", "json").stdout)
+    assert (report["breaking"], report["level"]) == (False, "possibly-breaking")
+
+
+def test_diff_markdown(pair: tuple[Path, Path], possibly: tuple[Path, Path]) -> None:
     lines = token_api("diff", *map(str, pair), "--format", "markdown").stdout.splitlines()
     assert lines[0].endswith("(❌ breaking)")
-    assert "| **breaking** | `response-enum-value-added` | `/components/schemas/Role/enum` |" in (
-        "\n".join(lines)
-    )
+    text = "\n".join(lines)
+    assert "| **breaking** | `response-constraint-relaxed` |" in text
+    assert "| *possibly breaking* | `response-enum-value-added` |" in text
+    assert "| ok | `request-enum-value-added` |" in text
+    first = token_api("diff", *map(str, possibly), "--format", "markdown").stdout.splitlines()[0]
+    assert first.endswith("(⚠️ possibly breaking)")
 
 
 def test_diff_github(pair: tuple[Path, Path]) -> None:
@@ -198,8 +233,10 @@ def test_diff_github(pair: tuple[Path, Path]) -> None:
     lines = token_api("diff", str(old), str(new), "--format", "github").stdout.splitlines()
     error = next(x for x in lines if x.startswith("::error "))
     assert error.startswith(f"::error file={new},line=")
-    assert "title=response-enum-value-added::" in error
-    assert sum(x.startswith("::notice ") for x in lines) == 2
+    assert "title=response-constraint-relaxed::" in error and ": breaking: " in error
+    warning = next(x for x in lines if x.startswith("::warning "))
+    assert "title=response-enum-value-added::" in warning and "possibly-breaking: " in warning
+    assert sum(x.startswith("::notice ") for x in lines) == 3
 
 
 def test_diff_against_a_git_revision(tmp_path: Path) -> None:
@@ -210,7 +247,7 @@ def test_diff_against_a_git_revision(tmp_path: Path) -> None:
     git("add", ".", cwd=tmp_path)
     git("commit", "-q", "-m", "base", cwd=tmp_path)
     changed = base()
-    del item(changed)["properties"]["kind"]  # a response property removed: breaking
+    item(changed)["required"].append("kind")  # required in requests: breaking
     write(tmp_path / "openapi.yaml", changed)
     assert token_api("diff", "git:main", "openapi.yaml", cwd=tmp_path).returncode == 1
     assert token_api("diff", "git:HEAD:api/v1.yaml", "git:main", cwd=tmp_path).returncode == 0

@@ -1,23 +1,26 @@
 """Pairs of spec versions, each diffed in both directions against its expected verdicts.
 
 ``forward`` is what diff(old → new) must report, ``backward`` what diff(new → old) must: every
-(rule, breaking) exactly, nothing more. Item is both the request body and the 200 body, so a
-schema change shows once per side, each with the verdict of its side.
+(rule, level) exactly, nothing more. Item is both the request body and the 200 body, so a change
+to it shows once per side, each with the level of its side; Draft is only sent and Receipt only
+received, so a diff that judged every change on both sides fails their pairs.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.spectools.specs import base, item, prop, put
-from token_api.spectools.diff import diff_documents, rule_ids
+from tests.spectools.specs import base, item, prop, put, schema
+from token_api.spectools.diff import Level, diff_documents, rule_ids
 
 Doc = dict[str, Any]
-Verdicts = set[tuple[str, bool]]
+Verdicts = set[tuple[str, Level]]
+B, P, N = Level.BREAKING, Level.POSSIBLY_BREAKING, Level.NOT_BREAKING
 
 
 @dataclass(frozen=True)
@@ -29,17 +32,17 @@ class Pair:
     setup: Callable[[Doc], None] | None = None  # applied to both versions first
 
 
-def both(kind: str, request: bool, response: bool) -> Verdicts:
+def both(kind: str, request: Level, response: Level) -> Verdicts:
     return {(f"request-{kind}", request), (f"response-{kind}", response)}
 
 
 def _set(**properties: Any) -> Callable[[Doc], None]:
     def change(document: Doc) -> None:
-        for name, schema in properties.items():
-            if schema is None:
+        for name, value in properties.items():
+            if value is None:
                 del item(document)["properties"][name]
             else:
-                item(document)["properties"][name] = schema
+                item(document)["properties"][name] = value
 
     return change
 
@@ -111,6 +114,29 @@ def _api_key_alternative(document: Doc) -> None:
     put(document)["security"] = [{"Bearer": []}, {"Key": []}]
 
 
+def _oauth(document: Doc) -> None:
+    document["components"]["securitySchemes"]["Bearer"] = {
+        "type": "oauth2",
+        "flows": {
+            "clientCredentials": {
+                "tokenUrl": "https://auth.example.com/token",
+                "scopes": {"items:write": "Write items"},
+            }
+        },
+    }
+    put(document)["security"] = [{"Bearer": []}]
+
+
+def _oauth_scope(document: Doc) -> None:
+    put(document)["security"] = [{"Bearer": ["items:write"]}]
+
+
+def _oauth_urls(document: Doc) -> None:
+    flow = document["components"]["securitySchemes"]["Bearer"]["flows"]["clientCredentials"]
+    flow["tokenUrl"] = "https://login.example.com/token"
+    flow["scopes"]["items:read"] = "Read items"
+
+
 def _parameter(**parameter: Any) -> Callable[[Doc], None]:
     def change(document: Doc) -> None:
         put(document)["parameters"].append(parameter)
@@ -129,6 +155,15 @@ def _rename_path_parameter(document: Doc) -> None:
     paths = document["paths"]
     paths["/items/{id}"] = paths.pop("/items/{item_id}")
     paths["/items/{id}"]["put"]["parameters"][0]["name"] = "id"
+
+
+def _undeclare_item_id(document: Doc) -> None:
+    del put(document)["parameters"][0]
+
+
+def _declare_item_id(document: Doc) -> None:
+    parameter = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    put(document)["parameters"].insert(0, parameter)
 
 
 def _item_id_max_length(document: Doc) -> None:
@@ -215,143 +250,315 @@ def _ref_refactor(document: Doc) -> None:
     item(document)["properties"]["name"] = {"$ref": "#/components/schemas/Name"}
 
 
+def _body(schema_: dict[str, Any]) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        put(document)["requestBody"]["content"]["application/json"]["schema"] = copy.deepcopy(
+            schema_
+        )
+
+    return change
+
+
+def _add_member(member: dict[str, Any]) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        put(document)["requestBody"]["content"]["application/json"]["schema"]["allOf"].append(
+            member
+        )
+
+    return change
+
+
+def _conditions(branches: list[dict[str, Any]]) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        item(document)["anyOf"] = copy.deepcopy(branches)
+
+    return change
+
+
+def _xml_response(document: Doc) -> None:
+    put(document)["responses"]["200"]["content"]["application/xml"] = {"schema": {"type": "string"}}
+
+
+def _xml_object(where: str) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        operation = put(document)
+        holder = operation["requestBody"] if where == "request" else operation["responses"]["200"]
+        holder["content"]["application/xml"]["schema"] = {"type": "object"}
+
+    return change
+
+
+def _problem_json(document: Doc) -> None:
+    content = put(document)["responses"]["422"]["content"]
+    content["application/problem+json"] = content.pop("application/json")
+
+
+def _rate_required(document: Doc) -> None:
+    put(document)["responses"]["200"]["headers"]["X-Rate"]["required"] = True
+
+
+def _drop_rate(document: Doc) -> None:
+    del put(document)["responses"]["200"]["headers"]["X-Rate"]
+
+
+def _draft(name: str, **keywords: Any) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        schema(document, "Draft")["properties"][name].update(keywords)
+
+    return change
+
+
+def _receipt_state(document: Doc) -> None:
+    schema(document, "Receipt")["properties"]["state"]["enum"].append("void")
+
+
+def _drop_receipt_note(document: Doc) -> None:
+    del schema(document, "Receipt")["properties"]["note"]
+
+
+def _draft_required_mode(document: Doc) -> None:
+    schema(document, "Draft")["required"].append("mode")
+
+
+def _receipt_optional_state(document: Doc) -> None:
+    schema(document, "Receipt")["required"].remove("state")
+
+
 PAIRS = [
     # Nullability: three spellings are one; adding null widens, removing it narrows.
     Pair("null as anyOf or as a type list is the same", _nullable_list, set(), set()),
     Pair("nullable: true (3.0) is the same as anyOf null", _nullable_30, set(), set()),
     Pair("boolean becomes boolean | null (FastAPI anyOf)",
          _set(flag={"anyOf": [{"type": "boolean"}, {"type": "null"}], "default": False}),
-         both("became-nullable", False, True), both("no-longer-nullable", True, False)),
+         both("became-nullable", N, B), both("no-longer-nullable", B, N)),
     Pair("a $ref refactor leaving resolved schemas equal is no change", _ref_refactor, set(),
          set()),
     Pair("an enum inlined instead of referenced is no change", _inline_role, set(), set()),
     # Types.
     Pair("string becomes string | integer", _update("kind", type=["string", "integer"]),
-         both("type-widened", False, True), both("type-narrowed", True, False)),
+         both("type-widened", N, B), both("type-narrowed", B, N)),
     Pair("string becomes integer", _update("kind", type="integer"),
-         both("type-changed", True, True), both("type-changed", True, True)),
+         both("type-changed", B, B), both("type-changed", B, B)),
     Pair("number becomes integer", _update("count", type="number"),
-         both("type-widened", False, True), both("type-narrowed", True, False)),
+         both("type-widened", N, B), both("type-narrowed", B, N)),
+    Pair("XML request body: string becomes object", _xml_object("request"),
+         {("request-type-changed", B)}, {("request-type-compatible", N)}, setup=_xml_body),
+    Pair("XML response body: string becomes object", _xml_object("response"),
+         {("response-type-compatible", N)}, {("response-type-changed", B)}, setup=_xml_response),
     # Enums, including the component shared by request and response.
     Pair("shared enum component gains a value", _add_role,
-         both("enum-value-added", False, True), both("enum-value-removed", True, False)),
+         both("enum-value-added", N, P), both("enum-value-removed", B, N)),
     Pair("values limited to an enum", _update("kind", enum=["a", "b"]),
-         both("enum-added", True, False), both("enum-removed", False, True)),
+         both("enum-added", B, N), both("enum-removed", N, B)),
     Pair("value fixed by const", _update("kind", const="a"),
-         both("enum-added", True, False), both("enum-removed", False, True)),
+         both("enum-added", B, N), both("enum-removed", N, B)),
+    Pair("const changed", _update("kind", const="b"),
+         both("const-changed", B, B), both("const-changed", B, B),
+         setup=_update("kind", const="a")),
     # Formats.
     Pair("format added", _update("kind", format="date-time"),
-         both("format-added", True, False), both("format-removed", False, True)),
+         both("format-added", B, N), both("format-removed", N, B)),
     Pair("int32 becomes int64", _update("size", format="int64"),
-         both("format-widened", False, True), both("format-narrowed", True, False)),
+         both("format-widened", N, B), both("format-narrowed", B, N)),
     Pair("uuid becomes date-time", _update("id", format="date-time"),
-         both("format-changed", True, True), both("format-changed", True, True)),
-    # Constraints.
+         both("format-changed", B, B), both("format-changed", B, B)),
+    # Constraints: a limit set where none was is possibly breaking for requests.
     Pair("maxLength lowered", _update("name", maxLength=50),
-         both("constraint-tightened", True, False), both("constraint-relaxed", False, True)),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
     Pair("maxLength removed", _update("name", maxLength=None),
-         both("constraint-relaxed", False, True), both("constraint-tightened", True, False)),
-    Pair("pattern extended after its anchor", _update("code", pattern="^abc[0-9]+$"),
-         both("constraint-tightened", True, False), both("constraint-relaxed", False, True)),
-    Pair("pattern replaced by an unrelated one", _update("code", pattern="^x"),
-         both("constraint-changed", True, True), both("constraint-changed", True, True)),
+         both("constraint-relaxed", N, B), both("constraint-added", P, N)),
     Pair("minimum becomes exclusive", _update("count", minimum=None, exclusiveMinimum=0),
-         both("constraint-tightened", True, False), both("constraint-relaxed", False, True)),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
     Pair("items must be unique", _update("tags", uniqueItems=True),
-         both("constraint-tightened", True, False), both("constraint-relaxed", False, True)),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
     Pair("multipleOf 2 becomes 4", _update("count", multipleOf=4),
-         both("constraint-tightened", True, False), both("constraint-relaxed", False, True),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B),
          setup=_update("count", multipleOf=2)),
+    Pair("multipleOf 2 becomes 3", _update("count", multipleOf=3),
+         both("constraint-changed", B, B), both("constraint-changed", B, B),
+         setup=_update("count", multipleOf=2)),
+    # Patterns: decided where the text decides it, possibly breaking where it does not.
+    Pair("pattern extended after its anchor", _update("code", pattern="^abc[0-9]+$"),
+         both("pattern-specialized", B, N), both("pattern-generalized", N, P)),
+    Pair("pattern replaced by an unrelated one", _update("code", pattern="^x"),
+         both("pattern-changed", P, P), both("pattern-changed", P, P)),
+    Pair("pattern becomes .* (matches everything)", _update("code", pattern=".*"),
+         both("pattern-generalized", N, P), both("pattern-added", B, N)),
+    Pair("pattern widened by an alternative", _update("code", pattern="^(?:ab|cd)"),
+         both("pattern-generalized", N, P), both("pattern-specialized", B, N)),
+    Pair("pattern added", _update("kind", pattern="^k"),
+         both("pattern-added", B, N), both("pattern-removed", N, P)),
     # Properties.
     Pair("optional property added", _set(extra={"type": "string"}),
-         both("property-added", False, False), both("property-removed", False, True)),
+         both("property-added", N, N), both("property-removed", P, P)),
     Pair("required property added", _add_required_extra,
-         both("required-property-added", True, False), both("property-removed", False, True)),
+         both("required-property-added", B, N), both("required-property-removed", P, B)),
     Pair("property becomes required", _require("count"),
-         both("property-became-required", True, False),
-         both("property-became-optional", False, True)),
+         both("property-became-required", B, N), both("property-became-optional", N, B)),
     Pair("undeclared properties forbidden", _forbid_extras,
-         both("additional-properties-narrowed", True, False),
-         both("additional-properties-widened", False, True)),
+         both("additional-properties-narrowed", B, N),
+         both("additional-properties-widened", N, B)),
     Pair("property removed where undeclared ones are forbidden", _drop_kind,
-         both("property-removed", True, False), both("property-added", False, True),
-         setup=_forbid_extras),
+         {("request-property-now-refused", B), ("response-property-removed", P)},
+         both("property-now-allowed", N, B), setup=_forbid_extras),
+    # readOnly properties are not sent, writeOnly ones not received.
+    Pair("optional property becomes readOnly", _update("kind", readOnly=True),
+         both("property-became-read-only", N, N), both("property-became-not-read-only", N, N)),
+    Pair("required property becomes readOnly", _update("name", readOnly=True),
+         both("property-became-read-only", N, N),
+         {("request-required-property-became-not-read-only", B),
+          ("response-property-became-not-read-only", N)}),
+    Pair("optional property becomes writeOnly", _update("kind", writeOnly=True),
+         both("property-became-write-only", N, P), both("property-became-not-write-only", N, N)),
+    Pair("required property becomes writeOnly", _update("name", writeOnly=True),
+         {("request-property-became-write-only", N),
+          ("response-required-property-became-write-only", B)},
+         {("request-property-became-not-write-only", N),
+          ("response-required-property-became-not-write-only", P)}),
+    Pair("a readOnly property's limit binds responses only", _update("id", maxLength=10),
+         {("response-constraint-added", N)}, {("response-constraint-relaxed", B)},
+         setup=_update("id", readOnly=True)),
+    Pair("a writeOnly property's enum binds requests only", _update("kind", enum=["a"]),
+         {("request-enum-added", B)}, {("request-enum-removed", N)},
+         setup=_update("kind", writeOnly=True)),
+    # Alternatives and combinations.
     Pair("anyOf alternative added",
          _set(kind={"anyOf": [{"type": "string"}, {"type": "integer"}]}),
-         both("alternative-added", False, True), both("alternative-removed", True, False)),
+         both("any-of-added", N, P), both("alternative-removed", B, N)),
+    Pair("oneOf alternative added",
+         _set(kind={"oneOf": [{"type": "string"}, {"type": "integer"}]}),
+         both("one-of-added", N, B), both("alternative-removed", B, N)),
     Pair("anyOf alternatives reordered",
          _set(kind={"anyOf": [{"type": "integer"}, {"$ref": "#/components/schemas/Role"}]}),
          set(), set(),
          setup=_set(kind={"anyOf": [{"$ref": "#/components/schemas/Role"}, {"type": "integer"}]})),
+    Pair("request body wrapped in a oneOf whose branches both take it",
+         _body({"oneOf": [{"$ref": "#/components/schemas/Item"}, {"type": "object"}]}),
+         {("request-wrapped-in-one-of", B)}, {("request-alternative-removed", B)}),
+    Pair("allOf member added that constrains more",
+         _add_member({"type": "object", "properties": {"extra": {"type": "integer"}}}),
+         {("request-all-of-added", B), ("request-property-added", N)},
+         {("request-property-removed", P)},
+         setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("allOf member added that the others imply",
+         _add_member({"type": "object", "properties": {"name": {"type": "string"}}}),
+         set(), set(), setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("anyOf conditions on a shared shape added",
+         _conditions([{"required": ["count"]}, {"required": ["size"]}]),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("anyOf condition added beside another",
+         _conditions([{"required": ["count"]}, {"required": ["size"]}]),
+         both("any-of-added", N, P), both("alternative-removed", B, N),
+         setup=_conditions([{"required": ["count"]}])),
     Pair("a keyword diff cannot rank", _update("kind", **{"not": {"const": "x"}}),
-         both("schema-changed", True, True), both("schema-changed", True, True)),
+         both("schema-changed", B, B), both("schema-changed", B, B)),
+    # Defaults: what omitting a value means.
     Pair("a request default changes what omitting means", _update("flag", default=True),
-         both("default-changed", True, False), both("default-changed", True, False)),
+         both("default-changed", P, N), both("default-changed", P, N)),
+    Pair("an optional parameter gets a default", _verbose(schema={"type": "boolean",
+                                                                  "default": False}),
+         {("request-parameter-default-changed", B)}, {("request-parameter-default-changed", B)}),
     Pair("a description is documentation", _description,
-         {("documentation-changed", False)}, {("documentation-changed", False)}),
+         {("documentation-changed", N)}, {("documentation-changed", N)}),
+    # Schemas on one side only: no verdict for the other side.
+    Pair("request-only schema: maxLength lowered", _draft("title", maxLength=10),
+         {("request-constraint-tightened", B)}, {("request-constraint-relaxed", N)}),
+    Pair("request-only schema: property becomes required", _draft_required_mode,
+         {("request-property-became-required", B)}, {("request-property-became-optional", N)}),
+    Pair("request-only schema: enum value added", _draft("mode", enum=["fast", "slow", "eco"]),
+         {("request-enum-value-added", N)}, {("request-enum-value-removed", B)}),
+    Pair("response-only schema: enum value added", _receipt_state,
+         {("response-enum-value-added", P)}, {("response-enum-value-removed", N)}),
+    Pair("response-only schema: optional property removed", _drop_receipt_note,
+         {("response-property-removed", P)}, {("response-property-added", N)}),
+    Pair("response-only schema: property becomes optional", _receipt_optional_state,
+         {("response-property-became-optional", B)}, {("response-property-became-required", N)}),
     # Paths and operations.
-    Pair("path removed", _drop_health, {("path-removed", True)}, {("path-added", False)}),
+    Pair("path removed", _drop_health, {("path-removed", B)}, {("path-added", N)}),
     Pair("operation added", _delete_operation,
-         {("operation-added", False)}, {("operation-removed", True)}),
+         {("operation-added", N)}, {("operation-removed", B)}),
     Pair("operationId renamed", _rename_operation,
-         {("operation-id-changed", True)}, {("operation-id-changed", True)}),
+         {("operation-id-changed", N)}, {("operation-id-changed", N)}),
     Pair("path parameter renamed: same URLs", _rename_path_parameter,
-         {("documentation-changed", False)}, {("documentation-changed", False)}),
-    Pair("server added", _second_server, {("server-added", False)}, {("server-removed", True)}),
+         {("documentation-changed", N)}, {("documentation-changed", N)}),
+    Pair("server added", _second_server, {("server-added", N)}, {("server-removed", P)}),
     Pair("callbacks changed", _callbacks,
-         {("operation-changed", True)}, {("operation-changed", True)}),
+         {("operation-changed", B)}, {("operation-changed", B)}),
     Pair("webhooks changed", lambda d: d.update(webhooks={"ping": {"post": {"responses": {}}}}),
-         {("operation-changed", True)}, {("operation-changed", True)}),
+         {("operation-changed", B)}, {("operation-changed", B)}),
     Pair("summary reworded", _summary,
-         {("documentation-changed", False)}, {("documentation-changed", False)}),
-    # Security.
+         {("documentation-changed", N)}, {("documentation-changed", N)}),
+    # Security: judged by the credential clients send, not by the scheme's name or wording.
     Pair("a public operation needs credentials", _health_secured,
-         {("security-added", True)}, {("security-removed", False)}),
+         {("security-added", B)}, {("security-removed", N)}),
     Pair("bearer scheme becomes an API key", _bearer_to_api_key,
-         {("security-changed", True)}, {("security-changed", True)}),
-    Pair("a scheme renamed, defined the same", _rename_scheme, set(), set()),
+         {("security-changed", B), ("security-scheme-changed", N)},
+         {("security-changed", B), ("security-scheme-changed", N)}),
+    Pair("a scheme renamed, defined the same", _rename_scheme,
+         {("security-scheme-added", N), ("security-scheme-removed", N)},
+         {("security-scheme-added", N), ("security-scheme-removed", N)}),
     Pair("an alternative way to authenticate", _api_key_alternative,
-         {("security-changed", False)}, {("security-changed", True)}),
+         {("security-widened", N), ("security-scheme-added", N)},
+         {("security-changed", B), ("security-scheme-removed", N)}),
+    Pair("an OAuth scope required", _oauth_scope,
+         {("security-changed", B)}, {("security-widened", N)}, setup=_oauth),
+    Pair("an OAuth flow's URL and scopes edited", _oauth_urls,
+         {("security-scheme-changed", N)}, {("security-scheme-changed", N)}, setup=_oauth),
     # Parameters.
     Pair("required header added", _parameter(name="X-Tenant", **{"in": "header"}, required=True,
                                              schema={"type": "string"}),
-         {("request-parameter-required-added", True)}, {("request-parameter-removed", True)}),
+         {("request-parameter-required-added", B)}, {("request-parameter-removed", P)}),
     Pair("optional query parameter added", _parameter(name="dry", **{"in": "query"},
                                                       schema={"type": "boolean"}),
-         {("request-parameter-optional-added", False)}, {("request-parameter-removed", True)}),
+         {("request-parameter-optional-added", N)}, {("request-parameter-removed", P)}),
     Pair("query parameter becomes required", _verbose(required=True),
-         {("request-parameter-became-required", True)},
-         {("request-parameter-became-optional", False)}),
+         {("request-parameter-became-required", B)},
+         {("request-parameter-became-optional", N)}),
     Pair("query parameter serialized differently", _verbose(explode=False),
-         {("request-parameter-serialization-changed", True)},
-         {("request-parameter-serialization-changed", True)}),
+         {("request-parameter-serialization-changed", B)},
+         {("request-parameter-serialization-changed", B)}),
+    Pair("query parameter: string | integer becomes string (text reads as a string)",
+         _verbose(schema={"type": "string"}),
+         {("request-type-compatible", N)}, {("request-type-widened", N)},
+         setup=_verbose(schema={"type": ["string", "integer"]})),
+    Pair("query parameter becomes a form-exploded array of the same",
+         _verbose(schema={"type": "array", "items": {"type": "boolean"}}),
+         {("request-type-widened", N)}, {("request-type-changed", B)}),
+    Pair("a path parameter already in the URL template gets declared", _declare_item_id,
+         {("documentation-changed", N), ("request-type-compatible", N)},
+         {("request-parameter-removed", P)}, setup=_undeclare_item_id),
     Pair("path parameter gets a maxLength", _item_id_max_length,
-         {("request-constraint-tightened", True)}, {("request-constraint-relaxed", False)}),
+         {("request-constraint-added", P)}, {("request-constraint-relaxed", N)}),
     # Request bodies.
     Pair("required request body removed", _drop_body,
-         {("request-body-removed", True)}, {("request-body-required-added", True)}),
+         {("request-body-removed", B)}, {("request-body-required-added", B)}),
     Pair("optional request body removed", _drop_body,
-         {("request-body-removed", True)}, {("request-body-added", False)},
+         {("request-body-removed", B)}, {("request-body-added", N)},
          setup=_body_optional),
     Pair("request body becomes optional", _body_optional,
-         {("request-body-became-optional", False)}, {("request-body-became-required", True)}),
+         {("request-body-became-optional", N)}, {("request-body-became-required", B)}),
     Pair("request media type added", _xml_body,
-         {("request-media-type-added", False)}, {("request-media-type-removed", True)}),
+         {("request-media-type-added", N)}, {("request-media-type-removed", B)}),
     # Responses.
     Pair("success status 200 becomes 201", _created,
-         {("response-success-status-removed", True), ("response-success-status-added", True)},
-         {("response-success-status-removed", True), ("response-success-status-added", True)}),
+         {("response-success-status-removed", B), ("response-success-status-added", P)},
+         {("response-success-status-removed", B), ("response-success-status-added", P)}),
     Pair("error status added", _conflict,
-         {("response-error-status-added", False)}, {("response-error-status-removed", False)}),
+         {("response-error-status-added", N)}, {("response-error-status-removed", N)}),
     Pair("response media type added", _text_response,
-         {("response-media-type-added", False)}, {("response-media-type-removed", True)}),
+         {("response-media-type-added", N)}, {("response-media-type-removed", B)}),
+    Pair("response media type specialized (+json)", _problem_json,
+         {("response-media-type-specialized", N)}, {("response-media-type-generalized", B)}),
     Pair("response header added", _retry_header,
-         {("response-header-added", False)}, {("response-header-removed", True)}),
+         {("response-header-added", N)}, {("response-header-removed", P)}),
+    Pair("required response header removed", _drop_rate,
+         {("response-required-header-removed", B)}, {("response-header-added", N)},
+         setup=_rate_required),
 ]  # fmt: skip
 
 
 def verdicts(old: Doc, new: Doc) -> Verdicts:
-    return {(change.rule, change.breaking) for change in diff_documents(old, new)}
+    return {(change.rule, change.level) for change in diff_documents(old, new)}
 
 
 def versions(pair: Pair) -> tuple[Doc, Doc]:
@@ -388,10 +595,10 @@ def test_a_shared_enum_is_judged_per_side_at_its_component() -> None:
     old, new = base(), base()
     _add_role(new)
     changes = {c.rule: c for c in diff_documents(old, new)}
-    for side, breaking in (("request", False), ("response", True)):
+    for side, level in (("request", N), ("response", P)):
         change = changes[f"{side}-enum-value-added"]
         assert change.location == "/components/schemas/Role/enum"
-        assert change.breaking is breaking
+        assert change.level is level
         assert change.operations == ("PUT /items/{item_id}",)
         assert "'VIEWER'" in change.reason
 
@@ -414,7 +621,7 @@ def test_a_recursive_schema_is_compared_once_and_finishes() -> None:
             "items": {"$ref": "#/components/schemas/Item"},
         }
     prop(new, "name")["maxLength"] = 10
-    assert verdicts(old, new) == both("constraint-tightened", True, False)
+    assert verdicts(old, new) == both("constraint-tightened", B, N)
 
 
 def test_removed_things_are_located_in_the_old_spec() -> None:

@@ -1,4 +1,5 @@
-"""``token-api diff OLD NEW``: every change, breaking or not; exit 1 if anything breaks."""
+"""``token-api diff OLD NEW``: every change and its level; exit 1 if anything breaks (or, with
+``--fail-on possibly``, possibly breaks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 from token_api.cli.common import CommandError
 
 FORMATS = ("text", "json", "markdown", "github")
+FAIL_ON = ("breaking", "possibly")
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -14,7 +16,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "diff",
         help="list the changes between two specs and whether they break clients",
         description="Compare two OpenAPI documents (resolved schemas, request and response "
-        "direction). Exit 0 if nothing breaks, 1 if something does, 2 on errors.",
+        "direction). Each change is breaking, possibly breaking or not breaking. Exit 0 if nothing "
+        "breaks, 1 if something does, 2 on errors.",
     )
     diff.add_argument("old", help="a file, or git:REF[:PATH] (PATH defaults to openapi.yaml)")
     diff.add_argument("new", help="a file, or git:REF[:PATH]")
@@ -24,11 +27,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         default="text",
         help="text (default), json, markdown, or github (workflow annotations)",
     )
+    diff.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="breaking",
+        help="exit 1 on breaking changes (default), or also on possibly breaking ones",
+    )
     diff.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from token_api.spectools.diff import diff_documents
+    from token_api.spectools.diff import Level, diff_documents
     from token_api.spectools.diff.report import render
     from token_api.spectools.loading import LoadError, load
     from token_api.spectools.pointers import RefError
@@ -43,4 +52,5 @@ def run(args: argparse.Namespace) -> int:
     output = render(changes, args.format, old.label, new.label, new.path)
     if output:
         print(output)
-    return 1 if any(c.breaking for c in changes) else 0
+    threshold = Level.BREAKING if args.fail_on == "breaking" else Level.POSSIBLY_BREAKING
+    return 1 if any(c.level >= threshold for c in changes) else 0

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
+
+from token_api.spectools import yaml_events
 
 GIT_PREFIX = "git:"
 DEFAULT_SPEC = "openapi.yaml"
@@ -49,8 +52,20 @@ def _string_keys(node: Any) -> Any:
 
 
 def parse(text: str, label: str) -> dict[str, Any]:
+    if text.lstrip()[:1] == "{":
+        # JSON (a YAML subset) through a JSON parser: many times faster on large descriptions.
+        try:
+            document = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # YAML flow style, or JSON with what YAML allows: the YAML parser decides
+        else:
+            if isinstance(document, dict):
+                return document
     try:
-        document = yaml.load(text, Loader=_Loader)  # a safe loader, see above
+        try:
+            document = yaml_events.load(text, _Loader.yaml_implicit_resolvers)
+        except yaml_events.Unusual:
+            document = _string_keys(yaml.load(text, Loader=_Loader))  # a safe loader, see above
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -58,7 +73,7 @@ def parse(text: str, label: str) -> dict[str, Any]:
         raise LoadError(f"{label} is not YAML or JSON{where}: {problem}.") from None
     if not isinstance(document, dict):
         raise LoadError(f"{label} does not hold an OpenAPI document (a mapping).")
-    return _string_keys(document)  # type: ignore[no-any-return]
+    return document
 
 
 def load_file(path: Path) -> Spec:

@@ -11,7 +11,10 @@ class RefError(Exception):
 
 
 def escape(token: object) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" in text or "/" in text:  # rare: most tokens are names and keywords
+        return text.replace("~", "~0").replace("/", "~1")
+    return text
 
 
 def unescape(token: str) -> str:
@@ -20,7 +23,9 @@ def unescape(token: str) -> str:
 
 def join(base: str, *tokens: object) -> str:
     """``join("/paths", "/health", "get")`` → ``/paths/~1health/get``."""
-    return base + "".join("/" + escape(token) for token in tokens)
+    if len(tokens) == 1:
+        return base + "/" + escape(tokens[0])
+    return base + "".join(["/" + escape(token) for token in tokens])
 
 
 def lookup(document: Any, pointer: str) -> Any:
@@ -62,18 +67,62 @@ def deref(document: Any, node: Any, where: str) -> tuple[Any, str]:
     return node, where
 
 
-def iter_refs(node: Any, where: str = "") -> Iterator[tuple[str, Any]]:
-    """Every ``$ref`` value in the document, with the pointer of the object holding it."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            yield where, node["$ref"]
-        for key, value in node.items():
-            if isinstance(value, dict | list):
-                yield from iter_refs(value, join(where, key))
-    elif isinstance(node, list):
+# Keywords whose values are data, not OpenAPI: a "$ref" key in an example is part of the example.
+_DATA = frozenset({"example", "default", "enum", "const", "value"})
+# Keywords whose values map names (of properties, statuses, media types...) to objects: there a
+# key spelled "default" or "example" is a name, and its value is an object like any other.
+_MAPS = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "dependentSchemas",
+        "$defs",
+        "definitions",
+        "paths",
+        "webhooks",
+        "responses",
+        "content",
+        "headers",
+        "encoding",
+        "links",
+        "callbacks",
+        "variables",
+        "schemas",
+        "parameters",
+        "requestBodies",
+        "securitySchemes",
+        "pathItems",
+    }
+)
+
+
+def iter_refs(node: Any, where: str = "", *, names: bool = False) -> Iterator[tuple[str, Any]]:
+    """Every ``$ref`` that is a reference, with the pointer of the object holding it; ``names``
+    is true when ``node`` maps names to objects. Example values, defaults, enums and extensions
+    are data and are not searched."""
+    if isinstance(node, list):
         for index, value in enumerate(node):
             if isinstance(value, dict | list):
                 yield from iter_refs(value, join(where, index))
+        return
+    if not isinstance(node, dict):
+        return
+    if "$ref" in node and not names:
+        yield where, node["$ref"]
+    for key, value in node.items():
+        if not isinstance(value, dict | list):
+            continue
+        if names:
+            yield from iter_refs(value, join(where, key))
+        elif key in _DATA or key.startswith("x-"):
+            continue
+        elif key == "examples":
+            # A map of Example Objects (or references to them); a schema's list is data.
+            if isinstance(value, dict):
+                for name, example in value.items():
+                    yield from iter_refs(example, join(where, key, name))
+        else:
+            yield from iter_refs(value, join(where, key), names=key in _MAPS)
 
 
 def broken_refs(document: Any) -> list[tuple[str, str]]:

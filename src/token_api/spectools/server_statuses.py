@@ -317,6 +317,7 @@ class ServerStatuses:
         if handlers.path.resolve() != (Path(token_api.__file__).parent / "server/handlers.py"):
             self.index.add(handlers.name, handlers.tree)
         self.reach = Reach(self.index)
+        self._raised: dict[tuple[int, ...], dict[str, tuple[str, int | None]]] = {}
         self.table = _handler_statuses(self.index.modules[ERRORS_MODULE])
         validators = self.index.modules[VALIDATORS_MODULE]
         self.body_validators = [
@@ -331,6 +332,15 @@ class ServerStatuses:
         ]
         http = self.index.modules.get(HTTP_MODULE)
         self.http_answers = _http_answers(http) if http is not None else {}
+
+    def _raises(self, entries: list[Function]) -> dict[str, tuple[str, int | None]]:
+        """What the entries raise, walked once per set of entries: a large spec's operations
+        mostly share the same few (the token check, the body validator)."""
+        key = tuple(id(entry.node) for entry in entries)
+        found = self._raised.get(key)
+        if found is None:
+            found = self._raised[key] = self.reach.raises(entries)
+        return found
 
     def _status_of(self, exception: str, literal: int | None) -> set[int]:
         for name in self.reach.mro(exception):
@@ -361,7 +371,7 @@ class ServerStatuses:
                 for status in sorted(_returned_statuses(function))
             ]
             entries.append(Function(qualname, function))
-        for exception, (where, literal) in sorted(self.reach.raises(entries).items()):
+        for exception, (where, literal) in sorted(self._raises(entries).items()):
             causes += [
                 Cause(status, f"{exception} raised in {where}")
                 for status in sorted(self._status_of(exception, literal))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from token_api.spectools.diff.changes import OPERATION_RULES, Change, Side
-from token_api.spectools.diff.normalize import canonical
-from token_api.spectools.diff.schemas import SchemaDiff
-from token_api.spectools.diff.security import compare_security
+from token_api.spectools.diff.changes import Change, Side, change
+from token_api.spectools.diff.media_types import is_json, pair_media_types
+from token_api.spectools.diff.normalize import Schemas, canonical
+from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
+from token_api.spectools.diff.security import compare_schemes, compare_security
 from token_api.spectools.openapi import Operation, operations, success
 from token_api.spectools.pointers import deref, join
 
@@ -21,6 +22,7 @@ _OPERATION_KEYS = frozenset(
         "requestBody",
         "responses",
         "security",
+        "servers",
         "summary",
         "description",
         "tags",
@@ -42,51 +44,47 @@ def template(path: str) -> str:
     return re.sub(r"\{[^}]*\}", "{}", path)
 
 
-@dataclass
 class DocumentDiff:
-    old: dict[str, Any]
-    new: dict[str, Any]
-    changes: list[Change] = field(default_factory=list)
+    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        self.old, self.new = old, new
+        old_schemas, new_schemas = Schemas(old), Schemas(new)
+        self.sides = {side: SchemaDiff(old_schemas, new_schemas, side) for side in Side}
+        # (rule, location, detail, old) → the operations it was found in, in order.
+        self.found: dict[Found, dict[str, None]] = {}
+        self.document_changes: list[Change] = []
 
     def add(
-        self,
-        rule: str,
-        where: str,
-        detail: str,
-        operation: str | None = None,
-        *,
-        old: bool = False,
+        self, rule: str, where: str, detail: str, operation: str | None = None, *, old: bool = False
     ) -> None:
-        verdict, _ = OPERATION_RULES[rule]
-        consequence = "breaks existing clients" if verdict else "existing clients keep working"
-        self.changes.append(
-            Change(
-                rule,
-                where,
-                verdict,
-                f"{detail}: {consequence}",
-                (operation,) if operation else (),
-                old,
-            )
-        )
+        operations_ = self.found.setdefault((rule, where, detail, old), {})
+        if operation:
+            operations_[operation] = None
 
-    def schemas(self, side: Side, operation: str) -> SchemaDiff:
-        return SchemaDiff(self.old, self.new, side, operation)
+    def attach(self, operation: str, found: Iterable[Found]) -> None:
+        """Schema changes, found once per node pair, listed under each operation reaching them."""
+        for key in found:
+            self.found.setdefault(key, {})[operation] = None
+
+    def changes(self) -> list[Change]:
+        every = [
+            change(rule, where, detail, tuple(operations_), old=old)
+            for (rule, where, detail, old), operations_ in self.found.items()
+        ]
+        return every + self.document_changes
 
     def run(self) -> list[Change]:
-        self._servers()
+        self._servers(self.old.get("servers"), self.new.get("servers"), "/servers", None)
         self._documentation(self.old.get("info"), self.new.get("info"), "/info", None, _INFO)
         self._documentation(self.old, self.new, "", None, frozenset({"tags", "externalDocs"}))
+        self.document_changes += compare_schemes(self.old, self.new)
         if canonical(self.old.get("webhooks")) != canonical(self.new.get("webhooks")):
             self.add("operation-changed", "/webhooks", "webhooks changed; diff does not rank them")
         old_ops = {(template(o.path), o.method): o for o in operations(self.old)}
         new_ops = {(template(o.path), o.method): o for o in operations(self.new)}
-        old_paths = {path for path, _ in old_ops}
-        new_paths = {path for path, _ in new_ops}
+        old_paths = {path: o.path for (path, _), o in old_ops.items()}
+        new_paths = {path: o.path for (path, _), o in new_ops.items()}
         for key, operation in old_ops.items():
-            if key[0] not in new_paths:
-                continue
-            if key not in new_ops:
+            if key[0] in new_paths and key not in new_ops:
                 self.add(
                     "operation-removed",
                     operation.pointer,
@@ -94,13 +92,13 @@ class DocumentDiff:
                     operation.label,
                     old=True,
                 )
-        for path in sorted(old_paths - new_paths):
-            original = next(o.path for (p, _), o in old_ops.items() if p == path)
+        for path in sorted(old_paths.keys() - new_paths.keys()):
+            original = old_paths[path]
             self.add(
                 "path-removed", join("/paths", original), f"path {original} was removed", old=True
             )
-        for path in sorted(new_paths - old_paths):
-            original = next(o.path for (p, _), o in new_ops.items() if p == path)
+        for path in sorted(new_paths.keys() - old_paths.keys()):
+            original = new_paths[path]
             self.add("path-added", join("/paths", original), f"path {original} was added")
         for key, operation in new_ops.items():
             if key[0] in old_paths and key not in old_ops:
@@ -112,20 +110,20 @@ class DocumentDiff:
                 )
             elif key in old_ops:
                 self._operation(old_ops[key], operation)
-        return self.changes
+        return self.changes()
 
-    def _servers(self) -> None:
-        def urls(document: dict[str, Any]) -> list[str]:
-            servers = document.get("servers") or []
-            return [str(s.get("url")) for s in servers if isinstance(s, dict)]
+    def _servers(self, old: Any, new: Any, where: str, operation: str | None) -> None:
+        def urls(servers: Any) -> list[str]:
+            listed = servers if isinstance(servers, list) else []
+            return [str(s.get("url")) for s in listed if isinstance(s, dict)]
 
-        old_urls, new_urls = urls(self.old), urls(self.new)
+        old_urls, new_urls = urls(old), urls(new)
         for url in old_urls:
             if url not in new_urls:
-                self.add("server-removed", "/servers", f"server {url} was removed", old=True)
+                self.add("server-removed", where, f"server {url} was removed", operation, old=True)
         for url in new_urls:
             if url not in old_urls:
-                self.add("server-added", "/servers", f"server {url} was added")
+                self.add("server-added", where, f"server {url} was added", operation)
 
     def _documentation(
         self, old: Any, new: Any, where: str, operation: str | None, keys: frozenset[str]
@@ -133,7 +131,9 @@ class DocumentDiff:
         old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
         extensions = {k for k in (*old, *new) if k.startswith("x-")}
         changed = sorted(
-            k for k in keys | extensions if canonical(old.get(k)) != canonical(new.get(k))
+            k
+            for k in keys | extensions
+            if (k in old or k in new) and canonical(old.get(k)) != canonical(new.get(k))
         )
         if changed:
             self.add("documentation-changed", where, f"{', '.join(changed)} changed", operation)
@@ -144,12 +144,18 @@ class DocumentDiff:
             self.add(
                 "operation-id-changed",
                 join(new.pointer, "operationId"),
-                f"operationId {old.operation_id!r} → {new.operation_id!r} (generated clients "
-                "and the server's handler are named after it)",
+                f"operationId {old.operation_id!r} → {new.operation_id!r}",
                 label,
             )
         self._documentation(old.node, new.node, new.pointer, label, _OPERATION_DOCUMENTATION)
-        self.changes += compare_security(self.old, old, self.new, new)
+        for rule, where, detail in compare_security(self.old, old, self.new, new):
+            self.add(rule, where, detail, label)
+        self._servers(
+            _servers_of(self.old, old),
+            _servers_of(self.new, new),
+            join(new.pointer, "servers"),
+            label,
+        )
         self._parameters(old, new)
         self._request_body(old, new)
         self._responses(old, new)
@@ -166,37 +172,36 @@ class DocumentDiff:
 
     def _parameters(self, old: Operation, new: Operation) -> None:
         label = new.label
-        schemas = self.schemas(Side.REQUEST, label)
         before_all, after_all = _by_position(old), _by_position(new)
         for key, (parameter, where) in before_all.items():
             if key not in after_all:
                 self.add(
                     "request-parameter-removed",
                     where,
-                    f"{key[0]} parameter {parameter.get('name')!r} was removed (clients "
-                    "sending it are ignored or refused)",
+                    f"{key[0]} parameter {parameter.get('name')!r} was removed",
                     label,
                     old=True,
                 )
         for key, (parameter, where) in after_all.items():
             name = f"{key[0]} parameter {parameter.get('name')!r}"
+            if key not in before_all and key[0] == "path" and key[1].startswith("#"):
+                # In the URL template already, so clients sent it; now declared, its schema
+                # may refuse values: compared with the any-string it was.
+                self.add("documentation-changed", where, f"{name} declared", label)
+                undeclared = {"in": "path", "name": parameter.get("name"), "required": True}
+                at = join(old.pointer, "parameters", f"(undeclared {parameter.get('name')})")
+                self._parameter(undeclared, at, parameter, where, label)
+                continue
             if key not in before_all:
                 required = bool(parameter.get("required")) or key[0] == "path"
                 rule = f"request-parameter-{'required' if required else 'optional'}-added"
                 self.add(rule, where, f"{name} was added", label)
                 continue
             before, old_where = before_all[key]
-            self._parameter(before, old_where, parameter, where, label, schemas)
-        self.changes += schemas.changes
+            self._parameter(before, old_where, parameter, where, label)
 
     def _parameter(
-        self,
-        before: dict[str, Any],
-        old_where: str,
-        after: dict[str, Any],
-        where: str,
-        label: str,
-        schemas: SchemaDiff,
+        self, before: dict[str, Any], old_where: str, after: dict[str, Any], where: str, label: str
     ) -> None:
         place = str(after.get("in"))
         name = f"{place} parameter {after.get('name')!r}"
@@ -216,7 +221,8 @@ class DocumentDiff:
                 f"{name} {rule.replace('-', ' ')}",
                 label,
             )
-        if _serialization(before, place) != _serialization(after, place):
+        exploded = _serialization(after, place)
+        if _serialization(before, place) != exploded:
             self.add(
                 "request-parameter-serialization-changed",
                 where,
@@ -230,15 +236,34 @@ class DocumentDiff:
             label,
             frozenset({"description", "example", "examples", "deprecated"}),
         )
-        if "schema" in before or "schema" in after:
-            schemas.compare(
-                before.get("schema"),
-                join(old_where, "schema"),
-                after.get("schema"),
-                join(where, "schema"),
-            )
-        else:
-            self._content(before, old_where, after, where, Side.REQUEST, label, schemas)
+        # As declared: a path parameter must say required, and one that does not (an invalid
+        # document) is judged as written, like oasdiff does.
+        required = bool(after.get("required"))
+        context = Context(text=True, role=f"parameter-{'required' if required else 'optional'}")
+        if "schema" not in before and "schema" not in after:
+            self._content(before, old_where, after, where, Side.REQUEST, label, context.role)
+            return
+        old_schema = (before.get("schema"), join(old_where, "schema"))
+        new_schema = (after.get("schema"), join(where, "schema"))
+        request = self.sides[Side.REQUEST]
+        if exploded[:2] == ("form", True):
+            # ?x=a reads as ["a"] when x is a form-exploded array: a scalar parameter that
+            # becomes one keeps every value it took if the items take them.
+            old_view = request.old.view(*old_schema)
+            new_view = request.new.view(*new_schema)
+            array = frozenset({"array"})
+            if new_view.types == array and old_view.types and "array" not in old_view.types:
+                items = new_view.schema.get("items")
+                found = request.compare(*old_schema, items, new_view.at("items"), context)
+                self.attach(label, found)
+                self.add(
+                    "request-type-widened",
+                    new_view.at("type"),
+                    f"{name} may now be repeated (form, exploded)",
+                    label,
+                )
+                return
+        self.attach(label, request.compare(*old_schema, *new_schema, context))
 
     def _request_body(self, old: Operation, new: Operation) -> None:
         label = new.label
@@ -268,9 +293,8 @@ class DocumentDiff:
                 label,
             )
         self._documentation(before, after, new_where, label, frozenset({"description"}))
-        schemas = self.schemas(Side.REQUEST, label)
-        self._content(before, old_where, after, new_where, Side.REQUEST, label, schemas)
-        self.changes += schemas.changes
+        role = "required" if after.get("required") else "optional"
+        self._content(before, old_where, after, new_where, Side.REQUEST, label, role)
 
     def _content(
         self,
@@ -280,37 +304,54 @@ class DocumentDiff:
         new_where: str,
         side: Side,
         label: str,
-        schemas: SchemaDiff,
+        role: str = "optional",
     ) -> None:
-        old_content = {k.lower(): (v, k) for k, v in (old.get("content") or {}).items()}
-        new_content = {k.lower(): (v, k) for k, v in (new.get("content") or {}).items()}
-        for media_type, (_, written) in old_content.items():
-            if media_type not in new_content:
-                self.add(
-                    f"{side.value}-media-type-removed",
-                    join(old_where, "content", written),
-                    f"media type {written} was removed",
-                    label,
-                    old=True,
-                )
-        for media_type, (media, written) in new_content.items():
-            where = join(new_where, "content", written)
-            if media_type not in old_content:
-                self.add(
-                    f"{side.value}-media-type-added",
-                    where,
-                    f"media type {written} was added",
-                    label,
-                )
-                continue
-            before, old_written = old_content[media_type]
-            self._documentation(before, media, where, label, frozenset({"example", "examples"}))
-            schemas.compare(
-                (before or {}).get("schema"),
-                join(old_where, "content", old_written, "schema"),
-                (media or {}).get("schema"),
-                join(where, "schema"),
+        old_content, new_content = _content_of(old), _content_of(new)
+        pairs, removed, added = pair_media_types(
+            list(old_content), list(new_content), specialize=side is Side.RESPONSE
+        )
+        for written in removed:
+            self.add(
+                f"{side.value}-media-type-removed",
+                join(old_where, "content", written),
+                f"media type {written} was removed",
+                label,
+                old=True,
             )
+        for written in added:
+            self.add(
+                f"{side.value}-media-type-added",
+                join(new_where, "content", written),
+                f"media type {written} was added",
+                label,
+            )
+        for old_written, written, relation in pairs:
+            where = join(new_where, "content", written)
+            if relation == "equivalent":
+                self.add(
+                    "documentation-changed",
+                    where,
+                    f"media type {old_written} spelled {written}",
+                    label,
+                )
+            elif relation:
+                self.add(
+                    f"response-media-type-{relation}",
+                    where,
+                    f"media type {old_written} → {written}",
+                    label,
+                )
+            before, media = old_content[old_written], new_content[written]
+            self._documentation(before, media, where, label, frozenset({"example", "examples"}))
+            context = Context(text=not is_json(written), role=role)
+            found = self.sides[side].compare(
+                before.get("schema"),
+                join(old_where, "content", old_written, "schema"),
+                media.get("schema"),
+                join(where, "schema"),
+                context,
+            )
+            self.attach(label, found)
 
     def _responses(self, old: Operation, new: Operation) -> None:
         label = new.label
@@ -326,7 +367,6 @@ class DocumentDiff:
                     label,
                     old=True,
                 )
-        schemas = self.schemas(Side.RESPONSE, label)
         for status, raw in new_responses.items():
             where = join(new.pointer, "responses", status)
             if status not in old_responses:
@@ -339,34 +379,31 @@ class DocumentDiff:
                 self.old, old_responses[status], join(old.pointer, "responses", status)
             )
             after, new_where = deref(self.new, raw, where)
-            before, after = before or {}, after or {}
+            before = before if isinstance(before, dict) else {}
+            after = after if isinstance(after, dict) else {}
             self._documentation(
                 before, after, new_where, label, frozenset({"description", "links"})
             )
-            self._headers(before, old_where, after, new_where, label, schemas)
-            self._content(before, old_where, after, new_where, Side.RESPONSE, label, schemas)
-        self.changes += schemas.changes
+            self._headers(before, old_where, after, new_where, label)
+            self._content(before, old_where, after, new_where, Side.RESPONSE, label)
 
     def _headers(
-        self,
-        old: dict[str, Any],
-        old_where: str,
-        new: dict[str, Any],
-        new_where: str,
-        label: str,
-        schemas: SchemaDiff,
+        self, old: dict[str, Any], old_where: str, new: dict[str, Any], new_where: str, label: str
     ) -> None:
         old_headers = {k.lower(): (v, k) for k, v in (old.get("headers") or {}).items()}
         new_headers = {k.lower(): (v, k) for k, v in (new.get("headers") or {}).items()}
-        for name, (_, written) in old_headers.items():
+        for name, (raw, written) in old_headers.items():
             if name not in new_headers:
+                header, _ = deref(self.old, raw, join(old_where, "headers", written))
+                required = isinstance(header, dict) and bool(header.get("required"))
                 self.add(
-                    "response-header-removed",
+                    f"response-{'required-' if required else ''}header-removed",
                     join(old_where, "headers", written),
                     f"header {written} was removed",
                     label,
                     old=True,
                 )
+        response = self.sides[Side.RESPONSE]
         for name, (raw, written) in new_headers.items():
             where = join(new_where, "headers", written)
             if name not in old_headers:
@@ -375,12 +412,15 @@ class DocumentDiff:
             old_raw, old_written = old_headers[name]
             before, before_where = deref(self.old, old_raw, join(old_where, "headers", old_written))
             after, after_where = deref(self.new, raw, where)
+            before = before if isinstance(before, dict) else {}
+            after = after if isinstance(after, dict) else {}
             if bool(before.get("required")) != bool(after.get("required")):
                 rule = "became-required" if after.get("required") else "became-optional"
-                schemas.emit(
-                    f"property-{rule}",
+                self.add(
+                    f"response-property-{rule}",
                     join(after_where, "required"),
                     f"header {written} {rule.replace('-', ' ')}",
+                    label,
                 )
             self._documentation(
                 before,
@@ -389,12 +429,29 @@ class DocumentDiff:
                 label,
                 frozenset({"description", "example", "examples", "deprecated"}),
             )
-            schemas.compare(
+            found = response.compare(
                 before.get("schema"),
                 join(before_where, "schema"),
                 after.get("schema"),
                 join(after_where, "schema"),
             )
+            self.attach(label, found)
+
+
+def _content_of(holder: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    content = holder.get("content")
+    if not isinstance(content, dict):
+        return {}
+    return {k: (v if isinstance(v, dict) else {}) for k, v in content.items()}
+
+
+def _servers_of(document: dict[str, Any], operation: Operation) -> Any:
+    """The servers in force for an operation: its own, else its path's (the document's are
+    compared once, at the root)."""
+    if "servers" in operation.node:
+        return operation.node["servers"]
+    item = (document.get("paths") or {}).get(operation.path)
+    return item.get("servers") if isinstance(item, dict) else None
 
 
 def _by_position(operation: Operation) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
@@ -417,16 +474,7 @@ def _serialization(parameter: dict[str, Any], place: str) -> tuple[Any, ...]:
 
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """Every change from ``old`` to ``new``, merged where one change shows in many operations."""
-    merged: dict[tuple[str, str, bool, str, bool], Change] = {}
-    for change in DocumentDiff(old, new).run():
-        key = (change.rule, change.location, change.breaking, change.reason, change.old)
-        if key in merged:
-            known = merged[key]
-            operations_ = tuple(dict.fromkeys((*known.operations, *change.operations)))
-            merged[key] = Change(
-                known.rule, known.location, known.breaking, known.reason, operations_, known.old
-            )
-        else:
-            merged[key] = change
-    return sorted(merged.values(), key=lambda c: (not c.breaking, c.location, c.rule))
+    """Every change from ``old`` to ``new``, each listed once with every operation it shows in;
+    breaking first, then possibly breaking, then the rest."""
+    changes = DocumentDiff(old, new).run()
+    return sorted(changes, key=lambda c: (-c.level, c.location, c.rule, c.reason))

@@ -1,4 +1,5 @@
-"""``token-api diff`` output: text, JSON, Markdown (for a PR comment), GitHub annotations."""
+"""``token-api diff`` output: text, JSON, Markdown (for a PR comment), GitHub annotations; each
+shows every change's level (breaking, possibly breaking, not breaking)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,26 @@ from dataclasses import asdict
 from pathlib import Path
 
 from token_api.spectools.diff.changes import Change
+from token_api.spectools.diff.rules import Level
 from token_api.spectools.findings import annotation
 from token_api.spectools.lines import LineIndex
 
 FORMATS = ("text", "json", "markdown", "github")
+_TEXT = {Level.BREAKING: "BREAKING", Level.POSSIBLY_BREAKING: "POSSIBLY", Level.NOT_BREAKING: "ok"}
+_MARKDOWN = {
+    Level.BREAKING: "**breaking**",
+    Level.POSSIBLY_BREAKING: "*possibly breaking*",
+    Level.NOT_BREAKING: "ok",
+}
+_GITHUB = {
+    Level.BREAKING: "error",
+    Level.POSSIBLY_BREAKING: "warning",
+    Level.NOT_BREAKING: "notice",
+}
+
+
+def verdict(changes: Sequence[Change]) -> Level:
+    return max((c.level for c in changes), default=Level.NOT_BREAKING)
 
 
 def _where(change: Change) -> str:
@@ -19,10 +36,11 @@ def _where(change: Change) -> str:
 
 
 def _summary(changes: Sequence[Change]) -> str:
-    breaking = sum(c.breaking for c in changes)
     if not changes:
         return "No changes."
-    return f"{len(changes)} change(s), {breaking} breaking."
+    breaking = sum(c.level is Level.BREAKING for c in changes)
+    possibly = sum(c.level is Level.POSSIBLY_BREAKING for c in changes)
+    return f"{len(changes)} change(s), {breaking} breaking, {possibly} possibly breaking."
 
 
 def render(changes: Sequence[Change], fmt: str, old: str, new: str, new_path: Path | None) -> str:
@@ -30,18 +48,31 @@ def render(changes: Sequence[Change], fmt: str, old: str, new: str, new_path: Pa
         payload = {
             "old": old,
             "new": new,
-            "breaking": any(c.breaking for c in changes),
-            "changes": [{**asdict(c), "operations": list(c.operations)} for c in changes],
+            "level": verdict(changes).label,
+            "breaking": verdict(changes) is Level.BREAKING,
+            "changes": [
+                {
+                    **asdict(c),
+                    "level": c.level.label,
+                    "breaking": c.breaking,
+                    "operations": list(c.operations),
+                }
+                for c in changes
+            ],
         }
         return json.dumps(payload, indent=2, ensure_ascii=False)
     if fmt == "markdown":
-        verdict = "❌ breaking" if any(c.breaking for c in changes) else "✅ not breaking"
-        lines = [f"### API changes: {old} → {new} ({verdict})", "", _summary(changes)]
+        overall = {
+            Level.BREAKING: "❌ breaking",
+            Level.POSSIBLY_BREAKING: "⚠️ possibly breaking",
+            Level.NOT_BREAKING: "✅ not breaking",
+        }[verdict(changes)]
+        lines = [f"### API changes: {old} → {new} ({overall})", "", _summary(changes)]
         if changes:
             lines += ["", "| | Rule | Location | Operations | Reason |", "|---|---|---|---|---|"]
             for c in changes:
                 cells = [
-                    "**breaking**" if c.breaking else "ok",
+                    _MARKDOWN[c.level],
                     f"`{c.rule}`",
                     f"`{_where(c)}`",
                     ", ".join(c.operations) or "—",
@@ -50,18 +81,18 @@ def render(changes: Sequence[Change], fmt: str, old: str, new: str, new_path: Pa
                 lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
         return "\n".join(lines)
     if fmt == "github":
-        index = LineIndex(new_path)
+        index = LineIndex(new_path) if new_path is not None and changes else None
         lines = []
         for c in changes:
             operations = f" [{', '.join(c.operations)}]" if c.operations else ""
             lines.append(
                 annotation(
-                    "error" if c.breaking else "notice",
+                    _GITHUB[c.level],
                     new,
-                    None if c.old else index.line(c.location),
+                    None if c.old or index is None else index.line(c.location),
                     c.rule,
                     _where(c) + operations,
-                    c.reason,
+                    f"{c.level.label}: {c.reason}",
                 )
             )
         return "\n".join(lines)
@@ -71,9 +102,8 @@ def render(changes: Sequence[Change], fmt: str, old: str, new: str, new_path: Pa
     lines = []
     for c in changes:
         operations = f" [{', '.join(c.operations)}]" if c.operations else ""
-        verdict = "BREAKING" if c.breaking else "ok"
         lines.append(
-            f"{verdict:<8} {c.rule:<{width}}  {_where(c)}{operations}\n"
+            f"{_TEXT[c.level]:<8} {c.rule:<{width}}  {_where(c)}{operations}\n"
             f"{'':<8} {'':<{width}}  {c.reason}"
         )
     lines.append(f"{old} → {new}: {_summary(changes)}")

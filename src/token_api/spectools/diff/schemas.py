@@ -1,22 +1,33 @@
-"""Comparing two resolved schemas, keyword by keyword, on one side of an operation."""
+"""Comparing two resolved schemas, keyword by keyword, on one side of the API.
+
+What is compared is what a client sends (request side) or receives (response side): a
+``readOnly`` property is not part of requests and a ``writeOnly`` one is not part of responses,
+so changes inside them do not bind that side, and toggling the flag is reported as the property
+appearing or disappearing there.
+
+Each pair of schema nodes is compared once per side and context, however many operations reach
+it; the operations are attached by the caller.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
-from token_api.spectools.diff.changes import SCHEMA_RULES, Change, Effect, Side, consequence
+from token_api.spectools.diff import patterns
+from token_api.spectools.diff.changes import Side
 from token_api.spectools.diff.normalize import (
     DOCUMENTATION,
     ORGANISATION,
+    Branch,
+    Schemas,
     View,
     canonical,
-    signature,
-    view,
 )
+from token_api.spectools.diff.rules import RULES, Level
+from token_api.spectools.pointers import join
 
 _UPPER = ("maxLength", "maxItems", "maxProperties")
 _LOWER = ("minLength", "minItems", "minProperties")
@@ -27,8 +38,20 @@ _BOUNDS = (
     ("maximum", True),
     ("minimum", False),
 )
+# A limit set where none was is "possibly breaking" (oasdiff's *-set rules); for these a missing
+# lower bound means 0, so setting one is a plain tightening.
+_SET_IS_TIGHTENING = frozenset({"minLength", "minProperties"})
 # Format pairs where the second accepts everything the first does.
-_WIDER_FORMAT = {("int32", "int64"), ("float", "double")}
+_WIDER_FORMAT = frozenset(
+    {
+        ("int32", "int64"),
+        ("int32", "bigint"),
+        ("int64", "bigint"),
+        ("float", "double"),
+        ("date", "date-time"),
+        ("time", "date-time"),
+    }
+)
 _HANDLED = frozenset(
     {
         *_UPPER,
@@ -49,49 +72,118 @@ _HANDLED = frozenset(
         "minimum",
         "exclusiveMaximum",
         "exclusiveMinimum",
+        "readOnly",
+        "writeOnly",
     }
 )
 
 Bound = tuple[Any, bool]  # (value, exclusive)
+Found = tuple[str, str, str, bool]  # (rule id, location, detail, location in the old spec)
+
+
+class Context(NamedTuple):
+    """What the same schema pair means depends on where it is used."""
+
+    text: bool = False  # a text location (parameter, non-JSON media type): 1 reads as "1"
+    role: str = "optional"  # optional | required | parameter-optional | parameter-required
+
+
+_PLAIN = Context()
 
 
 @dataclass
 class SchemaDiff:
-    """The comparisons on one side of one operation, collecting changes."""
+    """Schema comparisons on one side of the API, remembered by the pair of nodes compared."""
 
-    old_document: dict[str, Any]
-    new_document: dict[str, Any]
+    old: Schemas
+    new: Schemas
     side: Side
-    operation: str
-    changes: list[Change] = field(default_factory=list)
-    _seen: set[tuple[str, str]] = field(default_factory=set)
+    probe: bool = False  # asking "does new refuse anything old took?" (see implies)
 
-    def emit(
-        self, name: str, where: str, detail: str, effect: Effect | None = None, *, old: bool = False
-    ) -> None:
-        effect = effect or SCHEMA_RULES[name][0]
-        reason = f"{detail}: {consequence(effect, self.side)}"
-        rule = f"{self.side.value}-{name}"
-        self.changes.append(
-            Change(rule, where, effect.breaks(self.side), reason, (self.operation,), old)
-        )
+    def __post_init__(self) -> None:
+        self._done: dict[tuple[str, str, Context, bool], list[Found]] = {}
+        self._active: set[tuple[str, str, Context, bool]] = set()
+        self._prober: SchemaDiff | None = None
+        self._hidden = "readOnly" if self.side is Side.REQUEST else "writeOnly"
 
     def compare(
-        self, old_node: Any, old_where: str, new_node: Any, new_where: str, *, outer: bool = True
+        self,
+        old_node: Any,
+        old_where: str,
+        new_node: Any,
+        new_where: str,
+        context: Context = _PLAIN,
+        *,
+        outer: bool = True,
+    ) -> list[Found]:
+        """Every change from old to new at and below this node. ``outer`` is False for anyOf
+        branches, whose nullability and documentation the enclosing schema already compared."""
+        key = (old_where, new_where, context, outer)
+        found = self._done.get(key)
+        if found is not None:
+            return found
+        if key in self._active:
+            return []  # a recursive schema: its changes are being collected further up
+        self._active.add(key)
+        try:
+            out: list[Found] = []
+            _Pair(self, out, context).run(
+                self.old.view(old_node, old_where), self.new.view(new_node, new_where), outer
+            )
+        finally:
+            self._active.discard(key)
+        self._done[key] = out
+        return out
+
+    def emit(
+        self, out: list[Found], name: str, where: str, detail: str, *, old: bool = False
     ) -> None:
-        """``outer`` is False for anyOf branches, whose nullability and documentation the
-        enclosing schema already compared."""
-        old = view(self.old_document, old_node, old_where)
-        new = view(self.new_document, new_node, new_where)
-        if (old.where, new.where) in self._seen:
-            return  # a recursive schema, or one reached twice on this side: compared once
-        self._seen.add((old.where, new.where))
+        out.append((f"{self.side.value}-{name}", where, detail, old))
+
+    def hidden(self, schemas: Schemas, node: Any, where: str) -> bool:
+        """Not part of this side's messages: readOnly in requests, writeOnly in responses."""
+        return schemas.view(node, where).schema.get(self._hidden) is True
+
+    def implies(self, old: Branch, new: Branch, context: Context) -> bool:
+        """Every value ``old`` accepts, ``new`` accepts too, as far as diff can tell (a change it
+        cannot rank counts as refusing something)."""
+        if self._prober is None:
+            self._prober = SchemaDiff(self.old, self.new, Side.REQUEST, probe=True)
+        found = self._prober.compare(*old, *new, context)
+        return not any(
+            RULES[rule].level > Level.NOT_BREAKING and rule != "request-default-changed"
+            for rule, *_ in found
+        )
+
+
+@dataclass
+class _Pair:
+    """One comparison of an old and a new view."""
+
+    diff: SchemaDiff
+    out: list[Found]
+    context: Context
+
+    def emit(self, name: str, where: str, detail: str, *, old: bool = False) -> None:
+        self.diff.emit(self.out, name, where, detail, old=old)
+
+    def child(self, old: Branch, new: Branch, role: str = "optional") -> None:
+        self.out += self.diff.compare(*old, *new, self.context._replace(role=role))
+
+    @property
+    def request(self) -> bool:
+        return self.diff.side is Side.REQUEST
+
+    def run(self, old: View, new: View, outer: bool) -> None:
         if outer:
             self._documentation(old, new)
             self._nullable(old, new)
         if old.alternatives or new.alternatives:
-            self._alternatives(old, new)
+            if not self._wrapped(old, new):
+                self._alternatives(old, new)
             return
+        self._all_of(old, new)
+        self._conditions(old, new)
         if not self._types(old, new):
             return
         self._enum(old, new)
@@ -108,21 +200,18 @@ class SchemaDiff:
         self._other_keywords(old, new)
 
     def _documentation(self, old: View, new: View) -> None:
+        if self.diff.probe:
+            return
         extensions = {k for k in (*old.schema, *new.schema) if k.startswith("x-")}
         keys = sorted(
             k
             for k in DOCUMENTATION | extensions
-            if canonical(old.schema.get(k)) != canonical(new.schema.get(k))
+            if (k in old.schema or k in new.schema)
+            and canonical(old.schema.get(k)) != canonical(new.schema.get(k))
         )
         if keys:
-            self.changes.append(
-                Change(
-                    "documentation-changed",
-                    new.where,
-                    False,
-                    f"{', '.join(keys)} changed: documentation only",
-                    (self.operation,),
-                )
+            self.out.append(
+                ("documentation-changed", new.where, f"{', '.join(keys)} changed", False)
             )
 
     def _nullable(self, old: View, new: View) -> None:
@@ -130,6 +219,23 @@ class SchemaDiff:
             self.emit("became-nullable", new.where, "null is now valid")
         elif old.nullable and not new.nullable:
             self.emit("no-longer-nullable", new.where, "null is no longer valid")
+
+    def _wrapped(self, old: View, new: View) -> bool:
+        """A schema turned into a oneOf whose branches each take every old value: old values now
+        match several branches, and oneOf refuses them all."""
+        if old.alternatives or not new.alternatives or not new.one_of or not self.request:
+            return False
+        taking = [
+            b for b in new.alternatives if self.diff.implies((old.raw, old.where), b, self.context)
+        ]
+        if len(taking) < 2:
+            return False
+        self.emit(
+            "wrapped-in-one-of",
+            new.where,
+            f"wrapped in a oneOf whose branches {', '.join(w for _, w in taking)} all match it",
+        )
+        return True
 
     def _alternatives(self, old: View, new: View) -> None:
         olds = old.alternatives or [(old.raw, old.where)]
@@ -140,17 +246,56 @@ class SchemaDiff:
         more, olds, news = _pair(
             olds,
             news,
-            lambda b: signature(self.old_document, *b),
-            lambda b: signature(self.new_document, *b),
+            lambda b: self.diff.old.signature(*b),
+            lambda b: self.diff.new.signature(*b),
         )
-        for (branch, where), match in pairs + more:
-            self.compare(branch, where, *match, outer=False)
+        for before, after in pairs + more:
+            self.out += self.diff.compare(*before, *after, self.context, outer=False)
         for branch, where in olds:
-            kind = signature(self.old_document, branch, where)
+            kind = self.diff.old.signature(branch, where)
             self.emit("alternative-removed", where, f"the {kind} alternative was removed", old=True)
+        added = "one-of-added" if new.one_of or not new.alternatives else "any-of-added"
         for branch, where in news:
-            kind = signature(self.new_document, branch, where)
-            self.emit("alternative-added", where, f"a {kind} alternative was added")
+            kind = self.diff.new.signature(branch, where)
+            self.emit(added, where, f"a {kind} alternative was added")
+
+    def _all_of(self, old: View, new: View) -> None:
+        """A new allOf member is a constraint of its own: it refuses values unless the old schema
+        already implied it (a member repeating what the others say changes nothing)."""
+        if not new.all_of or not self.request or self.diff.probe:
+            return
+        known = {_member_key(member) for member, _ in old.all_of}
+        for member, where in new.all_of:
+            if _member_key(member) in known:
+                continue
+            if not self.diff.implies((old.raw, old.where), (member, where), self.context):
+                self.emit("all-of-added", where, "an allOf member was added")
+
+    def _conditions(self, old: View, new: View) -> None:
+        """anyOf/oneOf branches that add conditions (``anyOf: [{required: [a]}, {required:
+        [b]}]``) to a shape both versions share: dropping them all relaxes, adding them
+        tightens; otherwise each branch kept or gone is one alternative more or less."""
+        for keyword in ("anyOf", "oneOf"):
+            before, after = old.conditions.get(keyword), new.conditions.get(keyword)
+            if not before and not after:
+                continue
+            where = join(new.where if after else old.where, keyword)
+            if not after:
+                self.emit("constraint-relaxed", where, f"{keyword} conditions removed", old=True)
+            elif not before:
+                self.emit("constraint-tightened", where, f"{keyword} conditions added")
+            else:
+                known = {canonical(node) for node, _ in before}
+                kept = {canonical(node) for node, _ in after}
+                for node, at in before:
+                    if canonical(node) not in kept:
+                        self.emit(
+                            "alternative-removed", at, f"{keyword} condition removed", old=True
+                        )
+                added = "one-of-added" if keyword == "oneOf" else "any-of-added"
+                for node, at in after:
+                    if canonical(node) not in known:
+                        self.emit(added, at, f"{keyword} condition added")
 
     def _types(self, old: View, new: View) -> bool:
         """Compare types; False when they no longer overlap (nothing else is worth comparing)."""
@@ -159,12 +304,22 @@ class SchemaDiff:
         where = new.at("type") if "type" in new.schema else old.at("type")
         change = f"type {_types(old.types)} → {_types(new.types)}"
         if old.types is None or new.types is None:
-            self.emit("type-narrowed" if old.types is None else "type-widened", where, change)
+            if self.context.text and self.request and new.types and "string" in new.types:
+                self.emit("type-compatible", where, change)  # in text, anything is a string
+            else:
+                self.emit("type-narrowed" if old.types is None else "type-widened", where, change)
             return True
         old_set, new_set = _with_integers(old.types), _with_integers(new.types)
+        widened = old_set <= new_set
+        # In text every value reads as a string: a request taking strings takes whatever was
+        # sent before, and a response that was a string was read as one.
+        as_text = self.context.text and "string" in (new.types if self.request else old.types)
+        if as_text and not (widened if self.request else new_set <= old_set):
+            self.emit("type-compatible", where, change)
+            return bool(old_set & new_set)
         if new_set <= old_set:
             self.emit("type-narrowed", where, change)
-        elif old_set <= new_set:
+        elif widened:
             self.emit("type-widened", where, change)
         else:
             self.emit("type-changed", where, change)
@@ -183,6 +338,10 @@ class SchemaDiff:
                 f"values no longer limited to {_list(old.enum.values())}",
                 old=True,
             )
+        elif "const" in old.schema and "const" in new.schema and old.enum != new.enum:
+            # One value for another: what was sent is refused, what is received is new.
+            before, after = old.schema["const"], new.schema["const"]
+            self.emit("const-changed", at(new), f"const {before!r} → {after!r}")
         elif old.enum is not None and new.enum is not None:
             added = [v for k, v in new.enum.items() if k not in old.enum]
             removed = [v for k, v in old.enum.items() if k not in new.enum]
@@ -193,9 +352,9 @@ class SchemaDiff:
 
     def _format(self, old: View, new: View) -> None:
         before, after = old.schema.get("format"), new.schema.get("format")
-        text = f"format {before!r} → {after!r}"
         if before == after:
             return
+        text = f"format {before!r} → {after!r}"
         if before is None:
             self.emit("format-added", new.at("format"), text)
         elif after is None:
@@ -216,8 +375,10 @@ class SchemaDiff:
             self.emit("constraint-relaxed", old.at(keyword), text, old=True)
             return
         if before is None:
-            tighter = True
-        elif after[0] == before[0]:
+            name = "constraint-tightened" if keyword in _SET_IS_TIGHTENING else "constraint-added"
+            self.emit(name, new.at(keyword), text)
+            return
+        if after[0] == before[0]:
             tighter = after[1] and not before[1]
         else:
             tighter = after[0] < before[0] if upper else after[0] > before[0]
@@ -230,16 +391,19 @@ class SchemaDiff:
         if before == after:
             return
         text = f"pattern {before!r} → {after!r}"
-        if after is None:
-            self.emit("constraint-relaxed", old.at("pattern"), text, old=True)
-        elif before is None or _prefix_tighter(str(before), str(after)):
-            self.emit("constraint-tightened", new.at("pattern"), text)
-        elif _prefix_tighter(str(after), str(before)):
-            self.emit("constraint-relaxed", new.at("pattern"), text)
+        if after is None or patterns.universal(str(after)):
+            if before is not None and not patterns.universal(str(before)):
+                name = "pattern-removed" if after is None else "pattern-generalized"
+                where = old.at("pattern") if after is None else new.at("pattern")
+                self.emit(name, where, text, old=after is None)
+        elif before is None or patterns.universal(str(before)):
+            self.emit("pattern-added", new.at("pattern"), text)
+        elif patterns.generalizes(str(before), str(after)):
+            self.emit("pattern-generalized", new.at("pattern"), text)
+        elif patterns.specializes(str(before), str(after)):
+            self.emit("pattern-specialized", new.at("pattern"), text)
         else:
-            self.emit(
-                "constraint-changed", new.at("pattern"), f"{text}, neither contains the other"
-            )
+            self.emit("pattern-changed", new.at("pattern"), f"{text}, undecided")
 
     def _multiple_of(self, old: View, new: View) -> None:
         before, after = old.schema.get("multipleOf"), new.schema.get("multipleOf")
@@ -265,56 +429,88 @@ class SchemaDiff:
         old_required = set(old.schema.get("required") or [])
         new_required = set(new.schema.get("required") or [])
         old_extra, new_extra = _extras(old), _extras(new)
-        for name, (node, where) in old.properties.items():
-            if name in new.properties:
-                self.compare(node, where, *new.properties[name])
-                continue
-            # Gone from `properties`: a value carrying it is refused if extras are forbidden;
-            # values without it (if it was required) or with any value for it become valid.
-            narrows = new_extra is False
-            widens = name in old_required or (new_extra is not False and node not in ({}, True))
-            required = " (required)" if name in old_required else ""
-            self.emit(
-                "property-removed",
-                where,
-                f"property {name!r}{required} removed",
-                _effect(narrows, widens),
-                old=True,
-            )
-        for name, (_, where) in new.properties.items():
-            if name in old.properties:
-                continue
-            if name in new_required:
-                self.emit("required-property-added", where, f"required property {name!r} added")
-            elif old_extra is False:
-                self.emit(
-                    "property-added",
-                    where,
-                    f"property {name!r} added where no other was valid",
-                    Effect.WIDENS,
-                )
-            else:
-                self.emit("property-added", where, f"optional property {name!r} added")
+        diff, flag = self.diff, self.diff._hidden
+        seen: set[str] = set()  # properties judged here, whose `required` is judged with them
+        for name in dict.fromkeys([*old.properties, *new.properties]):
+            before, after = old.properties.get(name), new.properties.get(name)
+            was = before is not None and not diff.hidden(diff.old, *before)
+            now = after is not None and not diff.hidden(diff.new, *after)
+            if before is not None and after is not None:
+                seen.add(name)
+                if was and now:
+                    self._other_flag(name, before, after)
+                    role = "required" if name in new_required else "optional"
+                    self.child(before, after, role)
+                elif was:
+                    # Gone from this side: for a response, as if removed (a required one
+                    # breaks readers); for a request the server now ignores it.
+                    required = "required-" if name in old_required and not self.request else ""
+                    rule = f"{required}property-became-{flag_name(flag)}"
+                    self.emit(rule, after[1], f"property {name!r} became {flag}")
+                elif now:
+                    required = "required-" if name in new_required else ""
+                    rule = f"{required}property-became-not-{flag_name(flag)}"
+                    self.emit(rule, after[1], f"property {name!r} is no longer {flag}")
+            elif before is not None:
+                seen.add(name)
+                if was:
+                    self._removed(name, before[1], name in old_required, new_extra)
+            elif after is not None:
+                seen.add(name)
+                if now:
+                    self._added(name, after, name in new_required, old_extra)
+        where = new.at("required")
         for name in sorted(new_required - old_required):
-            if name in old.properties or name not in new.properties:
-                self.emit(
-                    "property-became-required",
-                    new.at("required"),
-                    f"property {name!r} became required",
-                )
+            hidden = name in new.properties and diff.hidden(diff.new, *new.properties[name])
+            if not hidden and (name not in seen or name in old.properties):
+                self.emit("property-became-required", where, f"property {name!r} became required")
         for name in sorted(old_required - new_required):
-            if name in new.properties or name not in old.properties:
-                self.emit(
-                    "property-became-optional",
-                    new.at("required"),
-                    f"property {name!r} became optional",
-                )
+            hidden = name in old.properties and diff.hidden(diff.old, *old.properties[name])
+            if not hidden and (name not in seen or name in new.properties):
+                self.emit("property-became-optional", where, f"property {name!r} became optional")
+
+    def _other_flag(self, name: str, before: Branch, after: Branch) -> None:
+        """readOnly in responses, writeOnly in requests: the property is still part of them."""
+        other = "writeOnly" if self.request else "readOnly"
+        was = self.diff.old.view(*before).schema.get(other) is True
+        now = self.diff.new.view(*after).schema.get(other) is True
+        if was != now and not self.diff.probe:
+            rule = f"property-became-{'' if now else 'not-'}{flag_name(other)}"
+            self.emit(
+                rule, after[1], f"property {name!r} {'became' if now else 'is no longer'} {other}"
+            )
+
+    def _removed(self, name: str, where: str, required: bool, new_extra: Any) -> None:
+        if self.diff.probe and new_extra is not False:
+            return  # a value carrying it still passes
+        if self.request and new_extra is False:
+            rule = "property-now-refused"
+        else:
+            rule = "required-property-removed" if required else "property-removed"
+        suffix = " (required)" if required else ""
+        self.emit(rule, where, f"property {name!r}{suffix} removed", old=True)
+
+    def _added(self, name: str, after: Branch, required: bool, old_extra: Any) -> None:
+        node, where = after
+        if required:
+            self.emit("required-property-added", where, f"required property {name!r} added")
+        elif self.diff.probe and old_extra is not False and node not in ({}, True):
+            # Probing: a property old left open that new constrains refuses some old values.
+            self.emit("property-now-refused", where, f"property {name!r} now constrained")
+        elif old_extra is False:
+            self.emit(
+                "property-now-allowed",
+                where,
+                f"property {name!r} added where no undeclared property was valid",
+            )
+        else:
+            self.emit("property-added", where, f"optional property {name!r} added")
 
     def _additional_properties(self, old: View, new: View) -> None:
         before, after = _extras(old), _extras(new)
         if isinstance(before, dict) and isinstance(after, dict):
-            self.compare(
-                before, old.at("additionalProperties"), after, new.at("additionalProperties")
+            self.child(
+                (before, old.at("additionalProperties")), (after, new.at("additionalProperties"))
             )
             return
         if canonical(before) == canonical(after):
@@ -337,18 +533,31 @@ class SchemaDiff:
                 "constraint-relaxed", old.at("items"), "array items no longer constrained", old=True
             )
         else:
-            self.compare(before, old.at("items"), after, new.at("items"))
+            self.child((before, old.at("items")), (after, new.at("items")))
 
     def _default(self, old: View, new: View) -> None:
         before, after = old.schema.get("default"), new.schema.get("default")
-        if canonical(before) != canonical(after):
-            where = new.at("default") if "default" in new.schema else old.at("default")
-            self.emit(
-                "default-changed",
-                where,
-                f"default {before!r} → {after!r}",
-                old="default" not in new.schema,
+        if canonical(before) == canonical(after) or self.diff.probe:
+            return
+        where = new.at("default") if "default" in new.schema else old.at("default")
+        text = f"default {before!r} → {after!r}"
+        role = self.context.role
+        if self.request and role == "parameter-optional":
+            self.diff.emit(
+                self.out, "parameter-default-changed", where, text, old="default" not in new.schema
             )
+        elif self.request and role.endswith("required"):
+            # A value that must be sent never falls back to its default.
+            self.out.append(
+                (
+                    "documentation-changed",
+                    where,
+                    f"{text} (the value is required)",
+                    "default" not in new.schema,
+                )
+            )
+        else:
+            self.emit("default-changed", where, text, old="default" not in new.schema)
 
     def _other_keywords(self, old: View, new: View) -> None:
         for key in sorted({*old.schema, *new.schema}):
@@ -366,12 +575,18 @@ class SchemaDiff:
                 )
 
 
-Branch = tuple[Any, str]  # (schema, pointer)
+def flag_name(keyword: str) -> str:
+    return "read-only" if keyword == "readOnly" else "write-only"
 
 
 def _ref_name(branch: Branch) -> str | None:
     ref = branch[0].get("$ref") if isinstance(branch[0], dict) else None
     return ref if isinstance(ref, str) else None
+
+
+def _member_key(member: Any) -> bytes:
+    ref = member.get("$ref") if isinstance(member, dict) else None
+    return ref.encode() if isinstance(ref, str) else canonical(member)
 
 
 def _pair(
@@ -410,17 +625,11 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _plain(schema: dict[str, Any], keyword: str) -> Bound | None:
+def _bound_of(schema: dict[str, Any], keyword: str, upper: bool) -> Bound | None:
+    if keyword in ("maximum", "minimum"):
+        return _numeric(schema, upper=upper)
     value = schema.get(keyword)
     return (value, False) if _number(value) else None
-
-
-def _bound_of(schema: dict[str, Any], keyword: str, upper: bool) -> Bound | None:
-    return (
-        _numeric(schema, upper=upper)
-        if keyword in ("maximum", "minimum")
-        else _plain(schema, keyword)
-    )
 
 
 def _numeric(schema: dict[str, Any], *, upper: bool) -> Bound | None:
@@ -448,16 +657,10 @@ def _bound_text(bound: Bound | None) -> str:
 
 def _divides(small: Any, large: Any) -> bool:
     """Every multiple of ``large`` is a multiple of ``small``."""
-    return (Fraction(str(large)) / Fraction(str(small))).denominator == 1
-
-
-def _prefix_tighter(before: str, after: str) -> bool:
-    """``^api_`` → ``^api_[A-Za-z0-9]{49}$``: anchored, no alternation, only something appended
-    that does not quantify the last atom, so every match of the new pattern matches the old."""
-    if not before.startswith("^") or "|" in after or before.endswith(("$", "\\")):
+    try:
+        return (Fraction(str(large)) / Fraction(str(small))).denominator == 1
+    except (ValueError, ZeroDivisionError):
         return False
-    suffix = after[len(before) :]
-    return after.startswith(before) and bool(suffix) and not re.match(r"[?*+{]", suffix)
 
 
 def _extras(schema_view: View) -> Any:
@@ -470,11 +673,3 @@ def _extra_text(value: Any) -> str:
     if value is True:
         return "allowed"
     return "forbidden" if value is False else "a schema"
-
-
-def _effect(narrows: bool, widens: bool) -> Effect:
-    if narrows and widens:
-        return Effect.CHANGES
-    if narrows:
-        return Effect.NARROWS
-    return Effect.WIDENS if widens else Effect.NEUTRAL

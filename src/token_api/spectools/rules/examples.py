@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
+from token_api.spectools.ecma_regex import compile_pattern
 from token_api.spectools.pointers import RefError, deref, join
 from token_api.spectools.rules import Context, Issue, rule
 
@@ -51,19 +53,23 @@ class _Examples:
                 oas.oas31_format_checker,
                 DRAFT202012,
             )
+        self.validator = _ecma_patterns(self.validator)
         resource = Resource.from_contents(document, default_specification=dialect)
         self.registry = Registry().with_resource(SPEC_URI, resource)
         self.document = document
+        self.validators: dict[str, Any] = {}
 
     def problem(self, schema_pointer: str, value: Any) -> str | None:
         from jsonschema.exceptions import best_match
         from referencing.exceptions import Unresolvable
 
-        validator = self.validator(
-            {"$ref": f"{SPEC_URI}#{schema_pointer}"},
-            registry=self.registry,
-            format_checker=self.checker,
-        )
+        validator = self.validators.get(schema_pointer)
+        if validator is None:  # one per schema: many examples share theirs
+            validator = self.validators[schema_pointer] = self.validator(
+                {"$ref": f"{SPEC_URI}#{schema_pointer}"},
+                registry=self.registry,
+                format_checker=self.checker,
+            )
         try:
             error = best_match(validator.iter_errors(value))
         except Unresolvable:
@@ -140,6 +146,23 @@ class _Examples:
                     yield from self.schema(schema, join(where, key, name))
                 continue
             yield from self.walk(value, join(where, key))
+
+
+@functools.cache
+def _ecma_patterns(validator: Any) -> Any:
+    """The validator with ``pattern`` read as ECMA-262 (see ecma_regex); a pattern that cannot
+    be read is not checked, rather than failing the run."""
+    from jsonschema import validators
+    from jsonschema.exceptions import ValidationError
+
+    def pattern(checker: Any, expected: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if not checker.is_type(instance, "string") or not isinstance(expected, str):
+            return
+        compiled = compile_pattern(expected)
+        if compiled is not None and not compiled.search(instance):
+            yield ValidationError(f"{instance!r} does not match {expected!r}")
+
+    return validators.extend(validator, {"pattern": pattern})
 
 
 @rule("example-valid", "Every example validates against its schema, formats included.")

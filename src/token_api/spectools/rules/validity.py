@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,14 @@ from token_api.spectools.rules import Context, Issue, rule
 _MAX_MESSAGE = 200
 # openapi-spec-validator's semantic errors carry no path, only words: "for 'get' in '/x/{id}'".
 _OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '(/[^']*)'")
+
+
+class _Seen(set[int]):
+    """openapi-spec-validator keeps the ids of the schemas it has visited in lists, searched
+    once per schema: quadratic, 20 s on GitHub's description. The same ids in a set."""
+
+    def append(self, schema_id: int) -> None:
+        self.add(schema_id)
 
 
 def _validator(document: dict[str, Any]) -> Any:
@@ -28,8 +37,23 @@ def _validator(document: dict[str, Any]) -> Any:
         ("3.2.", OpenAPIV32SpecValidator),
     ):
         if version.startswith(prefix):
-            return validator(document)
+            return _with_sets(validator)(document)
     return None
+
+
+@functools.cache
+def _with_sets(validator: type[Any]) -> type[Any]:
+    """The validator with its schema keyword visiting through sets (see _Seen)."""
+    base = validator.keyword_validators["schema"]
+
+    def __init__(self: Any, registry: Any) -> None:
+        base.__init__(self, registry)
+        self.visited_schema_ids = _Seen()
+        self.meta_checked_schema_ids = _Seen()
+
+    schema = type(base.__name__, (base,), {"__init__": __init__})
+    keywords = {**validator.keyword_validators, "schema": schema}
+    return type(validator.__name__, (validator,), {"keyword_validators": keywords})
 
 
 def _message(error: Any) -> str:
