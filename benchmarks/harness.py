@@ -43,6 +43,9 @@ UVICORN_APPS = {
     "starlette": "benchmarks.floor_starlette:create_app",
     "asgi": "benchmarks.floor_asgi:create_app",
 }
+# The reference's HTTP protocol, as `token-api serve` runs it (server/http.py: uvicorn's httptools
+# protocol with bounds on head size, deadlines and connections); the others run uvicorn's own.
+UVICORN_OPTIONS = {"reference": ("--http", "token_api.server.http:GuardedHttpToolsProtocol")}
 # The reference is also started the way its README says, for cold start: the CLI first brings
 # the database schema up to date, then serves.
 CLI = "reference via token-api serve"
@@ -144,6 +147,7 @@ class Server:
             command = [
                 *(sys.executable, "-m", "uvicorn", UVICORN_APPS[self.kind], "--factory"),
                 *("--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"),
+                *UVICORN_OPTIONS.get(self.kind, ()),
             ]
         return pinned(command, SERVER_CPU) if self.pin else command
 

@@ -45,7 +45,9 @@ DEFECTS: dict[str, Expected] = {
     "missing_field": Expected(("token_format", "response_schema_conformance")),
     "status_201": Expected(("documented_status", "status_code_conformance")),
     "text_plain": Expected(("json_content_type", "content_type_conformance")),
-    "status_400": Expected(("documented_status", "status_code_conformance"), COVERAGE),
+    # 400 is documented (the HTTP layer's answer to a malformed message), so Schemathesis sees
+    # the 422 body under the 400's schema rather than an undocumented status.
+    "status_400": Expected(("documented_status", "response_schema_conformance"), COVERAGE),
     "problem_json": Expected(("error_body_shape", "content_type_conformance"), COVERAGE),
     "server_error": Expected(("no_server_error", "not_a_server_error"), COVERAGE),
     "enum_accepted": Expected(("negative_data_rejection",), COVERAGE),

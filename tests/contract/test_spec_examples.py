@@ -134,6 +134,17 @@ PROBES = [
     Probe("a date-time without an offset", {"expires_at": "2099-01-01T00:00:00"}),
     Probe("a number for a string", {"name": 5}),
     Probe("health", method="GET", path="/health"),
+    # The HTTP layer's own answers (server/http.py), on both operations.
+    Probe("two Content-Type headers", {}, extra=(("Content-Type", "text/plain"),)),
+    Probe("a head over 16 KB", {}, extra=(("X-Long", "y" * 16_384),)),
+    Probe("a gzip body", {}, extra=(("Content-Encoding", "gzip"),)),
+    Probe(
+        "health, two Content-Type headers",
+        method="GET",
+        path="/health",
+        extra=(("Content-Type", "text/plain"),),
+    ),
+    Probe("health, a head over 16 KB", method="GET", path="/health", extra=(("X", "y" * 16_384),)),
 ]
 # Sent once the database is gone.
 OUTAGE = [Probe("the defaults"), Probe("health", method="GET", path="/health")]
@@ -141,6 +152,13 @@ OUTAGE = [Probe("the defaults"), Probe("health", method="GET", path="/health")]
 UNREACHABLE = {
     ("sqlite", "getHealth", "503"): "a running server's health check on SQLite is SELECT 1 on its "
     "open connection, which nothing outside the server can make fail; PostgreSQL checks it",
+    **{
+        (backend, operation, "408"): "a deadline's answer needs a client that stalls for the "
+        "server's default deadline (10 s, 30 s); tests/reliability/test_slow_clients.py gets "
+        "it with short ones"
+        for backend in ("sqlite", "postgres")
+        for operation in ("createToken", "getHealth")
+    },
 }
 
 
@@ -242,7 +260,7 @@ def answers(
 
 def test_the_spec_has_examples_of_every_error() -> None:
     statuses = {(e.operation_id, e.status) for e in EXAMPLES}
-    for code in ("200", "401", "403", "413", "415", "422", "503"):
+    for code in ("200", "400", "401", "403", "408", "413", "415", "422", "431", "503"):
         assert ("createToken", code) in statuses
     assert {("getHealth", "200"), ("getHealth", "503")} <= statuses
 

@@ -197,8 +197,9 @@ AUTHORIZATION = [
     Hostile("empty Authorization", 401, authorization=b""),
     Hostile("scheme only", 401, authorization=b"Bearer"),
     Hostile("two spaces after the scheme", 200, authorization=b"Bearer  {token}"),
-    Hostile("1 MB token", 401, authorization=b"Bearer " + b"x" * MB),
-    Hostile("1 MB token in the ADMIN shape", 401, authorization=b"Bearer api_" + b"A" * MB),
+    # Past the 16,384-byte bound on a request head: the HTTP layer answers before the API.
+    Hostile("1 MB token", 431, authorization=b"Bearer " + b"x" * MB),
+    Hostile("1 MB token in the ADMIN shape", 431, authorization=b"Bearer api_" + b"A" * MB),
     Hostile("Basic credentials", 401, authorization=b"Basic dXNlcjpwYXNz"),
     Hostile("another scheme", 401, authorization=b"Token {token}"),
     Hostile("scheme in lower case", 200, authorization=b"bearer {token}"),
@@ -219,7 +220,7 @@ HEALTH = [
     Hostile("health with a body", 200, b"\xff" * 1000, method="GET", path="/health"),
     Hostile(
         "health with a 1 MB Authorization header",
-        200,
+        431,
         b"",
         authorization=b"Bearer " + b"x" * MB,
         method="GET",

@@ -8,6 +8,7 @@ timeout is a hang and is counted apart: no fault in these tests excuses one.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -17,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from tests.support.api import check_contract
 from tests.support.credentials import API_KEY_REFUSED
+from token_api.storage import Store, tables
 
 CREATE = "/api/v1/token"
 # Long enough for the server's own bounds (a 3 s connect timeout, a 5 s pool timeout) to answer
@@ -226,6 +229,41 @@ def _problem(url: str, response: httpx.Response, allowed: frozenset[int]) -> str
         )
         return f"{url}: {response.status_code} breaks the contract: {why}"
     return None
+
+
+class WriteLock:
+    """SQLite's write lock on a database, taken by this process as another program would (a
+    backup, a migration): ``BEGIN IMMEDIATE``, held until release() or the end of the block.
+    In WAL mode readers are not blocked by it; writers are. Take it once the server is up:
+    ``token-api serve`` itself writes when it starts."""
+
+    def __init__(self, url: str) -> None:
+        self.connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.held = True
+
+    def __enter__(self) -> WriteLock:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.connection.execute("ROLLBACK")
+            self.connection.close()
+
+
+def stored_tokens_named(database: str, name: str) -> int:
+    """How many tokens the database holds under ``name`` (read directly, not over HTTP)."""
+    store = Store.connect(database)
+    try:
+        with store.engine.connect() as connection:
+            query = select(func.count()).where(tables.tokens.c.name == name)
+            return int(connection.execute(query).scalar_one())
+    finally:
+        store.close()
 
 
 def _not_recognised(url: str, response: httpx.Response) -> str | None:

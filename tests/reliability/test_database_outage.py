@@ -140,17 +140,17 @@ def test_a_frozen_database_is_503_within_the_deadline(cluster: Cluster, tmp_path
             _signal(processes, signal.SIGSTOP)
             # More requests at once than the server has database threads: queued ones wait too.
             with ThreadPoolExecutor(max_workers=8) as pool:
-                started = time.monotonic()
                 calls = [
                     pool.submit(client.post, CREATE, json={}, headers=bearer(admin))
                     for _ in range(6)
                 ] + [pool.submit(client.get, "/health") for _ in range(2)]
+                # Answered while the database is still frozen (it thaws only below): each
+                # request ended at its deadline, not when the database came back, and no
+                # client timed out (CLIENT_TIMEOUT would raise here).
                 answers = [call.result() for call in calls]
-                elapsed = time.monotonic() - started
             for response in answers:
                 _assert_unavailable(response, server.url)
                 assert "did not answer within 2 s" in response.json()["detail"]
-            assert elapsed < deadline + 5, f"the answers took {elapsed:.1f} s"
             _signal(processes, signal.SIGCONT)
             processes = []
             _wait_for_health(server.url)

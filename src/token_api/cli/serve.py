@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import resource
 import socket
 import sys
 from datetime import timedelta
@@ -21,7 +22,17 @@ from token_api.cli.common import (
 )
 from token_api.domain import sessions
 from token_api.domain.minting import DEFAULT_LIFETIME, MAX_LIFETIME
-from token_api.server.settings import DEFAULT_DATABASE_TIMEOUT, ENV_DATABASE, Settings
+from token_api.server.settings import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_DATABASE_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    ENV_DATABASE,
+    Settings,
+)
+
+# Open files a process needs beside its connections (the database, logs, the event loop).
+SPARE_FILES = 64
 
 if TYPE_CHECKING:
     from token_api.storage import Store
@@ -41,16 +52,50 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="lifetime of tokens created without expires_at "
         f"(default {DEFAULT_LIFETIME.days} days)",
     )
-    serve.add_argument(
+    _seconds(
+        serve,
         "--database-timeout",
-        type=float,
-        default=DEFAULT_DATABASE_TIMEOUT.total_seconds(),
-        metavar="SECONDS",
-        help="answer 503 when PostgreSQL has not answered a request's queries by then "
-        f"(default {DEFAULT_DATABASE_TIMEOUT.total_seconds():g})",
+        DEFAULT_DATABASE_TIMEOUT,
+        "answer 503 when the database has not answered a request's queries by then",
     )
-    serve.add_argument("--access-log", action="store_true", help="log every request")
+    _seconds(
+        serve,
+        "--header-timeout",
+        DEFAULT_HEADER_TIMEOUT,
+        "answer 408 when a request's line and headers have not arrived by then, counted from "
+        "the connection's start or the previous answer",
+    )
+    _seconds(
+        serve,
+        "--body-timeout",
+        DEFAULT_BODY_TIMEOUT,
+        "answer 408 when a request's body has not arrived by then, counted from its headers",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="open connections per process; past it the one waiting longest on its client is "
+        f"closed, or 503 when all are being answered (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (paths without the query)"
+    )
     serve.set_defaults(run=run)
+
+
+def _seconds(
+    parser: argparse.ArgumentParser, option: str, default: timedelta, meaning: str
+) -> None:
+    seconds = default.total_seconds()
+    parser.add_argument(
+        option,
+        type=float,
+        default=seconds,
+        metavar="SECONDS",
+        help=f"{meaning} (default {seconds:g})",
+    )
 
 
 def _check_port(host: str, port: int) -> None:
@@ -68,6 +113,25 @@ def _check_port(host: str, port: int) -> None:
             if error.errno == errno.EADDRINUSE:
                 raise CommandError(f"Port {port} on {host} is already in use.") from None
             raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+
+
+def _allow_open_files(connections: int) -> None:
+    """Raise this process's open-file limit (workers inherit it) to fit ``connections``.
+
+    Past the limit, accept() fails and new clients wait in the listen queue, which is how 1,100
+    slow connections once locked every other client out; ``--max-connections`` must be reached
+    first. The soft limit is raised as far as the hard one allows, never lowered.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+        if ceiling < wanted:
+            raise CommandError(
+                f"--max-connections {connections} needs {wanted} open files; this system "
+                f"allows {hard} (ulimit -Hn)."
+            )
 
 
 def _first_start(store: Store, url: str, is_default: bool) -> None:
@@ -97,13 +161,20 @@ def _first_start(store: Store, url: str, is_default: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from token_api.server.logs import log_config
+
     # Every argument is checked, and the port tried, before anything is created.
     if args.workers < 1:
         raise CommandError("--workers must be at least 1.", exit_code=2)
-    if not args.database_timeout > 0:
-        raise CommandError("--database-timeout must be more than 0 seconds.", exit_code=2)
+    for option in ("database_timeout", "header_timeout", "body_timeout"):
+        if not getattr(args, option) > 0:
+            name = "--" + option.replace("_", "-")
+            raise CommandError(f"{name} must be more than 0 seconds.", exit_code=2)
+    if args.max_connections < 1:
+        raise CommandError("--max-connections must be at least 1.", exit_code=2)
     within(args.port, 1, 65535, "--port", "(a TCP port)")
     within(args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds")
+    _allow_open_files(args.max_connections)
     _check_port(args.host, args.port)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
@@ -113,6 +184,9 @@ def run(args: argparse.Namespace) -> int:
         database_url=url,
         token_lifetime=timedelta(seconds=args.token_lifetime),
         database_timeout=timedelta(seconds=args.database_timeout),
+        header_timeout=timedelta(seconds=args.header_timeout),
+        body_timeout=timedelta(seconds=args.body_timeout),
+        max_connections=args.max_connections,
     )
     os.environ.update(settings.to_environment())
     uvicorn.run(
@@ -121,7 +195,11 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        # server/http.py: uvicorn's httptools protocol with bounds on sizes, time, connections.
+        http="token_api.server.http:GuardedHttpToolsProtocol",
+        ws="none",
         access_log=args.access_log,
+        log_config=log_config(),
         log_level="info",
     )
     return 0

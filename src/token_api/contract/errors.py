@@ -13,6 +13,7 @@ import orjson
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from token_api.contract.schemas import Violation, violation
 from token_api.domain.errors import Forbidden, InvalidField, NotAuthenticated, Unavailable
@@ -74,8 +75,16 @@ async def _forbidden(_: ConnexionRequest, error: Forbidden) -> ConnexionResponse
 
 
 async def _unavailable(_: ConnexionRequest, error: Unavailable) -> ConnexionResponse:
-    logger.warning("database unavailable: %s", error.__cause__ or error.detail)
+    # One line (a driver's message may run to several); repeats are rate-limited (server/logs.py).
+    cause = str(error.__cause__ or error.detail).strip().splitlines()
+    logger.warning("database unavailable: %s", cause[0] if cause else type(error).__name__)
     return detail(503, error.detail, {"Retry-After": "1"})
+
+
+async def _client_gone(_: ConnexionRequest, __: ClientDisconnect) -> ConnexionResponse:
+    """The body ended early (the connection closed, or its deadline passed): nothing was
+    processed, and nobody is left to read this answer."""
+    return detail(400, "The request body ended before its declared length.")
 
 
 async def _too_large(_: ConnexionRequest, error: PayloadTooLarge) -> ConnexionResponse:
@@ -125,6 +134,7 @@ HANDLERS: list[tuple[type[Exception], Any]] = [
     (Unavailable, _unavailable),
     (PayloadTooLarge, _too_large),
     (UnsupportedCharset, _charset),
+    (ClientDisconnect, _client_gone),
     (ProblemException, _problem),
     (HTTPException, _http),
     (Exception, _unexpected),

@@ -38,13 +38,14 @@ from connexion.middleware.response_validation import (
 from connexion.middleware.response_validation import (
     ResponseValidationMiddleware as ConnexionResponseValidation,
 )
-from connexion.middleware.routing import ROUTING_CONTEXT, RoutingMiddleware
+from connexion.middleware.routing import ROUTING_CONTEXT
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.utils import is_nullable, split_content_type
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from token_api.contract.media_types import with_canonical_content_type
+from token_api.contract.routing import RoutingMiddleware
 
 logger = logging.getLogger("connexion.middleware.validation")
 

@@ -20,6 +20,7 @@ from connexion.validators import (
     AbstractResponseBodyValidator,
     ParameterValidator,
 )
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
 from token_api.contract.errors import PayloadTooLarge, RequestInvalid, UnsupportedCharset
@@ -59,7 +60,8 @@ class JSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                # The client left before its body was whole: that is no request at all.
+                raise ClientDisconnect()
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY_BYTES:

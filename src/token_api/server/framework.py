@@ -33,6 +33,7 @@ from connexion.utils import inspect_function_arguments
 from starlette.types import Receive, Scope, Send
 
 from token_api.contract.middlewares import OperationLookup
+from token_api.contract.routing import without_slash_redirects
 
 # What Connexion's SecurityMiddleware puts in the request context for the handler.
 CONTEXT_ARGUMENTS = frozenset({"token_info", "user"})
@@ -118,6 +119,11 @@ class _Api(AsyncApi):  # type: ignore[misc]
 
 class _ASGIApp(OperationLookup, AsyncASGIApp):  # type: ignore[misc]
     api_cls = _Api
+
+    def add_api(self, *args: Any, **kwargs: Any) -> Any:
+        api = super().add_api(*args, **kwargs)
+        without_slash_redirects(self.router)  # unknown paths are 404, never a redirect
+        return api
 
 
 class ContractApp(AbstractApp):  # type: ignore[misc]

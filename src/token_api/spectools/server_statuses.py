@@ -10,6 +10,10 @@ Nothing is imported: the modules are parsed. For one operation the server runs, 
   Connexion's ``ParameterValidator`` (``400``);
 - the handler, whose own ``return body, status`` give statuses directly.
 
+Before any of that, the HTTP layer (``token_api.server.http``) answers some requests itself (a
+head too large, a deadline passed, too many connections, ...): the statuses in its
+``HTTP_ANSWERS`` table, each for every operation or only for those with a request body.
+
 Every exception raised by project code reachable from those entry points becomes the status of
 the first ``HANDLERS`` entry (``token_api.contract.errors``) on its class's MRO, as Starlette
 picks it. Reachability follows names: a function references a name, and every project function,
@@ -37,6 +41,8 @@ HANDLERS_TABLE = "HANDLERS"
 VALIDATORS_MODULE = "contract/validators.py"
 VALIDATOR_MAP = "VALIDATOR_MAP"
 APP_MODULE = "server/app.py"
+HTTP_MODULE = "server/http.py"
+HTTP_TABLE = "HTTP_ANSWERS"
 SECURITY_FACTORY = "bearer_security_map"
 # The packages the server is made of (not the CLI, these tools, the conformance suite).
 SERVER_PACKAGES = ("contract", "domain", "server", "storage")
@@ -158,6 +164,24 @@ def _handler_statuses(tree: ast.Module) -> dict[str, set[int]]:
                 if exception and handler in local:
                     table.setdefault(exception, statuses(handler))
     return table
+
+
+def _http_answers(tree: ast.Module) -> dict[int, str]:
+    """``HTTP_ANSWERS = {status: "every" | "body", ...}``: what the HTTP layer answers itself."""
+    for statement in tree.body:
+        target: ast.expr | None = None
+        if isinstance(statement, ast.AnnAssign):
+            target = statement.target
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+        value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
+        if isinstance(target, ast.Name) and target.id == HTTP_TABLE and isinstance(value, ast.Dict):
+            return {
+                status: str(kind.value)
+                for key, kind in zip(value.keys, value.values, strict=True)
+                if (status := _status_literal(key)) is not None and isinstance(kind, ast.Constant)
+            }
+    return {}
 
 
 def _dict_entry_names(tree: ast.Module, variable: str, key: str) -> set[str]:
@@ -306,6 +330,8 @@ class ServerStatuses:
             for name in _call_argument_names(self.index.modules[APP_MODULE], SECURITY_FACTORY)
             for function in self.index.functions.get(name, [])
         ]
+        http = self.index.modules.get(HTTP_MODULE)
+        self.http_answers = _http_answers(http) if http is not None else {}
 
     def _raises(self, entries: list[Function]) -> dict[str, tuple[str, int | None]]:
         """What the entries raise, walked once per set of entries: a large spec's operations
@@ -350,4 +376,10 @@ class ServerStatuses:
                 Cause(status, f"{exception} raised in {where}")
                 for status in sorted(self._status_of(exception, literal))
             ]
+        # Last: a status the API gives for a reason of its own is reported with that reason.
+        causes += [
+            Cause(status, "the HTTP layer answers it before the API (server/http.py)")
+            for status, kind in sorted(self.http_answers.items())
+            if kind == "every" or (kind == "body" and body)
+        ]
         return causes

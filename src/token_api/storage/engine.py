@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,38 @@ class DatabaseError(Exception):
     """A database URL or database this tool cannot use; the message is one sentence."""
 
 
+# SQLite result codes of a database that cannot store anything: SQLITE_IOERR, SQLITE_READONLY,
+# SQLITE_CANTOPEN, SQLITE_FULL (the primary code is the low byte of an extended one).
+_SQLITE_CANNOT_STORE = frozenset((10, 8, 14, 13))
+# SQLITE_BUSY, SQLITE_LOCKED.
+_SQLITE_LOCKED = frozenset((5, 6))
+# PostgreSQL's SQLSTATE class 53 (insufficient resources: disk full, out of memory, ...).
+_POSTGRES_CANNOT_STORE = "53"
+
+# WAL pages after which a commit checkpoints them into the database (SQLite's default is
+# 1,000, about 4 MB, which on a nearly full disk was more than fitted), and the size the WAL file
+# is cut back to after a checkpoint (SQLite otherwise keeps the file at its largest).
+WAL_CHECKPOINT_PAGES = 256
+WAL_SIZE_LIMIT_BYTES = 1024 * 1024
+
+
+def is_lock_conflict(error: BaseException | None) -> bool:
+    """Whether a driver error (or SQLAlchemy's wrapper of one) is SQLite's SQLITE_BUSY or
+    SQLITE_LOCKED: another connection holds the lock; trying again later may work."""
+    code = getattr(getattr(error, "orig", error), "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_LOCKED
+
+
+def is_storage_failure(error: BaseException | None) -> bool:
+    """Whether a driver error (or SQLAlchemy's wrapper of one) says the database cannot store:
+    a full disk, a read-only or unwritable file; not a lock, a lost connection or a bug."""
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_CANNOT_STORE
+    return str(getattr(original, "sqlstate", "") or "").startswith(_POSTGRES_CANNOT_STORE)
+
+
 def normalize_url(url: str) -> str:
     """Accept the URLs people type: ``postgresql://`` and ``postgres://`` mean psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -22,18 +55,23 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(lock_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # How long a statement waits for another connection's lock before SQLITE_BUSY.
+    cursor.execute(f"PRAGMA busy_timeout={lock_timeout_ms}")
     # WAL lets readers run beside the single writer. synchronous=NORMAL in WAL mode loses nothing
     # when the process dies (SIGKILL); only an OS crash or power loss can drop the last commits.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def create_engine_for(url: str) -> Engine:
+def create_engine_for(url: str, *, lock_timeout: float = 10.0) -> Engine:
+    """``lock_timeout``: seconds a SQLite statement waits for another connection's lock (the
+    server passes 0 and waits asynchronously instead: server/service.py)."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
@@ -55,11 +93,10 @@ def create_engine_for(url: str) -> Engine:
                 raise DatabaseError(
                     f"The folder {str(folder)!r} for the SQLite database does not exist."
                 )
-            # One connection per process: SQLite has one writer at a time, and writers that
-            # collide wait in its busy handler, which sleeps in steps of milliseconds; queueing
-            # for the one connection instead costs nothing. It also keeps one warm page cache.
+            # One connection per process: SQLite has one writer at a time, and the server calls
+            # it from the event loop only (server/service.py). It also keeps one warm page cache.
             engine = create_engine(parsed, pool_size=1, max_overflow=0)
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", partial(_sqlite_pragmas, int(lock_timeout * 1000)))
             return engine
         return create_engine(
             parsed,

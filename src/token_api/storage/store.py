@@ -281,8 +281,8 @@ class Store:
         self._most_own = pool.size() if isinstance(pool, QueuePool) else 1
 
     @classmethod
-    def connect(cls, url: str) -> Store:
-        return cls(create_engine_for(url))
+    def connect(cls, url: str, *, lock_timeout: float = 10.0) -> Store:
+        return cls(create_engine_for(url, lock_timeout=lock_timeout))
 
     def close(self) -> None:
         with self._lock:
@@ -421,3 +421,14 @@ class Store:
     def ping(self) -> None:
         with database_errors(), self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+
+    def probe_write(self) -> None:
+        """Commit a write that changes nothing, to learn whether the database can store."""
+        with database_errors(), self.engine.begin() as connection:
+            if self.engine.dialect.name == "sqlite":
+                # Rewrites the database header with its own value: one page through the WAL.
+                version = connection.execute(text("PRAGMA user_version")).scalar_one()
+                connection.execute(text(f"PRAGMA user_version = {int(version)}"))
+            else:
+                # A transaction id makes the commit write a WAL record.
+                connection.execute(text("SELECT pg_current_xact_id()"))
