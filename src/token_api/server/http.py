@@ -31,8 +31,9 @@ per chunk read, inside the callbacks uvicorn already runs: no extra layer on the
 from __future__ import annotations
 
 import asyncio
+import weakref
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import httptools
 import orjson
@@ -57,6 +58,9 @@ HTTP_ANSWERS: dict[int, str] = {
 
 # How long a refused connection is read (and what comes dropped) before it is closed.
 LINGER_SECONDS = 2.0
+# How often the deadlines of a server's connections are checked: a deadline is met at most this
+# late (or a quarter of the shortest timeout, when that is shorter).
+SWEEP_SECONDS = 1.0
 
 _WATCHED = frozenset((b"host", b"content-type", b"content-encoding", b"expect"))
 _NOT_ENCODED = frozenset((b"", b"identity"))
@@ -111,12 +115,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._discarding = False  # refused: reading only to drop what the client still sends
         # Since when the server has been waiting on this client (None: the client waits on us).
         self.waiting_since: float | None = None
-        self._deadline: asyncio.TimerHandle | None = None
+        # When, on the loop's clock, the client's time is up (None: no deadline runs). Checked by
+        # the server's sweep (_Sweep), not by a timer of its own: a timer armed and cancelled
+        # twice a request was measurable work on the request path.
+        self.deadline: float | None = None
+        self._linger: asyncio.TimerHandle | None = None
 
     # Connection lifecycle
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        _Sweep.watch(self)
         self._wait_for_client(self.header_timeout)
         if len(self.connections) > self.max_connections:
             self._make_room()
@@ -124,6 +133,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         self._cancel_deadline()
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
         self.waiting_since = None
 
     def _make_room(self) -> None:
@@ -148,16 +160,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._arm(seconds)
 
     def _arm(self, seconds: float) -> None:
-        self._cancel_deadline()
-        self._deadline = self.loop.call_later(seconds, self._deadline_passed)
+        self.deadline = self.loop.time() + seconds
 
     def _cancel_deadline(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self.deadline = None
 
-    def _deadline_passed(self) -> None:
-        self._deadline = None
+    def deadline_passed(self) -> None:
+        self.deadline = None
         if self.transport.is_closing() or self._discarding:
             return
         if self._head_done:
@@ -193,8 +202,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 self._head_received += len(data)
                 if self._head_received > MAX_HEAD_BYTES:
                     self._refuse(_too_large())
-        if self._head_done and self._deadline is None and not self.transport.is_closing():
-            self._arm(self.body_timeout)  # never over the linger: that keeps _deadline set
+        if self._head_done and self.deadline is None and not self.transport.is_closing():
+            self._arm(self.body_timeout)
 
     def _feed(self, data: bytes) -> None:
         try:
@@ -233,7 +242,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write_eof()
         self.flow.resume_reading()
         self._cancel_deadline()
-        self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self._linger = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     # Parser callbacks (uvicorn's, with the checks above)
 
@@ -303,6 +312,39 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         # Not while this request's body is still arriving: its own deadline runs.
         if not pipelined and not self._head_done and not self.transport.is_closing():
             self._wait_for_client(self.header_timeout)
+
+
+class _Sweep:
+    """One timer per server that meets its connections' deadlines: every ``interval`` seconds
+    while connections are open, each whose deadline has passed is told so."""
+
+    _running: ClassVar[weakref.WeakKeyDictionary[ServerState, _Sweep]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, state: ServerState, loop: asyncio.AbstractEventLoop, interval: float):
+        self.state = state
+        self.loop = loop
+        self.interval = interval
+        loop.call_later(interval, self.sweep)
+
+    @classmethod
+    def watch(cls, protocol: GuardedHttpToolsProtocol) -> None:
+        """Make sure the sweep of ``protocol``'s server runs."""
+        state = protocol.server_state
+        if state not in cls._running:
+            interval = min(SWEEP_SECONDS, protocol.header_timeout / 4, protocol.body_timeout / 4)
+            cls._running[state] = cls(state, protocol.loop, interval)
+
+    def sweep(self) -> None:
+        now = self.loop.time()
+        for connection in list(self.state.connections):
+            if isinstance(connection, GuardedHttpToolsProtocol):
+                deadline = connection.deadline
+                if deadline is not None and deadline <= now:
+                    connection.deadline_passed()
+        if self.state.connections:
+            self.loop.call_later(self.interval, self.sweep)
+        else:
+            del self._running[self.state]  # the next connection starts it again
 
 
 def _too_large() -> Refusal:
