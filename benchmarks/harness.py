@@ -129,6 +129,7 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = None
     cold_start_s: float | None = None  # process start to the first 200 on /health
+    cold_start_cpu_s: float | None = None  # the server's CPU seconds by then (user + system)
     workers: int = 1  # for CLI: ``token-api serve --workers N``
     pin: bool = True
 
@@ -164,6 +165,7 @@ class Server:
                 raise RuntimeError(f"the {self.kind} server exited: {self.output()[-2000:]}")
             if _health(self.port) == 200:
                 self.cold_start_s = time.perf_counter() - started
+                self.cold_start_cpu_s = self.cpu_seconds()
                 return self
             time.sleep(0.005)
         self.stop()

@@ -14,7 +14,8 @@ median and spread. Absolute numbers depend on the machine and on whatever else r
 servers' CPU time per request and resident memory are recorded too.
 
 Also: ``token-api serve --workers 2`` on SQLite at 64 connections (unpinned: both workers share
-the two cores with wrk), cold start (process start to the first 200 on /health), and the
+the two cores with wrk), cold start (process start to the first 200 on /health, and the
+server's CPU seconds by then; both backends interleaved in one phase), and the
 reference's create p50 with 1,000,000 stored tokens against an empty database (interleaved the
 same way).
 
@@ -132,38 +133,63 @@ def workers(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     }
 
 
-def cold_start(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+def cold_start(backends: list[str], args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Each server started and stopped ``--cold-starts`` times on each backend, over a migrated
+    demo database made beforehand (its creation is not timed). Measured: from the process's
+    start to the first 200 on /health (which reads the database), and the server's CPU seconds
+    by then. Every round starts every server on every backend, in an order that rotates, so that
+    the backends and the servers share the machine's load alike (measured one backend after the
+    other, minutes apart, one backend once took every server about 0.5 s longer to start)."""
     kinds = (*args.kinds, CLI)
-    samples: dict[str, list[float]] = {kind: [] for kind in kinds}
+    starts = [(backend, kind) for backend in backends for kind in kinds]
+    wall: dict[tuple[str, str], list[float]] = {start: [] for start in starts}
+    cpu: dict[tuple[str, str], list[float]] = {start: [] for start in starts}
     with contextlib.ExitStack() as stack:
-        urls = {kind: stack.enter_context(database(backend, workdir)) for kind in kinds}
-        for url in urls.values():
-            init_demo(url)
-        for _ in range(args.cold_starts):
-            for kind in kinds:
-                server = Server(kind, urls[kind])
+        urls = {}
+        for backend, kind in starts:
+            urls[backend, kind] = stack.enter_context(database(backend, workdir))
+            init_demo(urls[backend, kind])
+        for number in range(args.cold_starts):
+            shift = number % len(starts)
+            for backend, kind in starts[shift:] + starts[:shift]:
+                server = Server(kind, urls[backend, kind])
                 try:
                     server.start()
                 finally:
                     server.stop()
-                assert server.cold_start_s is not None
-                samples[kind].append(server.cold_start_s)
-    log(
-        f"{backend} cold start, median: "
-        + ", ".join(f"{kind} {statistics.median(values):.2f} s" for kind, values in samples.items())
-    )
-    result: dict[str, Any] = {
-        kind: {**spread(values), "samples": [round(v, 3) for v in values]}
-        for kind, values in samples.items()
-    }
-    # Starts are interleaved, so each round's ratios compare starts made under the same load.
-    result["ratios"] = {
-        f"reference/{other}": spread(
-            [r / o for r, o in zip(samples["reference"], samples[other], strict=True)]
+                assert server.cold_start_s is not None and server.cold_start_cpu_s is not None
+                wall[backend, kind].append(server.cold_start_s)
+                cpu[backend, kind].append(server.cold_start_cpu_s)
+    results: dict[str, Any] = {}
+    for backend in backends:
+        log(
+            f"{backend} cold start, median: "
+            + ", ".join(
+                f"{kind} {statistics.median(wall[backend, kind]):.2f} s "
+                f"({statistics.median(cpu[backend, kind]):.2f} s CPU)"
+                for kind in kinds
+            )
         )
-        for other in args.kinds[1:]
-    }
-    return result
+        result: dict[str, Any] = {
+            kind: {
+                **spread(wall[backend, kind]),
+                "samples": [round(v, 3) for v in wall[backend, kind]],
+                "cpu_s": spread(cpu[backend, kind]),
+            }
+            for kind in kinds
+        }
+        # Paired by round: each ratio compares starts made under much the same load.
+        result["ratios"] = {
+            f"reference/{other}": spread(
+                [
+                    r / o
+                    for r, o in zip(wall[backend, "reference"], wall[backend, other], strict=True)
+                ]
+            )
+            for other in args.kinds[1:]
+        }
+        results[backend] = result
+    return results
 
 
 def million(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -297,6 +323,15 @@ def markdown(results: dict[str, Any]) -> str:
             cells = [cell(data[k]) for k in (*kinds, CLI)]
             cells += [cell(data["ratios"][f"reference/{other}"]) for other in others]
             lines.append(f"| {backend} | {' | '.join(cells)} |")
+        cpu_columns = (*(LABELS[kind] for kind in kinds), CLI)
+        lines += [
+            "",
+            f"| cold start, server CPU s by then | {' | '.join(cpu_columns)} |",
+            "|---" * (len(cpu_columns) + 1) + "|",
+        ]
+        for backend, data in results["cold_start"].items():
+            cells = [cell(data[k]["cpu_s"]) if "cpu_s" in data[k] else "–" for k in (*kinds, CLI)]
+            lines.append(f"| {backend} | {' | '.join(cells)} |")
     if results["million"]:
         lines += ["", "| stored tokens vs empty | create p50 | throughput |", "|---|---|---|"]
         for backend, data in results["million"].items():
@@ -370,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             if not args.skip_throughput:
                 results["throughput"][backend] = throughput(backend, args, workdir)
-            if not args.skip_cold_start:
-                results["cold_start"][backend] = cold_start(backend, args, workdir)
+        if not args.skip_cold_start:
+            results["cold_start"] = cold_start(backends, args, workdir)
         if not args.skip_workers and "sqlite" in backends:
             results["workers"] = workers(args, workdir)
         if not args.skip_million:
