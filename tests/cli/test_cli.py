@@ -347,3 +347,26 @@ def test_first_serve_on_a_busy_port_creates_nothing(tmp_path: Path) -> None:
     assert "already in use" in line
     assert result.stdout == ""  # no credential shown for an organization nobody can use
     assert not (tmp_path / "token-api.db").exists()
+
+
+def test_email_addresses_are_the_same_whatever_their_case(sqlite: str) -> None:
+    init_demo(sqlite)
+    line = assert_one_sentence(
+        token_api("users", "add", "Admin@Example.com", "--role", "MEMBER", "--database", sqlite)
+    )
+    assert "The user admin@example.com already exists." in line
+    assert cli("users", "login", "ADMIN@example.com", database=sqlite).stdout.startswith("ses_")
+    assert cli("users", "token", "Member@Example.COM", database=sqlite).stdout.startswith("api_")
+    mine = json.loads(
+        cli("keys", "list", "--json", "--user", "MEMBER@example.com", database=sqlite).stdout
+    )
+    assert len(mine) == 2 and {key["user"] for key in mine} == {"member@example.com"}
+    cli("users", "update", "External@EXAMPLE.com", "--role", "MEMBER", database=sqlite)
+    assert "external@example.com\tMEMBER" in cli("users", "list", database=sqlite).stdout
+    cli("users", "logout", "EXTERNAL@example.com", database=sqlite)
+
+    added = cli("users", "add", "New.Person@Example.com", "--role", "MEMBER", database=sqlite)
+    assert added.stdout == "Added new.person@example.com (MEMBER).\n"
+    assert "new.person@example.com\tMEMBER" in cli("users", "list", database=sqlite).stdout
+    cli("users", "remove", "NEW.PERSON@EXAMPLE.COM", database=sqlite)
+    assert "new.person" not in cli("users", "list", database=sqlite).stdout.lower()

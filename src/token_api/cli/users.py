@@ -80,16 +80,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+    from token_api.storage.organization import Organization, normalize_email
 
     with open_store(args) as store:
         Organization(store).add_user(args.email, Role[args.role], args.workspaces or ())
-    print(f"Added {args.email} ({args.role}).")
+    print(f"Added {normalize_email(args.email)} ({args.role}).")
     return 0
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+    from token_api.storage.organization import Organization, normalize_email
 
     workspaces = [] if args.all_workspaces else args.workspaces
     if args.role is None and workspaces is None:
@@ -99,16 +99,18 @@ def run_update(args: argparse.Namespace) -> int:
     role = None if args.role is None else Role[args.role]
     with open_store(args) as store:
         Organization(store).update_user(args.email, role, workspaces)
-    print(f"Updated {args.email}; their sessions act with the change from their next request.")
+    email = normalize_email(args.email)
+    print(f"Updated {email}; their sessions act with the change from their next request.")
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+    from token_api.storage.organization import Organization, normalize_email
 
     with open_store(args) as store:
         Organization(store).remove_user(args.email)
-    print(f"Removed {args.email}; their sessions and personal API keys no longer work.")
+    email = normalize_email(args.email)
+    print(f"Removed {email}; their sessions and personal API keys no longer work.")
     return 0
 
 
@@ -141,11 +143,11 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+    from token_api.storage.organization import Organization, normalize_email
 
     with open_store(args) as store:
         ended = Organization(store).logout(args.email)
-    print(f"Ended {ended} session{'' if ended == 1 else 's'} of {args.email}.")
+    print(f"Ended {ended} session{'' if ended == 1 else 's'} of {normalize_email(args.email)}.")
     return 0
 
 

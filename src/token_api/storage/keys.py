@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from token_api.domain.principal import Kind
 from token_api.storage import tables as t
-from token_api.storage.organization import AdminError, Organization
+from token_api.storage.organization import AdminError, Organization, normalize_email
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class Keys:
         """Every API key, or those created by ``email`` (its current and any former membership)."""
         query = _API_KEYS
         if email is not None:
+            email = normalize_email(email)
             query = query.where(t.users.c.email == email)
         with self.store.transaction() as tx:
             names = self.organization.workspace_names(tx.connection)

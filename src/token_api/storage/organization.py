@@ -41,6 +41,12 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 MAX_EMAIL_LENGTH = 254
 
 
+def normalize_email(email: str) -> str:
+    """The one spelling of an address that is stored and looked up: email addresses are
+    case-insensitive (as the platform treats them), so Admin@Example.com is admin@example.com."""
+    return email.strip().lower()
+
+
 class AdminError(Exception):
     """Something the administrator asked for cannot be done; the message is one sentence."""
 
@@ -144,6 +150,7 @@ class Organization:
     def add_user(self, email: str, role: Role, workspaces: Sequence[str] = ()) -> None:
         """Add a member; no workspaces means every workspace. A removed user's email makes a new
         member: nothing of the old membership (sessions, personal keys) comes back."""
+        email = normalize_email(email)
         if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(email):
             raise AdminError(f"{email[:80]!r} is not an email address.")
         with self.store.transaction() as tx:
@@ -208,7 +215,7 @@ class Organization:
         return connection.execute(
             select(t.users).where(
                 t.users.c.organization_id == org_id,
-                t.users.c.email == email,
+                t.users.c.email == normalize_email(email),
                 t.users.c.removed_at.is_(None),
             )
         ).first()
@@ -216,7 +223,7 @@ class Organization:
     def _user_row(self, connection: Connection, email: str) -> UserRow:
         row = self._find_user(connection, self._org_id(connection), email)
         if row is None:
-            raise AdminError(f"There is no user {email}.")
+            raise AdminError(f"There is no user {normalize_email(email)[:80]}.")
         return row
 
     def workspace_names(self, connection: Connection) -> dict[str, str]:
@@ -254,7 +261,7 @@ class Organization:
         with self.store.transaction() as tx:
             user = signed_in(tx.member(self._user_row(tx.connection, email).id))
             request = TokenRequest(
-                name=f"{email} (token-api users token)",
+                name=f"{normalize_email(email)} (token-api users token)",
                 organization_role=None,
                 role_id=None,
                 workspaces=(),
