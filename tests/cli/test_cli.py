@@ -371,3 +371,38 @@ def test_email_addresses_are_the_same_whatever_their_case(sqlite: str) -> None:
     assert "new.person@example.com\tMEMBER" in cli("users", "list", database=sqlite).stdout
     cli("users", "remove", "NEW.PERSON@EXAMPLE.COM", database=sqlite)
     assert "new.person" not in cli("users", "list", database=sqlite).stdout.lower()
+
+
+def test_an_admin_user_has_no_workspace_list(sqlite: str) -> None:
+    """ADMIN users reach every workspace: a list for one is refused, never stored, and every
+    listing shows their workspaces as null (all)."""
+    demo = init_demo(sqlite)
+    admin = next(u for u in demo["users"] if u["organization_role"] == "ADMIN")
+    assert admin["workspaces"] is None
+    before = cli("users", "list", "--json", database=sqlite).stdout
+    for args in (
+        ("users", "add", "a@example.com", "--role", "admin", "--workspace", "default"),
+        ("users", "update", "member@example.com", "--role", "ADMIN", "--workspace", "default"),
+    ):
+        line = assert_one_sentence(token_api(*args, "--database", sqlite), exit_code=2)
+        assert "An ADMIN user reaches every workspace" in line
+    line = assert_one_sentence(
+        token_api(
+            "users", "update", "admin@example.com", "--workspace", "default", "--database", sqlite
+        )
+    )
+    assert "admin@example.com is an ADMIN user, who reaches every workspace" in line
+    assert cli("users", "list", "--json", database=sqlite).stdout == before
+
+    def workspaces(email: str) -> object:
+        users = json.loads(cli("users", "list", "--json", database=sqlite).stdout)
+        return next(u["workspaces"] for u in users if u["email"] == email)
+
+    assert workspaces("member@example.com") == ["default", "research", "staging"]
+    cli("users", "update", "member@example.com", "--role", "ADMIN", database=sqlite)
+    assert workspaces("member@example.com") is None
+    assert (
+        "member@example.com\tADMIN\tall workspaces" in cli("users", "list", database=sqlite).stdout
+    )
+    cli("users", "update", "member@example.com", "--role", "MEMBER", database=sqlite)
+    assert workspaces("member@example.com") is None  # no list nobody saw comes back

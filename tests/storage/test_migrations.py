@@ -243,33 +243,38 @@ def test_a_migration_failing_halfway_changes_nothing(
 
 
 def _at_0002_with_users(store: Store, *emails: tuple[str, bool]) -> None:
-    """The database at 0002 with users of these emails (True: removed), written as a token-api
-    of 0002 stored them: as typed."""
+    """The database at 0002 with ADMIN users of these emails (True: removed), written as a
+    token-api of 0002 stored them: emails as typed, a workspace list for an ADMIN."""
     import uuid
     from datetime import UTC, datetime
 
     _alembic(store, "0002")
-    org, role = uuid.uuid4(), uuid.uuid4()
+    org, role, workspace = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     with store.engine.begin() as connection:
         connection.execute(tables.organizations.insert(), {"id": org, "name": "default"})
+        for name, role_id in (("Admin", role), ("Member", uuid.uuid4())):
+            connection.execute(
+                tables.roles.insert(), {"id": role_id, "organization_id": org, "name": name}
+            )
         connection.execute(
-            tables.roles.insert(), {"id": role, "organization_id": org, "name": "Admin"}
+            tables.workspaces.insert(), {"id": workspace, "organization_id": org, "name": "w"}
         )
         for email, removed in emails:
             connection.execute(
                 tables.users.insert(),
                 {
                     "id": uuid.uuid4(), "organization_id": org, "email": email,
-                    "organization_role": "ADMIN", "role_id": role, "workspaces": None,
+                    "organization_role": "ADMIN", "role_id": role, "workspaces": [str(workspace)],
                     "removed_at": datetime.now(UTC) if removed else None,
                 },
             )  # fmt: skip
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_stored_emails_become_lowercase(
+def test_stored_emails_become_lowercase_and_admins_reach_everything(
     backend: str, database_factory: Callable[[str], str]
 ) -> None:
+    from token_api.domain.roles import Role
     from token_api.storage.organization import Organization
 
     store = Store.connect(database_factory(backend))
@@ -279,6 +284,9 @@ def test_stored_emails_become_lowercase(
         organization = Organization(store)
         assert [user.email for user in organization.users()] == ["old@example.com"]
         assert organization.login("oLd@eXample.com").startswith("ses_")
+        # The ADMIN's stored list is gone: demoted, they keep every workspace, not the old list.
+        organization.update_user("old@example.com", Role.MEMBER)
+        assert [user.workspaces for user in organization.users()] == [None]
     finally:
         store.close()
 

@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add = actions.add_parser("add", help="add a user")
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=ROLES, type=str.upper)
-    _add_workspaces(add, "a workspace the user reaches (repeat; none: all)")
+    _add_workspaces(add, "a workspace the user reaches (repeat; none: all; not for ADMIN)")
     add.set_defaults(run=run_add)
 
     change = actions.add_parser(
@@ -79,9 +79,18 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         add_database_option(sub)
 
 
+def _refuse_admin_workspaces(args: argparse.Namespace) -> None:
+    """--role ADMIN with --workspace asks for something that would not apply (usage, exit 2)."""
+    from token_api.storage.organization import ADMIN_REACHES_ALL
+
+    if args.role == Role.ADMIN.name and args.workspaces:
+        raise CommandError(ADMIN_REACHES_ALL, exit_code=2)
+
+
 def run_add(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization, normalize_email
 
+    _refuse_admin_workspaces(args)
     with open_store(args) as store:
         Organization(store).add_user(args.email, Role[args.role], args.workspaces or ())
     print(f"Added {normalize_email(args.email)} ({args.role}).")
@@ -96,6 +105,7 @@ def run_update(args: argparse.Namespace) -> int:
         raise CommandError(
             "Nothing to change: give --role, --workspace or --all-workspaces.", exit_code=2
         )
+    _refuse_admin_workspaces(args)
     role = None if args.role is None else Role[args.role]
     with open_store(args) as store:
         Organization(store).update_user(args.email, role, workspaces)

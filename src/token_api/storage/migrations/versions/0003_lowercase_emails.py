@@ -1,4 +1,5 @@
-"""emails stored in lowercase: an address is the same whatever its case
+"""emails stored in lowercase: an address is the same whatever its case; ADMIN users stored
+with every workspace (NULL), as it applies to them
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +20,8 @@ users = sa.table(
     sa.column("id", sa.Uuid),
     sa.column("organization_id", sa.Uuid),
     sa.column("email", sa.Text),
+    sa.column("organization_role", sa.String),
+    sa.column("workspaces", sa.JSON),
     sa.column("removed_at", sa.DateTime),
 )
 
@@ -50,6 +53,11 @@ def upgrade() -> None:
             connection.execute(
                 sa.update(users).where(users.c.id == row.id).values(email=_lower(row.email))
             )
+    # An ADMIN reaches every workspace whatever list was stored for them (principal.user_reach):
+    # store what applies, so that a later demotion does not revive a list nobody saw.
+    connection.execute(
+        sa.update(users).where(users.c.organization_role == "ADMIN").values(workspaces=None)
+    )
 
 
 def downgrade() -> None:
