@@ -104,10 +104,7 @@ class TokenService:
     def connect(cls, settings: Settings) -> TokenService:
         """A service over its own Store of ``settings.database_url``; close() closes both."""
         # No waiting inside SQLite for another connection's lock: call() waits, asynchronously.
-        store = Store.connect(settings.database_url, lock_timeout=0)
-        # Nor for the disk: SQLite's checkpoints (which sync) run on a thread of their own.
-        store.checkpoint_in_background()
-        return cls(store, settings)
+        return cls(Store.connect(settings.database_url, lock_timeout=0), settings)
 
     def close(self) -> None:
         if self._threads is not None:

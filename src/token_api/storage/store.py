@@ -21,7 +21,6 @@ from token_api.domain.errors import Unavailable
 from token_api.domain.minting import TokenGrant
 from token_api.domain.principal import Credential, Kind, Member, Reach
 from token_api.domain.roles import Role
-from token_api.storage.checkpoints import Checkpointer
 from token_api.storage.engine import create_engine_for
 
 
@@ -280,25 +279,12 @@ class Store:
         self._drivers: list[Any] = []
         pool = engine.pool
         self._most_own = pool.size() if isinstance(pool, QueuePool) else 1
-        self._checkpointer: Checkpointer | None = None
 
     @classmethod
     def connect(cls, url: str, *, lock_timeout: float = 10.0) -> Store:
         return cls(create_engine_for(url, lock_timeout=lock_timeout))
 
-    def checkpoint_in_background(self) -> None:
-        """On SQLite, WAL checkpoints from now on run on a thread of their own, not inside the
-        commits of ``minting`` (storage/checkpoints.py); on PostgreSQL, nothing to do."""
-        if self._postgres or self._checkpointer is not None:
-            return
-        database = self.engine.url.database
-        assert database, "a SQLite engine has a file (engine.py refuses the others)"
-        self._checkpointer = Checkpointer(database)
-
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.close()
-            self._checkpointer = None
         with self._lock:
             drivers, self._drivers = self._drivers, []
         for driver in drivers:
@@ -389,8 +375,6 @@ class Store:
                 driver.rollback()
                 raise
             driver.commit()
-            if self._checkpointer is not None:
-                self._checkpointer.committed()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
