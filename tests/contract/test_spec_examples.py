@@ -146,12 +146,20 @@ PROBES = [
     ),
     Probe("health, a head over 16 KB", method="GET", path="/health", extra=(("X", "y" * 16_384),)),
 ]
+# Sent once the EXTERNAL user's stored role is one the server does not know (a fault of the
+# server's data, not of the request: 500).
+CORRUPT = [Probe("a caller whose stored role the server cannot read", {"name": "x"}, "EXTERNAL")]
 # Sent once the database is gone.
 OUTAGE = [Probe("the defaults"), Probe("health", method="GET", path="/health")]
 # Where a backend cannot produce an answer, and why.
 UNREACHABLE = {
     ("sqlite", "getHealth", "503"): "a running server's health check on SQLite is SELECT 1 on its "
     "open connection, which nothing outside the server can make fail; PostgreSQL checks it",
+    **{
+        (backend, "getHealth", "500"): "the health check reads no stored row; only a bug in the "
+        "server makes it answer 500"
+        for backend in ("sqlite", "postgres")
+    },
     **{
         (backend, operation, "408"): "a deadline's answer needs a client that stalls for the "
         "server's default deadline (10 s, 30 s); tests/reliability/test_slow_clients.py gets "
@@ -220,6 +228,19 @@ def _probe(server: Server, demo: Demo, probes: list[Probe], answers: Answers) ->
                 answers[key].append(Answer(probe.why, response.json(), generated))
 
 
+def _corrupt_a_role(backend: str, database: str) -> None:
+    statement = "UPDATE users SET organization_role = 'NO SUCH ROLE' WHERE email LIKE 'external@%'"
+    if backend == "postgres":
+        dsn = make_url(database).set(drivername="postgresql").render_as_string(False)
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            assert connection.execute(statement).rowcount == 1
+    else:
+        name = make_url(database).database
+        assert name is not None
+        with sqlite3.connect(name) as connection:
+            assert connection.execute(statement).rowcount == 1
+
+
 def _take_the_database_away(backend: str, database: str) -> None:
     name = make_url(database).database
     assert name is not None
@@ -250,6 +271,8 @@ def answers(
         collected: Answers = defaultdict(list)
         with Server(database, log=tmp_path_factory.mktemp("logs") / "server.log") as server:
             _probe(server, demo, PROBES, collected)
+            _corrupt_a_role(backend, database)
+            _probe(server, demo, CORRUPT, collected)
             _take_the_database_away(backend, database)
             _probe(server, demo, OUTAGE, collected)
         yield backend, collected
@@ -260,7 +283,7 @@ def answers(
 
 def test_the_spec_has_examples_of_every_error() -> None:
     statuses = {(e.operation_id, e.status) for e in EXAMPLES}
-    for code in ("200", "400", "401", "403", "408", "413", "415", "422", "431", "503"):
+    for code in ("200", "400", "401", "403", "408", "413", "415", "422", "431", "500", "503"):
         assert ("createToken", code) in statuses
     assert {("getHealth", "200"), ("getHealth", "503")} <= statuses
 

@@ -20,9 +20,11 @@ picks it. Reachability follows names: a function references a name, and every pr
 method or class of that name is reachable. That over-approximates (two methods with one name are
 both followed) and never misses a raise reached through project code by name.
 
-Left out, on purpose: ``500`` (``Exception`` → "Internal server error.") answers a bug, and a
-contract that documents bugs makes them part of it; ``404`` and ``405`` answer requests that match
-no operation (Starlette's routing, before any operation is chosen), so they belong to none.
+``500`` ("Internal server error.") is the catch-all ``Exception`` entry of ``HANDLERS``: any
+operation can answer it (a bug, a stored row the server cannot read), so where the table has
+that entry every operation needs ``500`` documented, whatever it raises. Left out, on purpose:
+``404`` and ``405`` answer requests that match no operation (Starlette's routing, before any
+operation is chosen), so they belong to none; the spec's ``info.description`` documents them.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ FRAMEWORK = {
     "parameters": (400, "Connexion's ParameterValidator refuses a malformed parameter"),
 }
 BUG = 500
+CATCH_ALL = "Exception"
 
 
 @dataclass(frozen=True)
@@ -376,6 +379,8 @@ class ServerStatuses:
                 Cause(status, f"{exception} raised in {where}")
                 for status in sorted(self._status_of(exception, literal))
             ]
+        if BUG in self.table.get(CATCH_ALL, ()):
+            causes.append(Cause(BUG, f"the catch-all {CATCH_ALL} entry of {HANDLERS_TABLE}"))
         # Last: a status the API gives for a reason of its own is reported with that reason.
         causes += [
             Cause(status, "the HTTP layer answers it before the API (server/http.py)")
