@@ -220,7 +220,7 @@ def test_a_stub_must_document_501(stubbed_health: str) -> None:
 
 
 def test_routing_statuses_are_not_per_operation() -> None:
-    """404/405 answer no operation (routing, before one is chosen): requiring them would be noise."""
+    """404/405 answer no operation (routing, before one is chosen): requiring them is noise."""
     messages = " ".join(f.message for f in findings(our_spec(), "status-documented"))
     assert messages == ""
     assert all(code not in token(our_spec())["responses"] for code in ("404", "405"))
