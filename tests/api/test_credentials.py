@@ -297,6 +297,59 @@ class TestTheCallerIsTheUserAsOfEachRequest:
         key_id = api.create({}, token=session).json()["api_token_id"]
         assert stored_key(deployment, key_id, email)["workspaces"] is None
 
+    def test_keys_list_shows_what_each_key_may_do_now(
+        self, api: Client, deployment: dict[str, Any]
+    ) -> None:
+        """A personal key is capped by its user's current role and reach, at use and in
+        ``keys list``; a service key is not. The list and the server change together."""
+        db = deployment["database"]
+        email = new_user(db, "ADMIN", prefix="capped")
+        session = login(db, email)
+        narrow = {"organization_role": "ADMIN", "workspaces": ["default", "staging"]}
+        ids = {
+            "narrow": api.create(narrow, token=session).json()["api_token_id"],
+            "all": api.create({}, token=session).json()["api_token_id"],
+            "service": api.create({**narrow, "personal": False}, token=session).json()[
+                "api_token_id"
+            ],
+        }
+
+        def listed() -> dict[str, tuple[str, list[str] | None]]:
+            by_id = {key["id"]: key for key in keys(db, email)}
+            return {
+                name: (by_id[key_id]["effective_role"], by_id[key_id]["effective_workspaces"])
+                for name, key_id in ids.items()
+            }
+
+        as_created = {
+            "narrow": ("ADMIN", ["default", "staging"]),
+            "all": ("ADMIN", None),
+            "service": ("ADMIN", ["default", "staging"]),
+        }
+        assert listed() == as_created
+        assert api.create({"workspaces": ["staging"]}, token=session).status_code == 200
+
+        cli("users", "update", email, "--role", "MEMBER", "--workspace", "default", database=db)
+        assert listed() == {
+            "narrow": ("MEMBER", ["default"]),
+            "all": ("MEMBER", ["default"]),
+            "service": ("ADMIN", ["default", "staging"]),
+        }
+        assert_denied(api.create({"workspaces": ["staging"]}, token=session))
+        assert_denied(api.create({"organization_role": "ADMIN"}, token=session))
+        stored = stored_key(deployment, ids["narrow"], email)
+        assert (stored["organization_role"], stored["workspaces"]) == as_created["narrow"]
+        text = cli("keys", "list", "--user", email, database=db).stdout
+        row = next(line for line in text.splitlines() if line.startswith(ids["narrow"]))
+        assert row.split("\t")[3:5] == [
+            "MEMBER (created ADMIN)",
+            "default (created default,staging)",
+        ]
+
+        cli("users", "update", email, "--role", "ADMIN", "--all-workspaces", database=db)
+        assert listed() == as_created
+        assert api.create({"workspaces": ["staging"]}, token=session).status_code == 200
+
 
 @dataclass
 class _Answer:

@@ -96,7 +96,8 @@ def test_keys_list_shows_everything_but_secrets(sqlite: str) -> None:
     assert len(keys) == 4  # the three demo keys and the one above; sessions are not keys
     assert set(keys[0]) == {
         "id", "name", "user", "user_removed", "organization_role", "role_id", "workspaces",
-        "personal", "created_at", "expires_at", "revoked_at",
+        "effective_role", "effective_workspaces", "personal", "created_at", "expires_at",
+        "revoked_at",
     }  # fmt: skip
     mine = json.loads(
         cli("keys", "list", "--json", "--user", "member@example.com", database=sqlite).stdout
@@ -347,3 +348,61 @@ def test_first_serve_on_a_busy_port_creates_nothing(tmp_path: Path) -> None:
     assert "already in use" in line
     assert result.stdout == ""  # no credential shown for an organization nobody can use
     assert not (tmp_path / "token-api.db").exists()
+
+
+def test_email_addresses_are_the_same_whatever_their_case(sqlite: str) -> None:
+    init_demo(sqlite)
+    line = assert_one_sentence(
+        token_api("users", "add", "Admin@Example.com", "--role", "MEMBER", "--database", sqlite)
+    )
+    assert "The user admin@example.com already exists." in line
+    assert cli("users", "login", "ADMIN@example.com", database=sqlite).stdout.startswith("ses_")
+    assert cli("users", "token", "Member@Example.COM", database=sqlite).stdout.startswith("api_")
+    mine = json.loads(
+        cli("keys", "list", "--json", "--user", "MEMBER@example.com", database=sqlite).stdout
+    )
+    assert len(mine) == 2 and {key["user"] for key in mine} == {"member@example.com"}
+    cli("users", "update", "External@EXAMPLE.com", "--role", "MEMBER", database=sqlite)
+    assert "external@example.com\tMEMBER" in cli("users", "list", database=sqlite).stdout
+    cli("users", "logout", "EXTERNAL@example.com", database=sqlite)
+
+    added = cli("users", "add", "New.Person@Example.com", "--role", "MEMBER", database=sqlite)
+    assert added.stdout == "Added new.person@example.com (MEMBER).\n"
+    assert "new.person@example.com\tMEMBER" in cli("users", "list", database=sqlite).stdout
+    cli("users", "remove", "NEW.PERSON@EXAMPLE.COM", database=sqlite)
+    assert "new.person" not in cli("users", "list", database=sqlite).stdout.lower()
+
+
+def test_an_admin_user_has_no_workspace_list(sqlite: str) -> None:
+    """ADMIN users reach every workspace: a list for one is refused, never stored, and every
+    listing shows their workspaces as null (all)."""
+    demo = init_demo(sqlite)
+    admin = next(u for u in demo["users"] if u["organization_role"] == "ADMIN")
+    assert admin["workspaces"] is None
+    before = cli("users", "list", "--json", database=sqlite).stdout
+    for args in (
+        ("users", "add", "a@example.com", "--role", "admin", "--workspace", "default"),
+        ("users", "update", "member@example.com", "--role", "ADMIN", "--workspace", "default"),
+    ):
+        line = assert_one_sentence(token_api(*args, "--database", sqlite), exit_code=2)
+        assert "An ADMIN user reaches every workspace" in line
+    line = assert_one_sentence(
+        token_api(
+            "users", "update", "admin@example.com", "--workspace", "default", "--database", sqlite
+        )
+    )
+    assert "admin@example.com is an ADMIN user, who reaches every workspace" in line
+    assert cli("users", "list", "--json", database=sqlite).stdout == before
+
+    def workspaces(email: str) -> object:
+        users = json.loads(cli("users", "list", "--json", database=sqlite).stdout)
+        return next(u["workspaces"] for u in users if u["email"] == email)
+
+    assert workspaces("member@example.com") == ["default", "research", "staging"]
+    cli("users", "update", "member@example.com", "--role", "ADMIN", database=sqlite)
+    assert workspaces("member@example.com") is None
+    assert (
+        "member@example.com\tADMIN\tall workspaces" in cli("users", "list", database=sqlite).stdout
+    )
+    cli("users", "update", "member@example.com", "--role", "MEMBER", database=sqlite)
+    assert workspaces("member@example.com") is None  # no list nobody saw comes back

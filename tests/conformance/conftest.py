@@ -134,9 +134,14 @@ def _junit(text: str) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def conformance(
-    *args: str, folder: Path, report: str | None = "report.json", timeout: float = 300
+    *args: str,
+    folder: Path,
+    report: str | None = "report.json",
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> Run:
-    """``token-api conformance ARGS`` with --junit-xml (and --report) into ``folder``."""
+    """``token-api conformance ARGS`` with --junit-xml (and --report) into ``folder``; ``env``
+    adds to the environment (which has no TOKEN_API_TOKEN otherwise)."""
     folder.mkdir(parents=True, exist_ok=True)
     junit = folder / "junit.xml"
     extra = ["--junit-xml", str(junit)]
@@ -148,7 +153,7 @@ def conformance(
         text=True,
         timeout=timeout,
         cwd=folder,
-        env={k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"},
+        env={**{k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"}, **(env or {})},
     )
     run = Run(completed.returncode, completed.stdout, completed.stderr)
     for path in folder.iterdir():
@@ -157,6 +162,14 @@ def conformance(
     if "junit.xml" in run.files:
         run.verdicts, run.messages = _junit(run.files["junit.xml"])
     return run
+
+
+def assert_not_echoed(text: str, secret: str) -> None:
+    """Neither ``secret`` nor any 8 characters of it past its prefix appear in ``text``."""
+    _, _, body = secret.partition("_")
+    body = body or secret
+    for start in range(max(1, len(body) - 7)):
+        assert body[start : start + 8] not in text, "a part of a secret was printed"
 
 
 def assert_no_secret(run: Run, deployment: Deployment) -> None:

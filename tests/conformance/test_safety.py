@@ -101,3 +101,32 @@ def test_the_run_keeps_to_the_rate_limit(
     )
     # Our pacer and Schemathesis's limiter each keep to the rate; a window may straddle both.
     assert busiest <= limit + 2, busiest
+
+
+def test_no_repr_shows_a_secret(tmp_path: Path) -> None:
+    """A repr (a traceback's locals, a debugger, a log line) of what holds a credential: the
+    callers, a call's minted key, the run's options and Schemathesis settings, the identities."""
+    from token_api.conformance import callers, identities, rules, schemathesis_run
+    from token_api.conformance.client import Call
+    from token_api.conformance.runner import Options
+
+    session, key = "ses_" + "S3cr" * 10, "api_" + "K3yk" * 10
+    path = tmp_path / "ids.json"
+    user = {"email": "a@example.com", "organization_role": "ADMIN", "workspaces": None}
+    path.write_text(json.dumps({"users": [{**user, "session": session, "token": key}]}))
+    ids = identities.load(path)
+    answer = rules.Answer(200, {}, b"{}")
+    held = [
+        ids,
+        callers.admin(session, None),
+        callers.admin(None, ids),
+        Call(answer, "curl ...", key),
+        Options(base_url="http://127.0.0.1:1", token=session),
+        schemathesis_run.Settings(
+            spec=path, base_url="http://127.0.0.1:1", token=session, seed=1, max_examples=None,
+            phases=(), rate_limit=None, long_lived_tokens=False, timeout=1.0,
+        ),
+    ]  # fmt: skip
+    for value in held:
+        text = repr(value)
+        assert session not in text and key not in text, type(value).__name__

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance.conftest import Deployment, Run, assert_no_secret, conformance
+from tests.conformance.conftest import (
+    Deployment,
+    Run,
+    assert_no_secret,
+    assert_not_echoed,
+    conformance,
+)
 from tests.support.server import free_port
 
 HOW_TO_GET_A_SESSION = "`token-api users login EMAIL`"
@@ -164,3 +170,45 @@ def test_argparse_errors_exit_2(tmp_path: Path) -> None:
     run = conformance("--token", "x", folder=tmp_path, report=None)
     assert run.exit_code == 2
     assert "--base-url" in run.stderr
+
+
+def test_a_bad_credential_is_named_by_where_it_came_from_and_never_echoed(
+    reference: Deployment, tmp_path: Path
+) -> None:
+    """--token or $TOKEN_API_TOKEN: the sentence names the one it came from (so the user knows
+    where to look) and quotes no part of it: not an API key, not a session the deployment does
+    not accept, not one that cannot go into a header (the HTTP library's own error would quote
+    the header)."""
+    unknown = "ses_" + "Zq7" * 14
+    env = "$TOKEN_API_TOKEN"
+    cases = [
+        ("key-env", reference.tokens["ADMIN"], True, [f"{env} is an API key"]),
+        ("key-option", reference.tokens["ADMIN"], False, ["--token is an API key"]),
+        ("refused-env", unknown, True, [f"did not accept the ADMIN session from {env}", "401"]),
+        ("newline-option", reference.admin + "\n", False, ["--token is not a session"]),
+        ("newline-env", reference.admin + "\n", True, [f"{env} is not a session"]),
+        ("space-env", unknown[:20] + " " + unknown[20:], True, [f"{env} is not a session"]),
+        ("non-ascii", unknown + "\u00e9", False, ["--token is not a session"]),
+    ]
+    for name, secret, from_env, words in cases:
+        arguments = ["--base-url", reference.url, *([] if from_env else ["--token", secret])]
+        run = conformance(
+            *arguments,
+            folder=tmp_path / name,
+            env={"TOKEN_API_TOKEN": secret} if from_env else None,
+            report=None,
+        )
+        sentence = _refused(run, *words)
+        assert (env in sentence) is from_env and ("--token" in sentence) is not from_env
+        assert_not_echoed(run.everything(), secret)
+        assert_no_secret(run, reference)
+
+
+def test_identities_with_a_session_that_cannot_be_one(
+    reference: Deployment, tmp_path: Path
+) -> None:
+    secret = reference.sessions["MEMBER"]
+    path = _identities(reference, tmp_path / "input", member={"session": secret + "\r\n"})
+    run = conformance("--base-url", reference.url, "--identities", str(path), folder=tmp_path)
+    _refused(run, "The session of member@example.com in ids.json is not a session")
+    assert_not_echoed(run.everything(), secret)

@@ -194,3 +194,118 @@ def test_the_newest_migration_goes_down_and_up_again(
         assert store.find_credential(secrets.digest(key)) is not None  # keys kept, sessions not
     finally:
         store.close()
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    from sqlalchemy import inspect
+
+    with store.engine.connect() as connection:
+        return sorted(column["name"] for column in inspect(connection).get_columns(table))
+
+
+def _tables(store: Store) -> list[str]:
+    from sqlalchemy import inspect
+
+    with store.engine.connect() as connection:
+        return sorted(inspect(connection).get_table_names())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_migration_failing_halfway_changes_nothing(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    """0002 alters tokens, rebuilds users (SQLite) and only then creates ux_users_member_email:
+    an index of that name already there makes it fail after the first changes. Everything it did
+    is undone: the database stays at 0001, tokens as 0001 made it, no batch copies left behind.
+    (SQLite runs DDL in a transaction only if one was begun explicitly: Python's sqlite3 begins
+    one only before INSERT/UPDATE/DELETE, so each ALTER/CREATE before it committed alone.)"""
+    store = Store.connect(database_factory(backend))
+    try:
+        _alembic(store, "0001")
+        with store.engine.begin() as connection:
+            connection.execute(text("CREATE TABLE squatter (x INTEGER)"))
+            connection.execute(text("CREATE INDEX ux_users_member_email ON squatter (x)"))
+        tokens_before, tables_before = _columns(store, "tokens"), _tables(store)
+        with pytest.raises(Exception) as failure:
+            migrate(store.engine)
+        cause = failure.value.__cause__ or failure.value
+        assert "ux_users_member_email" in str(cause)  # it failed where it was made to
+        assert current_revision(store.engine) == "0001"
+        assert _columns(store, "tokens") == tokens_before  # no 'kind' column
+        assert _tables(store) == tables_before  # no _alembic_tmp_* copies
+        with store.engine.begin() as connection:
+            connection.execute(text("DROP TABLE squatter"))
+        migrate(store.engine)  # the same migration, unobstructed, then runs in full
+        assert current_revision(store.engine) == HEAD
+        assert "kind" in _columns(store, "tokens")
+    finally:
+        store.close()
+
+
+def _at_0002_with_users(store: Store, *emails: tuple[str, bool]) -> None:
+    """The database at 0002 with ADMIN users of these emails (True: removed), written as a
+    token-api of 0002 stored them: emails as typed, a workspace list for an ADMIN."""
+    import uuid
+    from datetime import UTC, datetime
+
+    _alembic(store, "0002")
+    org, role, workspace = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with store.engine.begin() as connection:
+        connection.execute(tables.organizations.insert(), {"id": org, "name": "default"})
+        for name, role_id in (("Admin", role), ("Member", uuid.uuid4())):
+            connection.execute(
+                tables.roles.insert(), {"id": role_id, "organization_id": org, "name": name}
+            )
+        connection.execute(
+            tables.workspaces.insert(), {"id": workspace, "organization_id": org, "name": "w"}
+        )
+        for email, removed in emails:
+            connection.execute(
+                tables.users.insert(),
+                {
+                    "id": uuid.uuid4(), "organization_id": org, "email": email,
+                    "organization_role": "ADMIN", "role_id": role, "workspaces": [str(workspace)],
+                    "removed_at": datetime.now(UTC) if removed else None,
+                },
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stored_emails_become_lowercase_and_admins_reach_everything(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    from token_api.domain.roles import Role
+    from token_api.storage.organization import Organization
+
+    store = Store.connect(database_factory(backend))
+    try:
+        _at_0002_with_users(store, ("Old@Example.COM", False), ("OLD@example.com", True))
+        migrate(store.engine)
+        organization = Organization(store)
+        assert [user.email for user in organization.users()] == ["old@example.com"]
+        assert organization.login("oLd@eXample.com").startswith("ses_")
+        # The ADMIN's stored list is gone: demoted, they keep every workspace, not the old list.
+        organization.update_user("old@example.com", Role.MEMBER)
+        assert [user.workspaces for user in organization.users()] == [None]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_members_one_address_in_different_case_is_one_sentence(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    """Which of the two stays is the administrator's call: the upgrade stops, nothing changed."""
+    url = database_factory(backend)
+    store = Store.connect(url)
+    try:
+        _at_0002_with_users(store, ("Twin@Example.com", False), ("twin@example.com", False))
+    finally:
+        store.close()
+    line = assert_one_sentence(token_api("users", "list", "--database", url))
+    assert "'Twin@Example.com' and 'twin@example.com' are one email address" in line
+    store = Store.connect(url)
+    try:
+        assert current_revision(store.engine) == "0002"
+    finally:
+        store.close()

@@ -92,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
     from token_api.conformance.runner import ConformanceError, Options
     from token_api.conformance.runner import run as run_conformance
 
-    token = args.token if args.token is not None else os.environ.get(ENV_TOKEN) or None
+    token, source = args.token, "--token"
+    if token is None:
+        # Every message about a credential from the environment names the variable.
+        token, source = os.environ.get(ENV_TOKEN) or None, f"${ENV_TOKEN}"
     if args.report is not None and args.report.suffix.lower() not in reports.REPORT_SUFFIXES:
         raise CommandError(
             f"--report must end in {', '.join(reports.REPORT_SUFFIXES)}, not {args.report.name!r}.",
@@ -106,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     options = Options(
         base_url=args.base_url,
         token=token,
+        token_source=source,
         identities=args.identities,
         key_probe=args.key_probe,
         workspaces=tuple(args.workspace),

@@ -12,7 +12,10 @@ from token_api.cli.common import add_database_option, open_store
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     keys = commands.add_parser("keys", help="list and revoke API keys (never their secrets)")
     actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="list API keys, oldest first")
+    listing = actions.add_parser(
+        "list",
+        help="list API keys, oldest first, with the role and workspaces each may use now",
+    )
     listing.add_argument("--user", metavar="EMAIL", help="only the keys this user created")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=run_list)
@@ -27,6 +30,10 @@ def _moment(value: datetime | None, never: str) -> str:
     return never if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _reach(workspaces: list[str] | None) -> str:
+    return "all" if workspaces is None else ",".join(workspaces) or "none"
+
+
 def run_list(args: argparse.Namespace) -> int:
     from token_api.storage.keys import Keys
     from token_api.storage.organization import Organization
@@ -39,7 +46,13 @@ def run_list(args: argparse.Namespace) -> int:
     print("id\tname\tuser\trole\tworkspaces\ttype\tcreated\texpires\trevoked")
     for key in keys:
         user = key.user + (" (removed)" if key.user_removed else "")
-        reach = "all" if key.workspaces is None else ",".join(key.workspaces)
+        role = key.effective_role
+        reach = _reach(key.effective_workspaces)
+        # What the key may do now; what it was created with too when its user's cap lowers it.
+        if role != key.role:
+            role += f" (created {key.role})"
+        if key.effective_workspaces != key.workspaces:
+            reach += f" (created {_reach(key.workspaces)})"
         kind = "personal" if key.personal else "service"
         print(
             "\t".join(
@@ -47,7 +60,7 @@ def run_list(args: argparse.Namespace) -> int:
                     str(key.id),
                     key.name,
                     user,
-                    key.role,
+                    role,
                     reach,
                     kind,
                     _moment(key.created_at, "-"),

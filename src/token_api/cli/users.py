@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add = actions.add_parser("add", help="add a user")
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=ROLES, type=str.upper)
-    _add_workspaces(add, "a workspace the user reaches (repeat; none: all)")
+    _add_workspaces(add, "a workspace the user reaches (repeat; none: all; not for ADMIN)")
     add.set_defaults(run=run_add)
 
     change = actions.add_parser(
@@ -79,36 +79,48 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         add_database_option(sub)
 
 
-def run_add(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+def _refuse_admin_workspaces(args: argparse.Namespace) -> None:
+    """--role ADMIN with --workspace asks for something that would not apply (usage, exit 2)."""
+    from token_api.storage.organization import ADMIN_REACHES_ALL
 
+    if args.role == Role.ADMIN.name and args.workspaces:
+        raise CommandError(ADMIN_REACHES_ALL, exit_code=2)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from token_api.storage.organization import Organization, normalize_email
+
+    _refuse_admin_workspaces(args)
     with open_store(args) as store:
         Organization(store).add_user(args.email, Role[args.role], args.workspaces or ())
-    print(f"Added {args.email} ({args.role}).")
+    print(f"Added {normalize_email(args.email)} ({args.role}).")
     return 0
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+    from token_api.storage.organization import Organization, normalize_email
 
     workspaces = [] if args.all_workspaces else args.workspaces
     if args.role is None and workspaces is None:
         raise CommandError(
             "Nothing to change: give --role, --workspace or --all-workspaces.", exit_code=2
         )
+    _refuse_admin_workspaces(args)
     role = None if args.role is None else Role[args.role]
     with open_store(args) as store:
         Organization(store).update_user(args.email, role, workspaces)
-    print(f"Updated {args.email}; their sessions act with the change from their next request.")
+    email = normalize_email(args.email)
+    print(f"Updated {email}; their sessions act with the change from their next request.")
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+    from token_api.storage.organization import Organization, normalize_email
 
     with open_store(args) as store:
         Organization(store).remove_user(args.email)
-    print(f"Removed {args.email}; their sessions and personal API keys no longer work.")
+    email = normalize_email(args.email)
+    print(f"Removed {email}; their sessions and personal API keys no longer work.")
     return 0
 
 
@@ -141,11 +153,11 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    from token_api.storage.organization import Organization
+    from token_api.storage.organization import Organization, normalize_email
 
     with open_store(args) as store:
         ended = Organization(store).logout(args.email)
-    print(f"Ended {ended} session{'' if ended == 1 else 's'} of {args.email}.")
+    print(f"Ended {ended} session{'' if ended == 1 else 's'} of {normalize_email(args.email)}.")
     return 0
 
 

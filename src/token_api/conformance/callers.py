@@ -8,7 +8,8 @@ starts, with how to get a session instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from token_api.conformance.identities import Identities
 
@@ -16,6 +17,10 @@ API_KEY_PREFIX = "api_"
 GET_A_SESSION = "on the reference server, `token-api users login EMAIL` prints one"
 NARROWER_ROLES = ("MEMBER", "EXTERNAL")
 _PROBE_METHODS = ("GET", "HEAD")
+# RFC 6750's b64token, what a bearer credential is made of. Anything else (a line break, a space,
+# a non-ASCII letter) cannot go into a header: the HTTP library would refuse it with an error
+# quoting the header, secret and all.
+_BEARER = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 class CallerError(Exception):
@@ -26,7 +31,7 @@ class CallerError(Exception):
 class Caller:
     """A credential to call with, and the steps that made it (for replaying a failure)."""
 
-    token: str
+    token: str = field(repr=False)  # a secret: never in a repr, a traceback or a log
     who: str  # for messages: "the ADMIN session", "a service key the ADMIN session minted"
     role: str | None = None  # the user's organization role, for sessions
     reach: tuple[str, ...] | None = None  # the user's workspaces; None: every workspace
@@ -57,6 +62,13 @@ class KeyProbe:
 
 
 def _session(credential: str, whose: str) -> str:
+    """The credential if it can be a session; else CallerError naming where it came from
+    (``whose``) and never quoting it, not even in part."""
+    if not _BEARER.fullmatch(credential):
+        raise CallerError(
+            f"{whose} is not a session: a bearer credential is ASCII letters, digits and "
+            f"-._~+/ only, without spaces or line breaks ({GET_A_SESSION})."
+        )
     if credential.startswith(API_KEY_PREFIX):
         raise CallerError(
             f"{whose} is an API key (api_…), and API keys cannot create keys: give the user's "
@@ -65,11 +77,11 @@ def _session(credential: str, whose: str) -> str:
     return credential
 
 
-def admin(token: str | None, identities: Identities | None) -> Caller:
-    """The ADMIN caller: ``--token`` (or its environment variable), else the identities file's
-    first ADMIN user."""
+def admin(token: str | None, identities: Identities | None, source: str = "--token") -> Caller:
+    """The ADMIN caller: ``token``, given by ``source`` (``--token`` or its environment variable,
+    named in every message about it), else the identities file's first ADMIN user."""
     if token is not None:
-        return Caller(_session(token, "--token"), "the ADMIN session", "ADMIN")
+        return Caller(_session(token, source), f"the ADMIN session from {source}", "ADMIN")
     user = identities.first("ADMIN") if identities else None
     if identities is None or user is None:
         where = f"({identities.name} has no ADMIN user)" if identities else "or --identities FILE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -34,7 +34,7 @@ class Unreachable(Exception):
 class Call:
     answer: rules.Answer
     curl: str  # redacted
-    minted: str | None  # the api_token of a 2xx answer
+    minted: str | None = field(repr=False)  # the api_token of a 2xx answer: a secret
 
     @property
     def status(self) -> int:
@@ -98,8 +98,9 @@ class ScenarioClient:
             try:
                 response = self.http.send(request)
             except httpx.HTTPError as error:
+                # The library's message may quote a header, the credential included.
                 raise Unreachable(
-                    f"{request.method} {request.url} got no answer ({error})."
+                    self.redactor(f"{request.method} {request.url} got no answer ({error}).")
                 ) from None
             delay = retry_after(response.headers) if response.status_code in (429, 503) else None
             if delay is None or retries == _RETRIES:

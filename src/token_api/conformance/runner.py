@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,7 +31,9 @@ class ConformanceError(Exception):
 @dataclass(frozen=True, slots=True)
 class Options:
     base_url: str
-    token: str | None = None  # the ADMIN user's session; else the identities file's ADMIN
+    # The ADMIN user's session (a secret: kept out of reprs); else the identities file's ADMIN.
+    token: str | None = field(default=None, repr=False)
+    token_source: str = "--token"  # where the token came from, for messages
     identities: Path | None = None
     key_probe: str | None = None
     workspaces: tuple[str, ...] = ()
@@ -50,7 +52,7 @@ def _check(options: Options) -> tuple[str, str | None]:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConformanceError(f"--base-url must be an http(s) URL, not {options.base_url!r}.")
     if options.token is not None and not options.token.strip():
-        raise ConformanceError("--token must not be empty.")
+        raise ConformanceError(f"{options.token_source} must not be empty.")
     if options.max_examples is not None and options.max_examples < 1:
         raise ConformanceError("--max-examples must be at least 1.")
     unknown = [phase for phase in options.phases if phase not in PHASES]
@@ -72,7 +74,7 @@ def _callers(
 ) -> tuple[callers.Caller, list[callers.Caller], identities.Identities | None]:
     try:
         ids = identities.load(options.identities) if options.identities else None
-        return callers.admin(options.token, ids), callers.narrower(ids), ids
+        return callers.admin(options.token, ids, options.token_source), callers.narrower(ids), ids
     except (identities.IdentitiesError, callers.CallerError) as error:
         raise ConformanceError(str(error)) from None
 
@@ -136,7 +138,7 @@ def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> R
         try:
             scenarios.preflight()
         except Unreachable as error:
-            raise ConformanceError(f"Cannot reach the deployment: {error}") from None
+            raise ConformanceError(redactor(f"Cannot reach the deployment: {error}")) from None
         progress("Running the scenarios as the ADMIN and narrower users…")
         scenarios.run()
         progress(f"Running Schemathesis (seed {seed})…")
@@ -161,7 +163,7 @@ def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> R
     except Refusal as error:
         raise ConformanceError(redactor(str(error))) from None
     except Unreachable as error:
-        raise ConformanceError(f"The deployment stopped answering: {error}") from None
+        raise ConformanceError(redactor(f"The deployment stopped answering: {error}")) from None
     except schemathesis_run.SchemathesisFailed as error:
         raise ConformanceError(str(error)) from None
     finally:

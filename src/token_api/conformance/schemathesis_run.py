@@ -47,7 +47,7 @@ class SchemathesisFailed(Exception):
 class Settings:
     spec: Path
     base_url: str
-    token: str
+    token: str = field(repr=False)  # a secret: never in a repr or a traceback
     seed: int
     max_examples: int | None
     phases: tuple[str, ...]

@@ -110,17 +110,26 @@ def signed_in(member: Member | None, token_id: uuid.UUID | None = None) -> Princ
     )
 
 
+def key_capacity(
+    role: Role, workspaces: Reach, personal: bool, user_role: Role, user_workspaces: Reach
+) -> tuple[Role, Reach]:
+    """What an API key created with ``role`` and ``workspaces`` may do now, its user having
+    ``user_role`` and ``user_workspaces`` (as stored) now: the one rule behind authentication
+    and ``token-api keys list``."""
+    if personal:
+        # A personal key acts for its user: it never exceeds what the user may do today.
+        return min(role, user_role), intersect(workspaces, user_reach(user_role, user_workspaces))
+    # A service key is not tied to its creator's membership.
+    return role, workspaces
+
+
 def _api_key(credential: Credential) -> Principal:
     user = credential.user
     role, role_id = credential.token_role, credential.role_id
     assert role is not None and role_id is not None, "an API key is stored with its role"
-    if credential.personal:
-        # A personal key acts for its user: it never exceeds what the user may do today.
-        role = min(role, user.role)
-        reach = intersect(credential.token_workspaces, user.reach)
-    else:
-        # A service key is not tied to its creator's membership.
-        reach = credential.token_workspaces
+    role, reach = key_capacity(
+        role, credential.token_workspaces, credential.personal, user.role, user.workspaces
+    )
     return Principal(
         token_id=credential.token_id,
         kind=Kind.API_KEY,

@@ -7,12 +7,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 
-from token_api.domain.principal import Kind
+from token_api.domain.principal import Kind, Reach, key_capacity
+from token_api.domain.roles import Role
 from token_api.storage import tables as t
-from token_api.storage.organization import AdminError, Organization
+from token_api.storage.organization import AdminError, Organization, normalize_email
+from token_api.storage.store import reach_from_json
 
 
 @dataclass(frozen=True)
@@ -23,10 +26,14 @@ class Key:
     name: str
     user: str  # the email of the user who created it
     user_removed: bool
-    role: str
+    role: str  # as created
     role_id: uuid.UUID
-    workspaces: list[str] | None  # names; None: every workspace
+    workspaces: list[str] | None  # names, as created; None: every workspace
     personal: bool
+    # What the key may do now: a personal key is capped by its user's current role and reach
+    # (the server applies the same cap at each use: domain.principal.key_capacity).
+    effective_role: str
+    effective_workspaces: list[str] | None
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
@@ -43,6 +50,8 @@ class Key:
             "organization_role": self.role,
             "role_id": str(self.role_id),
             "workspaces": self.workspaces,
+            "effective_role": self.effective_role,
+            "effective_workspaces": self.effective_workspaces,
             "personal": self.personal,
             "created_at": moment(self.created_at),
             "expires_at": moment(self.expires_at),
@@ -56,6 +65,8 @@ _API_KEYS = (
         t.tokens.c.name,
         t.users.c.email,
         t.users.c.removed_at,
+        t.users.c.organization_role.label("user_role"),
+        t.users.c.workspaces.label("user_workspaces"),
         t.tokens.c.organization_role,
         t.tokens.c.role_id,
         t.tokens.c.workspaces,
@@ -81,6 +92,7 @@ class Keys:
         """Every API key, or those created by ``email`` (its current and any former membership)."""
         query = _API_KEYS
         if email is not None:
+            email = normalize_email(email)
             query = query.where(t.users.c.email == email)
         with self.store.transaction() as tx:
             names = self.organization.workspace_names(tx.connection)
@@ -91,24 +103,36 @@ class Keys:
                 ).first()
                 if known is None:
                     raise AdminError(f"There is no user {email}.")
-        return [
-            Key(
-                id=row.id,
-                name=row.name,
-                user=row.email,
-                user_removed=row.removed_at is not None,
-                role=row.organization_role,
-                role_id=row.role_id,
-                workspaces=None
-                if row.workspaces is None
-                else sorted(names[w] for w in row.workspaces),
-                personal=row.personal,
-                created_at=row.created_at,
-                expires_at=row.expires_at,
-                revoked_at=row.revoked_at,
-            )
-            for row in rows
-        ]
+        return [self._key(row, names) for row in rows]
+
+    @staticmethod
+    def _key(row: Row[*tuple[Any, ...]], names: dict[str, str]) -> Key:
+        def listed(reach: Reach) -> list[str] | None:
+            return None if reach is None else sorted(names[str(w)] for w in reach)
+
+        workspaces = reach_from_json(row.workspaces)
+        role, reach = key_capacity(
+            Role[row.organization_role],
+            workspaces,
+            row.personal,
+            Role[row.user_role],
+            reach_from_json(row.user_workspaces),
+        )
+        return Key(
+            id=row.id,
+            name=row.name,
+            user=row.email,
+            user_removed=row.removed_at is not None,
+            role=row.organization_role,
+            role_id=row.role_id,
+            workspaces=listed(workspaces),
+            personal=row.personal,
+            effective_role=role.name,
+            effective_workspaces=listed(reach),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+        )
 
     def revoke(self, key_id: str) -> bool:
         """Revoke the API key; False if it was revoked already. An unknown id is an AdminError."""

@@ -13,7 +13,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in migrations/versions (tests/storage keeps the two equal). Knowing it
 # without Alembic lets ``serve`` start on an up-to-date database without importing Alembic,
 # which was a fifth of its cold start (#5).
-HEAD = "0002"
+HEAD = "0003"
 VERSION_TABLE = "alembic_version"
 
 
@@ -47,7 +47,13 @@ def migrate(engine: Engine) -> None:
             connection.commit()
         try:
             with connection.begin():
-                if not sqlite:
+                if sqlite:
+                    # One transaction for the whole upgrade, DDL included, so that a migration
+                    # failing halfway leaves the previous revision. Python's sqlite3 begins a
+                    # transaction only before INSERT/UPDATE/DELETE: every CREATE/ALTER/DROP
+                    # before that would commit on its own. IMMEDIATE: the write lock from the start.
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
                     connection.execute(text("SELECT pg_advisory_xact_lock(7245310)"))
                 config.attributes["connection"] = connection
                 try:

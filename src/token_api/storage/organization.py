@@ -41,6 +41,17 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 MAX_EMAIL_LENGTH = 254
 
 
+# ADMIN users reach every workspace (domain.principal.user_reach); a workspace list for one would
+# be stored and shown but never applied.
+ADMIN_REACHES_ALL = "An ADMIN user reaches every workspace: give no --workspace for one."
+
+
+def normalize_email(email: str) -> str:
+    """The one spelling of an address that is stored and looked up: email addresses are
+    case-insensitive (as the platform treats them), so Admin@Example.com is admin@example.com."""
+    return email.strip().lower()
+
+
 class AdminError(Exception):
     """Something the administrator asked for cannot be done; the message is one sentence."""
 
@@ -144,8 +155,11 @@ class Organization:
     def add_user(self, email: str, role: Role, workspaces: Sequence[str] = ()) -> None:
         """Add a member; no workspaces means every workspace. A removed user's email makes a new
         member: nothing of the old membership (sessions, personal keys) comes back."""
+        email = normalize_email(email)
         if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(email):
             raise AdminError(f"{email[:80]!r} is not an email address.")
+        if role is Role.ADMIN and workspaces:
+            raise AdminError(ADMIN_REACHES_ALL)
         with self.store.transaction() as tx:
             org_id = self._org_id(tx.connection)
             if self._find_user(tx.connection, org_id, email) is not None:
@@ -166,13 +180,24 @@ class Organization:
     ) -> None:
         """Change a member's role and/or replace their workspaces ([]: every workspace). Their
         sessions act with the new role and reach from the next request; their personal keys are
-        capped by it."""
+        capped by it. An ADMIN has no workspace list: promoted, the user reaches every workspace
+        (and keeps doing so if demoted later without new workspaces)."""
         with self.store.transaction() as tx:
             user = self._user_row(tx.connection, email)
+            becomes = role if role is not None else Role[user.organization_role]
+            if becomes is Role.ADMIN and workspaces:
+                raise AdminError(
+                    f"{user.email} is an ADMIN user, who reaches every workspace: "
+                    "give --role too to make them something else with these workspaces."
+                    if role is None
+                    else ADMIN_REACHES_ALL
+                )
             values: dict[str, object] = {}
             if role is not None:
                 values["organization_role"] = role.name
                 values["role_id"] = self._role_id(tx.connection, user.organization_id, role)
+            if role is Role.ADMIN:
+                workspaces = []  # stored as every workspace, as it applies
             if workspaces is not None:
                 values["workspaces"] = self._workspace_reach(tx, user.organization_id, workspaces)
             if values:
@@ -208,7 +233,7 @@ class Organization:
         return connection.execute(
             select(t.users).where(
                 t.users.c.organization_id == org_id,
-                t.users.c.email == email,
+                t.users.c.email == normalize_email(email),
                 t.users.c.removed_at.is_(None),
             )
         ).first()
@@ -216,7 +241,7 @@ class Organization:
     def _user_row(self, connection: Connection, email: str) -> UserRow:
         row = self._find_user(connection, self._org_id(connection), email)
         if row is None:
-            raise AdminError(f"There is no user {email}.")
+            raise AdminError(f"There is no user {normalize_email(email)[:80]}.")
         return row
 
     def workspace_names(self, connection: Connection) -> dict[str, str]:
@@ -241,8 +266,10 @@ class Organization:
                     email=row.email,
                     role=Role[row.organization_role],
                     role_id=row.role_id,
+                    # An ADMIN reaches every workspace, whatever a database of an older
+                    # token-api stored for them.
                     workspaces=None
-                    if row.workspaces is None
+                    if row.workspaces is None or row.organization_role == Role.ADMIN.name
                     else sorted(names[w] for w in row.workspaces),
                 )
                 for row in rows
@@ -254,7 +281,7 @@ class Organization:
         with self.store.transaction() as tx:
             user = signed_in(tx.member(self._user_row(tx.connection, email).id))
             request = TokenRequest(
-                name=f"{email} (token-api users token)",
+                name=f"{normalize_email(email)} (token-api users token)",
                 organization_role=None,
                 role_id=None,
                 workspaces=(),

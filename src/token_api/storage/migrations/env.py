@@ -9,6 +9,9 @@ context.configure(
     connection=connection,
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
+    # SQLite's DDL is transactional too (migrate() begins the transaction explicitly): every
+    # migration of an upgrade runs in the one transaction migrate() commits or rolls back.
+    transactional_ddl=True,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,126 @@
+"""``users remove`` cannot slip between a mint's read of its user and the key it stores.
+
+A mint reads its user inside its write transaction, locked (FOR SHARE on PostgreSQL, the write
+lock from BEGIN IMMEDIATE on SQLite). Here the mint is held exactly there, in the worst place:
+its user read, its key not yet stored. A removal on a second connection of the same database
+must not get through then (it would revoke the user's keys, and the key about to be stored would
+escape it); once the mint has committed, the removal runs and revokes that key too.
+
+Deterministic and in one thread: the removal's connection does not wait for a lock (SQLite
+busy_timeout 0, PostgreSQL lock_timeout 1 ms), so a removal the lock holds back fails at once,
+and one nothing holds back completes at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+
+from token_api.domain import secrets
+from token_api.domain.errors import NotAuthenticated, Unavailable
+from token_api.domain.minting import TokenGrant, TokenRequest, mint_token
+from token_api.domain.principal import Member, signed_in
+from token_api.domain.roles import Role
+from token_api.storage import Store
+from token_api.storage.engine import is_lock_conflict, normalize_url
+from token_api.storage.migrate import migrate
+from token_api.storage.organization import Organization
+
+BACKENDS = ["sqlite", "postgres"]
+EMAIL = "leaving@example.com"
+
+
+class _HeldBeforeInsert:
+    """The mint's own Directory, which runs ``meanwhile`` after the mint read its user and
+    before it stores the key: the moment a removal must not get into."""
+
+    def __init__(self, directory: Any, meanwhile: Callable[[], None]) -> None:
+        self._directory = directory
+        self._meanwhile = meanwhile
+
+    def member(self, user_id: Any) -> Member | None:
+        member: Member | None = self._directory.member(user_id)
+        return member
+
+    def role_exists(self, organization_id: Any, role_id: Any) -> bool:
+        return bool(self._directory.role_exists(organization_id, role_id))
+
+    def workspace_ids(self, organization_id: Any, names: Sequence[str]) -> Mapping[str, Any]:
+        found: Mapping[str, Any] = self._directory.workspace_ids(organization_id, names)
+        return found
+
+    def insert_token(self, grant: TokenGrant, secret_digest: bytes) -> None:
+        self._meanwhile()
+        self._directory.insert_token(grant, secret_digest)
+
+
+def _impatient(url: str) -> Store:
+    """A second connection to the database that never waits for another's lock."""
+    if url.startswith("sqlite"):
+        return Store.connect(url, lock_timeout=0)
+    engine = create_engine(normalize_url(url), connect_args={"options": "-c lock_timeout=1"})
+    return Store(engine)
+
+
+def _held_back(error: Unavailable) -> bool:
+    """The removal failed because another transaction holds the lock (not for any other reason)."""
+    cause = error.__cause__
+    original = getattr(cause, "orig", cause)
+    return is_lock_conflict(cause) or getattr(original, "sqlstate", None) == "55P03"
+
+
+@contextmanager
+def _stores(url: str) -> Iterator[tuple[Store, Store]]:
+    minting, removing = Store.connect(url), _impatient(url)
+    try:
+        yield minting, removing
+    finally:
+        removing.close()
+        minting.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_removal_cannot_interleave_with_a_mint(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    url = database_factory(backend)
+    with _stores(url) as (store, other):
+        migrate(store.engine)
+        organization = Organization(store)
+        organization.ensure()
+        organization.add_user(EMAIL, Role.ADMIN)
+        user = organization.users()[0]
+        with store.transaction() as tx:
+            session = signed_in(tx.member(user.id))
+        attempts: list[str] = []
+
+        def remove_meanwhile() -> None:
+            try:
+                Organization(other).remove_user(EMAIL)
+                attempts.append("removed while the mint was between its read and its insert")
+            except Unavailable as error:
+                assert _held_back(error), error.__cause__
+                attempts.append("held back")
+
+        request = TokenRequest(None, None, None, (), True, None, personal=True)
+        with store.minting() as directory:
+            grant, secret = mint_token(
+                session,
+                request,
+                now=datetime.now(UTC),
+                directory=_HeldBeforeInsert(directory, remove_meanwhile),
+            )
+        if attempts == ["held back"]:
+            # The mint happened before the removal; the removal, now, revokes its key.
+            Organization(other).remove_user(EMAIL)
+        credential = store.find_credential(secrets.digest(secret))
+        assert credential is not None and credential.token_id == grant.token_id
+        assert not credential.user.active
+        assert credential.revoked, "a personal key minted during the removal escaped it"
+        assert attempts == ["held back"]
+        with pytest.raises(NotAuthenticated), store.minting() as directory:
+            mint_token(session, request, now=datetime.now(UTC), directory=directory)
