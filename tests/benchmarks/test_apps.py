@@ -4,7 +4,6 @@ rules as the reference server (the benchmarks themselves are never run by the te
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import httpx
@@ -28,8 +27,6 @@ STRICT: list[object] = [
 
 @pytest.mark.parametrize("kind", OTHERS)
 def test_benchmark_app_applies_the_rules(kind: str, tmp_path: Path) -> None:
-    if kind in ("tuned", "plain") and importlib.util.find_spec("fastapi") is None:
-        pytest.skip("the FastAPI peers need the bench extra (pip install -e '.[bench]')")
     with database("sqlite", tmp_path) as url:
         server = Server(kind, url, init_demo(url), pin=False).start()
         try:
