@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -32,15 +33,12 @@ def test_head_is_the_newest_migration() -> None:
 def test_a_new_database_is_brought_to_head(
     backend: str, database_factory: Callable[[str], str]
 ) -> None:
-    store = Store.connect(database_factory(backend))
-    try:
+    with closing(Store.connect(database_factory(backend))) as store:
         assert current_revision(store.engine) is None
         migrate(store.engine)
         assert current_revision(store.engine) == HEAD
         migrate(store.engine)  # again: nothing to do, nothing breaks
         assert current_revision(store.engine) == HEAD
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -68,12 +66,8 @@ def test_a_database_from_a_newer_token_api_is_one_sentence(
 ) -> None:
     url = database_factory(backend)
     assert token_api("init", "--demo", "--database", url).returncode == 0
-    store = Store.connect(url)
-    try:
-        with store.engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    finally:
-        store.close()
+    with closing(Store.connect(url)) as store, store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     for command in (("serve", "--port", str(free_port())), ("users", "list")):
         line = assert_one_sentence(token_api(*command, "--database", url))
         assert "'9999'" in line and "upgrade token-api" in line
@@ -84,14 +78,11 @@ def test_head_creates_exactly_the_tables_the_code_uses(
     backend: str, database_factory: Callable[[str], str]
 ) -> None:
     """The migrations are frozen copies of storage/tables.py; they must not drift apart."""
-    store = Store.connect(database_factory(backend))
-    try:
+    with closing(Store.connect(database_factory(backend))) as store:
         migrate(store.engine)
         with store.engine.connect() as connection:
             context = MigrationContext.configure(connection)
             assert compare_metadata(context, tables.metadata) == []
-    finally:
-        store.close()
 
 
 def _alembic(store: Store, revision: str, *, down: bool = False) -> None:
@@ -125,8 +116,7 @@ def test_keys_stored_before_sessions_existed_stay_api_keys(
     from token_api.domain.roles import Role
     from token_api.storage.organization import Organization
 
-    store = Store.connect(database_factory(backend))
-    try:
+    with closing(Store.connect(database_factory(backend))) as store:
         _alembic(store, "0001")
         org, role, user, key = (uuid.uuid4() for _ in range(4))
         secret = secrets.new_token()
@@ -166,8 +156,6 @@ def test_keys_stored_before_sessions_existed_stay_api_keys(
         assert credential is not None and credential.revoked and not credential.user.active
         assert [u.role for u in organization.users()] == [Role.MEMBER]
         assert organization.login("old@example.com").startswith("ses_")
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -177,8 +165,7 @@ def test_the_newest_migration_goes_down_and_up_again(
     from token_api.domain.roles import Role
     from token_api.storage.organization import Organization
 
-    store = Store.connect(database_factory(backend))
-    try:
+    with closing(Store.connect(database_factory(backend))) as store:
         migrate(store.engine)
         organization = Organization(store)
         organization.ensure()
@@ -192,8 +179,6 @@ def test_the_newest_migration_goes_down_and_up_again(
         from token_api.domain import secrets
 
         assert store.find_credential(secrets.digest(key)) is not None  # keys kept, sessions not
-    finally:
-        store.close()
 
 
 def _columns(store: Store, table: str) -> list[str]:
@@ -219,8 +204,7 @@ def test_a_migration_failing_halfway_changes_nothing(
     is undone: the database stays at 0001, tokens as 0001 made it, no batch copies left behind.
     (SQLite runs DDL in a transaction only if one was begun explicitly: Python's sqlite3 begins
     one only before INSERT/UPDATE/DELETE, so each ALTER/CREATE before it committed alone.)"""
-    store = Store.connect(database_factory(backend))
-    try:
+    with closing(Store.connect(database_factory(backend))) as store:
         _alembic(store, "0001")
         with store.engine.begin() as connection:
             connection.execute(text("CREATE TABLE squatter (x INTEGER)"))
@@ -238,8 +222,6 @@ def test_a_migration_failing_halfway_changes_nothing(
         migrate(store.engine)  # the same migration, unobstructed, then runs in full
         assert current_revision(store.engine) == HEAD
         assert "kind" in _columns(store, "tokens")
-    finally:
-        store.close()
 
 
 def _at_0002_with_users(store: Store, *emails: tuple[str, bool]) -> None:
@@ -277,8 +259,7 @@ def test_stored_emails_become_lowercase_and_admins_reach_everything(
     from token_api.domain.roles import Role
     from token_api.storage.organization import Organization
 
-    store = Store.connect(database_factory(backend))
-    try:
+    with closing(Store.connect(database_factory(backend))) as store:
         _at_0002_with_users(store, ("Old@Example.COM", False), ("OLD@example.com", True))
         migrate(store.engine)
         organization = Organization(store)
@@ -287,8 +268,6 @@ def test_stored_emails_become_lowercase_and_admins_reach_everything(
         # The ADMIN's stored list is gone: demoted, they keep every workspace, not the old list.
         organization.update_user("old@example.com", Role.MEMBER)
         assert [user.workspaces for user in organization.users()] == [None]
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -297,15 +276,9 @@ def test_two_members_one_address_in_different_case_is_one_sentence(
 ) -> None:
     """Which of the two stays is the administrator's call: the upgrade stops, nothing changed."""
     url = database_factory(backend)
-    store = Store.connect(url)
-    try:
+    with closing(Store.connect(url)) as store:
         _at_0002_with_users(store, ("Twin@Example.com", False), ("twin@example.com", False))
-    finally:
-        store.close()
     line = assert_one_sentence(token_api("users", "list", "--database", url))
     assert "'Twin@Example.com' and 'twin@example.com' are one email address" in line
-    store = Store.connect(url)
-    try:
+    with closing(Store.connect(url)) as store:
         assert current_revision(store.engine) == "0002"
-    finally:
-        store.close()

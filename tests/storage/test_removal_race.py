@@ -12,8 +12,8 @@ and one nothing holds back completes at once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,22 +73,12 @@ def _held_back(error: Unavailable) -> bool:
     return is_lock_conflict(cause) or getattr(original, "sqlstate", None) == "55P03"
 
 
-@contextmanager
-def _stores(url: str) -> Iterator[tuple[Store, Store]]:
-    minting, removing = Store.connect(url), _impatient(url)
-    try:
-        yield minting, removing
-    finally:
-        removing.close()
-        minting.close()
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_removal_cannot_interleave_with_a_mint(
     backend: str, database_factory: Callable[[str], str]
 ) -> None:
     url = database_factory(backend)
-    with _stores(url) as (store, other):
+    with closing(Store.connect(url)) as store, closing(_impatient(url)) as other:
         migrate(store.engine)
         organization = Organization(store)
         organization.ensure()

@@ -98,7 +98,8 @@ class ScenarioClient:
             try:
                 response = self.http.send(request)
             except httpx.HTTPError as error:
-                # The library's message may quote a header, the credential included.
+                # The library's message may quote a header, the credential included: redacted
+                # here, where every Unreachable starts, so its message is safe wherever it goes.
                 raise Unreachable(
                     self.redactor(f"{request.method} {request.url} got no answer ({error}).")
                 ) from None

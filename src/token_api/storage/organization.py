@@ -266,10 +266,10 @@ class Organization:
                     email=row.email,
                     role=Role[row.organization_role],
                     role_id=row.role_id,
-                    # An ADMIN reaches every workspace, whatever a database of an older
-                    # token-api stored for them.
+                    # None for every ADMIN: nothing stores a list for one (migration 0003
+                    # cleared those an older token-api stored).
                     workspaces=None
-                    if row.workspaces is None or row.organization_role == Role.ADMIN.name
+                    if row.workspaces is None
                     else sorted(names[w] for w in row.workspaces),
                 )
                 for row in rows
