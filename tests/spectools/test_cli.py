@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,49 @@ def test_lint_github_annotations_point_at_lines(sloppy: Path) -> None:
     assert match.group(1) == str(sloppy)
     source = sloppy.read_text(encoding="utf-8").splitlines()
     assert source[int(match.group(2)) - 1].strip() == "post:"
+
+
+def test_lint_points_at_a_default_of_the_wrong_type(tmp_path: Path) -> None:
+    """openapi-spec-validator's semantic checks give no path; the annotation must still land on
+    the line that is wrong (it landed on the document's first line)."""
+    document = our_spec()
+    document["components"]["schemas"]["CreateToken"]["properties"]["personal"]["default"] = "yes"
+    spec = write(tmp_path / "openapi.yaml", document)
+    result = token_api("lint", str(spec), "--format", "github")
+    assert result.returncode == 1
+    (validity,) = [x for x in result.stdout.splitlines() if "title=valid-openapi" in x]
+    match = re.match(r"::error file=[^,]+,line=(\d+),title=valid-openapi::(.+)$", validity)
+    assert match, validity
+    assert "'yes' is not of type 'boolean'" in match.group(2)
+    lines = spec.read_text(encoding="utf-8").splitlines()
+    line = int(match.group(1))
+    assert lines[line - 1].strip() == "default: 'yes'"
+    assert "personal:" in "".join(lines[line - 3 : line - 1])
+
+
+def test_lint_answers_on_a_pattern_that_backtracks(tmp_path: Path) -> None:
+    """A real spec's URL pattern with a nested repeat, and an example it does not match: Python's
+    re (like ECMA engines) tries exponentially many splits; lint ran for hours."""
+    document = our_spec()
+    document["components"]["schemas"]["Health"]["properties"]["page"] = {
+        "type": "string",
+        "pattern": r"^(https?:\/\/)?([\da-z\.-]+)\.([a-z\.]{2,6})([\/\w \.-]*)*\/?$",
+        "example": "https://www.example.com/" + "a" * 60 + ",b",
+    }
+    spec = write(tmp_path / "openapi.yaml", document)
+    result = subprocess.run(
+        [sys.executable, "-m", "token_api", "lint", str(spec), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    found = [
+        (f["rule"], f["location"])
+        for f in json.loads(result.stdout)["findings"]
+        if "does not match" in f["message"]
+    ]
+    assert found == [("example-valid", "/components/schemas/Health/properties/page/example")]
 
 
 @pytest.mark.parametrize(

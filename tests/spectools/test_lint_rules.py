@@ -54,6 +54,11 @@ def _broken_ref(d: Doc) -> None:
     }
 
 
+def _wrong_type_default(d: Doc) -> None:
+    # Reached through the request body's $ref: the finding names where the default is written.
+    d["components"]["schemas"]["CreateToken"]["properties"]["personal"]["default"] = "yes"
+
+
 def _duplicate_id(d: Doc) -> None:
     health(d)["operationId"] = "createToken"
 
@@ -135,6 +140,8 @@ FAILING: list[tuple[str, Callable[[Doc], None], tuple[str, str]]] = [
     ("valid-openapi", _bad_description, (f"{TOKEN}/responses/403/description", "string")),
     ("valid-openapi", _broken_ref, (f"{TOKEN}/responses/403/content/application~1json/schema",
                                     "points to nothing")),
+    ("valid-openapi", _wrong_type_default, ("/components/schemas/CreateToken/properties/personal/"
+                                            "default", "'yes' is not of type 'boolean'")),
     ("operation-id-unique", _duplicate_id, (f"{HEALTH}/operationId", "also the operationId")),
     ("operation-id-unique", _no_id, (HEALTH, "no operationId")),
     ("operation-handler", _unknown_handler, (f"{HEALTH}/operationId", "no handler get_status()")),

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from token_api.spectools.ecma_regex import compile_pattern
+from token_api.spectools.linear_regex import searcher
 from token_api.spectools.pointers import RefError, deref, join
 from token_api.spectools.rules import Context, Issue, rule
 
@@ -151,15 +151,16 @@ class _Examples:
 @functools.cache
 def _ecma_patterns(validator: Any) -> Any:
     """The validator with ``pattern`` read as ECMA-262 (see ecma_regex); a pattern that cannot
-    be read is not checked, rather than failing the run."""
+    be read is not checked, rather than failing the run. Patterns that would backtrack
+    exponentially are searched in linear time (see linear_regex)."""
     from jsonschema import validators
     from jsonschema.exceptions import ValidationError
 
     def pattern(checker: Any, expected: Any, instance: Any, schema: Any) -> Iterator[Any]:
         if not checker.is_type(instance, "string") or not isinstance(expected, str):
             return
-        compiled = compile_pattern(expected)
-        if compiled is not None and not compiled.search(instance):
+        search = searcher(expected)
+        if search is not None and not search(instance):
             yield ValidationError(f"{instance!r} does not match {expected!r}")
 
     return validators.extend(validator, {"pattern": pattern})

@@ -7,12 +7,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from token_api.spectools.pointers import broken_refs, join
+from token_api.spectools.pointers import RefError, broken_refs, deref, join
 from token_api.spectools.rules import Context, Issue, rule
 
 _MAX_MESSAGE = 200
 # openapi-spec-validator's semantic errors carry no path, only words: "for 'get' in '/x/{id}'".
 _OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '(/[^']*)'")
+# Set on an error whose path _located has made whole (see there).
+_LOCATED = "_token_api_located"
 
 
 class _Seen(set[int]):
@@ -71,7 +73,8 @@ def _plain_subnodes() -> None:
 
 @functools.cache
 def _with_sets(validator: type[Any]) -> type[Any]:
-    """The validator with its schema keyword visiting through sets (see _Seen)."""
+    """The validator with its schema keyword visiting through sets (see _Seen), and every
+    keyword validator saying where its errors are (see _located)."""
     base = validator.keyword_validators["schema"]
 
     def __init__(self: Any, registry: Any) -> None:
@@ -81,7 +84,34 @@ def _with_sets(validator: type[Any]) -> type[Any]:
 
     schema = type(base.__name__, (base,), {"__init__": __init__})
     keywords = {**validator.keyword_validators, "schema": schema}
+    keywords = {name: _located(keyword) for name, keyword in keywords.items()}
     return type(validator.__name__, (validator,), {"keyword_validators": keywords})
+
+
+def _located(keyword: type[Any]) -> type[Any]:
+    """openapi-spec-validator's semantic checks (a default of the wrong type, a schema its
+    dialect refuses, an unresolved path parameter) yield errors whose path is relative to the
+    node the check was given, most often empty: "'100' is not of type 'integer'" at the
+    document's root. Each check is given that node as a SchemaPath: the innermost check an
+    error passes through records the node's parts before it, and a value check (``default``)
+    the value's key. The path is written in the error's own ``path``: the validator copies
+    errors it did not make into its own class, and their paths with them."""
+    from collections import deque
+
+    from jsonschema_path import SchemaPath
+    from openapi_spec_validator.validation.keywords import ValueValidator
+
+    suffix = ("default",) if issubclass(keyword, ValueValidator) else ()
+
+    def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        node = next((arg for arg in args if isinstance(arg, SchemaPath)), None)
+        for error in keyword.__call__(self, *args, **kwargs):
+            if node is not None and not getattr(error, _LOCATED, False):
+                error.path = deque((*node.parts, *suffix, *error.path))
+                setattr(error, _LOCATED, True)
+            yield error
+
+    return type(keyword.__name__, (keyword,), {"__call__": __call__})
 
 
 def _message(error: Any) -> str:
@@ -94,12 +124,28 @@ def _message(error: Any) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
 
 
-def _location(error: Any) -> str:
-    parts = list(getattr(error, "absolute_path", []) or [])
+def _location(document: Any, error: Any) -> str:
+    parts = tuple(getattr(error, "absolute_path", ()) or ())
     if parts:
-        return join("", *parts)
+        return _in_document(document, parts)
     found = _OPERATION_IN_MESSAGE.search(str(getattr(error, "message", "")))
     return join("/paths", found.group(2), found.group(1)) if found else ""
+
+
+def _in_document(document: Any, parts: tuple[Any, ...]) -> str:
+    """The pointer of the node at parts, as the validator walked them: through $refs (a
+    parameter's schema may be a $ref to components), so the pointer names where the node is
+    written. Parts that do not lead anywhere stay as they are."""
+    node, pointer = document, ""
+    try:
+        for part in parts:
+            if isinstance(node, dict) and part not in node and "$ref" in node:
+                node, pointer = deref(document, node, pointer)
+            node = node[part] if isinstance(node, dict) else node[int(part)]
+            pointer = join(pointer, part)
+    except (KeyError, IndexError, TypeError, ValueError, RefError):
+        return join("", *parts)
+    return pointer
 
 
 @rule("valid-openapi", "The document is valid OpenAPI 3.x (openapi-spec-validator, every error).")
@@ -124,4 +170,4 @@ def valid_openapi(context: Context) -> Iterator[Issue]:
             if not broken:
                 yield "", f"validation stopped: {failure}"[:_MAX_MESSAGE]
             return
-        yield _location(error), _message(error)
+        yield _location(context.document, error), _message(error)
