@@ -59,6 +59,10 @@ def _wrong_type_default(d: Doc) -> None:
     d["components"]["schemas"]["CreateToken"]["properties"]["personal"]["default"] = "yes"
 
 
+def _unreadable_pattern(d: Doc) -> None:
+    d["components"]["schemas"]["Health"]["properties"]["status"]["pattern"] = "^(ok"
+
+
 def _duplicate_id(d: Doc) -> None:
     health(d)["operationId"] = "createToken"
 
@@ -142,6 +146,8 @@ FAILING: list[tuple[str, Callable[[Doc], None], tuple[str, str]]] = [
                                     "points to nothing")),
     ("valid-openapi", _wrong_type_default, ("/components/schemas/CreateToken/properties/personal/"
                                             "default", "'yes' is not of type 'boolean'")),
+    ("valid-openapi", _unreadable_pattern, ("/components/schemas/Health/properties/status/pattern",
+                                            "is not a 'regex'")),
     ("operation-id-unique", _duplicate_id, (f"{HEALTH}/operationId", "also the operationId")),
     ("operation-id-unique", _no_id, (HEALTH, "no operationId")),
     ("operation-handler", _unknown_handler, (f"{HEALTH}/operationId", "no handler get_status()")),
@@ -216,6 +222,23 @@ def test_validity_reports_every_error_not_only_the_first() -> None:
         f"{TOKEN}/responses/403/description",
         f"{HEALTH}/responses/200/description",
     } <= locations
+
+
+@pytest.mark.parametrize(
+    ("pattern", "regex"),
+    [
+        (r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$", True),  # AWS's tag values: ECMA property escapes
+        (r"^\P{C}+$", True),
+        (r"^[\w-.]+$", True),  # ECMA reads the hyphen beside a class escape as itself
+        (r"^\p{Print}+$", False),  # Java's, not ECMA's
+        (r"^\p{L}(", False),
+    ],
+)
+def test_validity_reads_patterns_as_ecma_262(pattern: str, regex: bool) -> None:
+    document = our_spec()
+    document["components"]["schemas"]["Health"]["properties"]["status"]["pattern"] = pattern
+    found = [f.location for f in findings(document, "valid-openapi")]
+    assert found == ([] if regex else ["/components/schemas/Health/properties/status/pattern"])
 
 
 def test_a_stub_must_document_501(stubbed_health: str) -> None:

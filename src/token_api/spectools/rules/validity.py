@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from token_api.spectools.ecma_properties import is_regex
 from token_api.spectools.pointers import RefError, broken_refs, deref, join
 from token_api.spectools.rules import Context, Issue, rule
 
@@ -82,10 +83,38 @@ def _with_sets(validator: type[Any]) -> type[Any]:
         self.visited_schema_ids = _Seen()
         self.meta_checked_schema_ids = _Seen()
 
-    schema = type(base.__name__, (base,), {"__init__": __init__})
+    def _get_schema_checker(self: Any, node: Any, value: Any) -> Callable[[Any], None]:
+        checker = base._get_schema_checker(self, node, value)
+        if isinstance(checker, functools.partial):  # 3.1: the dialect's, with a format checker
+            formats = checker.keywords.get("format_checker")
+            return functools.partial(checker.func, format_checker=_ecma_formats(formats))
+        # 3.0: check_schema with its meta-schema's own format checker
+        from jsonschema.validators import validator_for
+
+        owner = checker.__self__
+        formats = validator_for(owner.META_SCHEMA, default=owner).FORMAT_CHECKER
+        return functools.partial(checker, format_checker=_ecma_formats(formats))
+
+    methods = {"__init__": __init__, "_get_schema_checker": _get_schema_checker}
+    schema = type(base.__name__, (base,), methods)
     keywords = {**validator.keyword_validators, "schema": schema}
     keywords = {name: _located(keyword) for name, keyword in keywords.items()}
     return type(validator.__name__, (validator,), {"keyword_validators": keywords})
+
+
+@functools.cache
+def _ecma_formats(formats: Any) -> Any:
+    """The format checker with ``regex`` read as ECMA-262 (see ecma_properties), not as
+    Python's re: the checker is copied, jsonschema's own stays as it is."""
+    import re as python_re
+
+    from jsonschema import FormatChecker
+
+    if formats is None:
+        return None
+    copied = FormatChecker(())
+    copied.checkers = {**formats.checkers, "regex": (is_regex, python_re.error)}
+    return copied
 
 
 def _located(keyword: type[Any]) -> type[Any]:
@@ -107,7 +136,8 @@ def _located(keyword: type[Any]) -> type[Any]:
         node = next((arg for arg in args if isinstance(arg, SchemaPath)), None)
         for error in keyword.__call__(self, *args, **kwargs):
             if node is not None and not getattr(error, _LOCATED, False):
-                error.path = deque((*node.parts, *suffix, *error.path))
+                path = deque((*node.parts, *suffix, *error.relative_path))
+                error.path = error.relative_path = path  # one deque under two names
                 setattr(error, _LOCATED, True)
             yield error
 
