@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from token_api.spectools.ecma_properties import is_regex
@@ -83,15 +83,19 @@ def _with_sets(validator: type[Any]) -> type[Any]:
         self.visited_schema_ids = _Seen()
         self.meta_checked_schema_ids = _Seen()
 
-    def _get_schema_checker(self: Any, node: Any, value: Any) -> Callable[[Any], None]:
+    def _get_schema_checker(self: Any, node: Any, value: Any) -> Any:
         checker = base._get_schema_checker(self, node, value)
         if isinstance(checker, functools.partial):  # 3.1: the dialect's, with a format checker
-            formats = checker.keywords.get("format_checker")
-            return functools.partial(checker.func, format_checker=_ecma_formats(formats))
+            if checker.keywords.get("format_checker") is None:
+                return checker  # none to amend
+            formats = _ecma_formats(checker.keywords["format_checker"])
+            return functools.partial(checker.func, *checker.args, format_checker=formats)
         # 3.0: check_schema with its meta-schema's own format checker
         from jsonschema.validators import validator_for
 
-        owner = checker.__self__
+        owner = getattr(checker, "__self__", None)
+        if owner is None:
+            return checker  # a shape this was not written for: the library's own check
         formats = validator_for(owner.META_SCHEMA, default=owner).FORMAT_CHECKER
         return functools.partial(checker, format_checker=_ecma_formats(formats))
 
@@ -110,8 +114,6 @@ def _ecma_formats(formats: Any) -> Any:
 
     from jsonschema import FormatChecker
 
-    if formats is None:
-        return None
     copied = FormatChecker(())
     copied.checkers = {**formats.checkers, "regex": (is_regex, python_re.error)}
     return copied
