@@ -288,3 +288,87 @@ def test_an_invalid_document_does_not_crash_the_other_rules() -> None:
     document["paths"]["/api/v1/token"]["post"]["responses"] = "none"
     found = lint(Spec(document, "spec", None))
     assert any(f.rule == "valid-openapi" for f in found)
+
+
+def _v30(schemas: Doc, paths: Doc | None = None) -> Doc:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": paths or {},
+        "components": {"schemas": schemas},
+    }
+
+
+def test_a_byte_value_that_is_not_ascii_is_not_base64() -> None:
+    """openapi-schema-validator's byte check let UnicodeEncodeError escape (Azure keyvault)."""
+    blob = {"type": "string", "format": "byte", "example": "—", "default": "é"}
+    document = _v30({"Blob": blob})
+    found = [
+        (f.rule, f.location, f.message)
+        for rule in ("example-valid", "valid-openapi")
+        for f in findings(document, rule)
+    ]
+    assert found == [
+        (
+            "example-valid",
+            "/components/schemas/Blob/example",
+            "does not validate against its schema at (root): '—' is not a 'byte'",
+        ),
+        ("valid-openapi", "/components/schemas/Blob/default", "'é' is not a 'byte'"),
+    ]
+
+
+def test_a_discriminator_that_leads_back_to_its_base_is_followed_once() -> None:
+    """OpenAPI's own pattern with a base that is itself allOf (Azure's Setting): the library
+    followed Setting → Export → Setting → … until RecursionError."""
+    ref = "#/components/schemas/"
+    schemas = {
+        "Resource": {"type": "object", "properties": {"id": {"type": "string"}}},
+        "Setting": {
+            "allOf": [{"$ref": ref + "Resource"}],
+            "discriminator": {"propertyName": "kind"},
+            "type": "object",
+            "properties": {"kind": {"type": "string"}},
+            "required": ["kind"],
+        },
+        "Export": {
+            "allOf": [{"$ref": ref + "Setting"}],
+            "type": "object",
+            "properties": {"on": {"type": "boolean"}},
+            "required": ["on"],
+        },
+        "Holder": {
+            "type": "object",
+            "properties": {
+                "setting": {
+                    "allOf": [{"$ref": ref + "Setting"}],
+                    "default": {"kind": "Export", "on": "no"},
+                }
+            },
+        },
+    }
+    media = {
+        "schema": {"$ref": ref + "Setting"},
+        "examples": {
+            "good": {"value": {"kind": "Export", "on": True}},
+            "bad": {"value": {"kind": "Export", "id": 5, "on": True}},
+        },
+    }
+    paths = {
+        "/s": {"get": {"responses": {"200": {"description": "ok", "content": {"a/b": media}}}}}
+    }
+    document = _v30(schemas, paths)
+    examples = [(f.location, f.message) for f in findings(document, "example-valid")]
+    assert examples == [
+        (
+            "/paths/~1s/get/responses/200/content/a~1b/examples/bad/value",
+            "example 'bad' does not validate against its schema at /id: 5 is not of type 'string'",
+        )
+    ]
+    defaults = [(f.location, f.message) for f in findings(document, "valid-openapi")]
+    assert defaults == [
+        (
+            "/components/schemas/Holder/properties/setting/default/on",
+            "'no' is not of type 'boolean'",
+        )
+    ]

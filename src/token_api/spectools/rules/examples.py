@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from typing import Any
 
-from token_api.spectools.linear_regex import searcher
 from token_api.spectools.pointers import RefError, deref, join
 from token_api.spectools.rules import Context, Issue, rule
+from token_api.spectools.rules.schema_checks import lint_formats, lint_validator
 
 SPEC_URI = "urn:token-api:spec"
 # Keywords whose values are schemas, or maps / lists of schemas (JSON Schema 2020-12).
@@ -53,7 +52,8 @@ class _Examples:
                 oas.oas31_format_checker,
                 DRAFT202012,
             )
-        self.validator = _ecma_patterns(self.validator)
+        self.validator = lint_validator(self.validator)
+        self.checker = lint_formats(self.checker)
         resource = Resource.from_contents(document, default_specification=dialect)
         self.registry = Registry().with_resource(SPEC_URI, resource)
         self.document = document
@@ -146,24 +146,6 @@ class _Examples:
                     yield from self.schema(schema, join(where, key, name))
                 continue
             yield from self.walk(value, join(where, key))
-
-
-@functools.cache
-def _ecma_patterns(validator: Any) -> Any:
-    """The validator with ``pattern`` read as ECMA-262 (see ecma_regex); a pattern that cannot
-    be read is not checked, rather than failing the run. Patterns that would backtrack
-    exponentially are searched in linear time (see linear_regex)."""
-    from jsonschema import validators
-    from jsonschema.exceptions import ValidationError
-
-    def pattern(checker: Any, expected: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        if not checker.is_type(instance, "string") or not isinstance(expected, str):
-            return
-        search = searcher(expected)
-        if search is not None and not search(instance):
-            yield ValidationError(f"{instance!r} does not match {expected!r}")
-
-    return validators.extend(validator, {"pattern": pattern})
 
 
 @rule("example-valid", "Every example validates against its schema, formats included.")

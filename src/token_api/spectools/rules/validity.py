@@ -10,6 +10,7 @@ from typing import Any
 from token_api.spectools.ecma_properties import is_regex
 from token_api.spectools.pointers import RefError, broken_refs, deref, join
 from token_api.spectools.rules import Context, Issue, rule
+from token_api.spectools.rules.schema_checks import lint_formats, lint_validator
 
 _MAX_MESSAGE = 200
 # openapi-spec-validator's semantic errors carry no path, only words: "for 'get' in '/x/{id}'".
@@ -132,7 +133,15 @@ def _located(keyword: type[Any]) -> type[Any]:
     from jsonschema_path import SchemaPath
     from openapi_spec_validator.validation.keywords import ValueValidator
 
-    suffix = ("default",) if issubclass(keyword, ValueValidator) else ()
+    suffix: tuple[str, ...] = ()
+    methods: dict[str, Any] = {}
+    if issubclass(keyword, ValueValidator):
+        suffix = ("default",)
+        # Defaults are values like examples: checked as example-valid checks them.
+        methods["value_validator_cls"] = lint_validator(keyword.value_validator_cls)
+        methods["value_validator_format_checker"] = lint_formats(
+            keyword.value_validator_format_checker
+        )
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         node = next((arg for arg in args if isinstance(arg, SchemaPath)), None)
@@ -143,7 +152,7 @@ def _located(keyword: type[Any]) -> type[Any]:
                 setattr(error, _LOCATED, True)
             yield error
 
-    return type(keyword.__name__, (keyword,), {"__call__": __call__})
+    return type(keyword.__name__, (keyword,), {**methods, "__call__": __call__})
 
 
 def _message(error: Any) -> str:
