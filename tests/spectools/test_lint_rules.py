@@ -241,6 +241,13 @@ def test_validity_reads_patterns_as_ecma_262(pattern: str, regex: bool) -> None:
     assert found == ([] if regex else ["/components/schemas/Health/properties/status/pattern"])
 
 
+def test_an_extension_beside_the_paths_is_not_a_path() -> None:
+    """The Paths object allows ``x-`` keys; openapi-spec-validator stopped at one (apicurio)."""
+    document = our_spec()
+    document["paths"]["x-codegen-contextRoot"] = "/apis/registry/v2"
+    assert [f for f in lint(Spec(document, "spec", None)) if f.fails] == []
+
+
 def test_a_stub_must_document_501(stubbed_health: str) -> None:
     found = findings(our_spec(), "status-documented", handlers_module=stubbed_health)
     assert [f.message for f in found] == [

@@ -103,8 +103,24 @@ def _with_sets(validator: type[Any]) -> type[Any]:
     methods = {"__init__": __init__, "_get_schema_checker": _get_schema_checker}
     schema = type(base.__name__, (base,), methods)
     keywords = {**validator.keyword_validators, "schema": schema}
+    if "path" in keywords:
+        keywords["path"] = _not_extensions(keywords["path"])
     keywords = {name: _located(keyword) for name, keyword in keywords.items()}
     return type(validator.__name__, (validator,), {"keyword_validators": keywords})
+
+
+def _not_extensions(path: type[Any]) -> type[Any]:
+    """The Paths object may hold ``x-`` extensions beside its paths (APIs.guru's apicurio
+    registry: ``x-codegen-contextRoot: /apis/registry/v2``); openapi-spec-validator reads each
+    as a path item and stops at the string. An extension is not a path: it is not checked as
+    one (the OpenAPI schema, checked first, has allowed it)."""
+
+    def __call__(self: Any, url: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        if isinstance(url, str) and url.startswith("x-"):
+            return
+        yield from path.__call__(self, url, *args, **kwargs)
+
+    return type(path.__name__, (path,), {"__call__": __call__})
 
 
 @functools.cache
