@@ -241,6 +241,14 @@ def test_validity_reads_patterns_as_ecma_262(pattern: str, regex: bool) -> None:
     assert found == ([] if regex else ["/components/schemas/Health/properties/status/pattern"])
 
 
+def test_a_key_the_root_refuses_is_said_in_one_sentence() -> None:
+    """The message was followed by "Failed validating … On instance:" and the whole document."""
+    document = our_spec()
+    document["source"] = {"url": {}}
+    found = [(f.location, f.message) for f in findings(document, "valid-openapi")]
+    assert found == [("", "Unevaluated properties are not allowed ('source' was unexpected)")]
+
+
 def test_an_extension_beside_the_paths_is_not_a_path() -> None:
     """The Paths object allows ``x-`` keys; openapi-spec-validator stopped at one (apicurio)."""
     document = our_spec()

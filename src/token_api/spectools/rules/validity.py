@@ -177,7 +177,10 @@ def _message(error: Any) -> str:
     if getattr(error, "context", None):
         # "X is not valid under any of the given schemas" hides the useful part.
         error = best_match(error.context)
-    message = " ".join(str(getattr(error, "message", error)).split())
+    message = str(getattr(error, "message", error))
+    # Some errors are re-made from another's str(): its message, then "Failed validating …
+    # On instance:" and the whole instance (the whole document, for a key the root refuses).
+    message = " ".join(message.split("\n\nFailed validating ", 1)[0].split())
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
 
 
