@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from token_api.spectools.linear_regex import searcher
+from token_api.spectools.ecma_regex import searcher
 
 # (schema, instance) pairs whose discriminator is being followed (see _discriminated).
 _DISPATCHING: set[tuple[int, int]] = set()
@@ -17,7 +17,7 @@ _DISPATCHING: set[tuple[int, int]] = set()
 @functools.cache
 def lint_validator(validator: Any) -> Any:
     """The validator class with ``pattern`` read as ECMA-262 (see ecma_regex), searched in
-    linear time where it would backtrack (see linear_regex), a pattern that cannot be read not
+    linear time (RE2) where it would backtrack, a pattern that cannot be read not
     checked rather than failing the run; and discriminators followed once per instance."""
     from jsonschema import _keywords, validators
     from jsonschema.exceptions import ValidationError
