@@ -275,6 +275,44 @@ def _conditions(branches: list[dict[str, Any]]) -> Callable[[Doc], None]:
     return change
 
 
+def _discriminated_body(document: Doc) -> None:
+    """A body made of two components, one carrying a discriminator (which diff cannot rank)."""
+    item(document)["discriminator"] = {"propertyName": "kind"}
+    _body(
+        {"allOf": [{"$ref": "#/components/schemas/Item"}, {"$ref": "#/components/schemas/Draft"}]}
+    )(document)
+
+
+def _inline_draft_member(document: Doc) -> None:
+    """Draft written out in place of its $ref; the body's description reworded beside it."""
+    body = put(document)["requestBody"]["content"]["application/json"]["schema"]
+    body["allOf"][1] = copy.deepcopy(schema(document, "Draft"))
+    body["description"] = "An item and a draft."
+
+
+def _example_by_ref(document: Doc) -> None:
+    document["components"]["examples"] = {"One": {"summary": "One item", "value": {"name": "a"}}}
+    content = put(document)["responses"]["200"]["content"]["application/json"]
+    content["examples"] = {"one": {"$ref": "#/components/examples/One"}}
+
+
+def _inline_example(document: Doc) -> None:
+    content = put(document)["responses"]["200"]["content"]["application/json"]
+    content["examples"]["one"] = copy.deepcopy(document["components"]["examples"]["One"])
+
+
+def _callback_by_ref(document: Doc) -> None:
+    document["components"]["callbacks"] = {
+        "Done": {"{$request.body#/url}": {"post": {"responses": {"200": {"description": "Ok."}}}}}
+    }
+    put(document)["callbacks"] = {"done": {"$ref": "#/components/callbacks/Done"}}
+
+
+def _inline_callback(document: Doc) -> None:
+    callbacks = put(document)["callbacks"]
+    callbacks["done"] = copy.deepcopy(document["components"]["callbacks"]["Done"])
+
+
 def _xml_response(document: Doc) -> None:
     put(document)["responses"]["200"]["content"]["application/xml"] = {"schema": {"type": "string"}}
 
@@ -449,6 +487,9 @@ PAIRS = [
     Pair("allOf member added that the others imply",
          _add_member({"type": "object", "properties": {"name": {"type": "string"}}}),
          set(), set(), setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("an allOf member inlined instead of referenced is no change", _inline_draft_member,
+         {("documentation-changed", N)}, {("documentation-changed", N)},
+         setup=_discriminated_body),
     Pair("anyOf conditions on a shared shape added",
          _conditions([{"required": ["count"]}, {"required": ["size"]}]),
          both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
@@ -488,6 +529,8 @@ PAIRS = [
     Pair("path parameter renamed: same URLs", _rename_path_parameter,
          {("documentation-changed", N)}, {("documentation-changed", N)}),
     Pair("server added", _second_server, {("server-added", N)}, {("server-removed", P)}),
+    Pair("callbacks inlined instead of referenced are no change", _inline_callback, set(), set(),
+         setup=_callback_by_ref),
     Pair("callbacks changed", _callbacks,
          {("operation-changed", B)}, {("operation-changed", B)}),
     Pair("webhooks changed", lambda d: d.update(webhooks={"ping": {"post": {"responses": {}}}}),
@@ -555,6 +598,8 @@ PAIRS = [
          {("response-media-type-added", N)}, {("response-media-type-removed", B)}),
     Pair("response media type specialized (+json)", _problem_json,
          {("response-media-type-specialized", N)}, {("response-media-type-generalized", B)}),
+    Pair("an example inlined instead of referenced is no change", _inline_example, set(), set(),
+         setup=_example_by_ref),
     Pair("response header added", _retry_header,
          {("response-header-added", N)}, {("response-header-removed", P)}),
     Pair("required response header removed", _drop_rate,
@@ -635,3 +680,15 @@ def test_removed_things_are_located_in_the_old_spec() -> None:
     _drop_health(new)
     (change,) = diff_documents(old, new)
     assert (change.location, change.old) == ("/paths/~1health", True)
+
+
+def test_integers_past_64_bits_are_compared() -> None:
+    """JSON has no limit on integers; a spec may bound a value by one (a wei amount, say)."""
+    old, new = base(), base()
+    for document in (old, new):
+        prop(document, "count")["maximum"] = 2**70
+        prop(document, "count")["enum"] = [2**70, 2**80]
+        prop(document, "count")["example"] = 2**70
+    prop(new, "count")["example"] = 2**80
+    prop(new, "count")["maximum"] = 2**71
+    assert verdicts(old, new) == both("constraint-relaxed", N, B) | {("documentation-changed", N)}
