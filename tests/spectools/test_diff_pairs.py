@@ -692,3 +692,31 @@ def test_integers_past_64_bits_are_compared() -> None:
     prop(new, "count")["example"] = 2**80
     prop(new, "count")["maximum"] = 2**71
     assert verdicts(old, new) == both("constraint-relaxed", N, B) | {("documentation-changed", N)}
+
+
+def _tree(document: Doc) -> None:
+    """Item holds children that are Items: a recursive schema, reached by $ref."""
+    item(document)["properties"]["children"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Item"},
+    }
+
+
+def test_a_recursive_schema_written_out_once_is_no_change() -> None:
+    old, new = base(), base()
+    _tree(old)
+    _tree(new)
+    body = put(new)["requestBody"]["content"]["application/json"]
+    body["schema"] = copy.deepcopy(item(new))  # one level written out, its children by $ref
+    assert diff_documents(old, new) == []
+    assert diff_documents(new, old) == []
+
+
+def test_a_change_in_a_recursive_schema_written_out_is_found() -> None:
+    old, new = base(), base()
+    _tree(old)
+    _tree(new)
+    body = put(new)["requestBody"]["content"]["application/json"]
+    body["schema"] = copy.deepcopy(item(new))
+    body["schema"]["properties"]["name"]["maxLength"] = 10  # only where it is written out
+    assert verdicts(old, new) == {("request-constraint-tightened", B)}
