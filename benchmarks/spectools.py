@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         directory = args.real_world if args.real_world != Path() else realworld.fetch(CACHE)
         log(f"real-world specs in {directory}")
         report["real_world"] = realworld.real_world(
-            directory, args.real_world_timeout, args.jobs, args.real_world_limit
+            directory, args.real_world_timeout, args.jobs, args.real_world_limit, log
         )
     _carry_over(report, RESULTS / "spectools.json")
     report["verdicts"] = verdicts(report)

@@ -720,3 +720,22 @@ def test_a_change_in_a_recursive_schema_written_out_is_found() -> None:
     body["schema"] = copy.deepcopy(item(new))
     body["schema"]["properties"]["name"]["maxLength"] = 10  # only where it is written out
     assert verdicts(old, new) == {("request-constraint-tightened", B)}
+
+
+@pytest.mark.timeout(30)
+def test_a_schema_shared_in_many_places_is_compared_once() -> None:
+    """Forty levels, each naming the next twice: by $ref in the old spec, and in the new one
+    written out as one object shared in both places (what YAML anchors give): 2**40 paths, and
+    diff walks each shared schema once."""
+    old, new = base(), base()
+    schemas = old["components"]["schemas"]
+    shared: dict[str, Any] = {"type": "string"}
+    for level in reversed(range(40)):
+        ref = {"$ref": f"#/components/schemas/L{level + 1}"} if level < 39 else {"type": "string"}
+        schemas[f"L{level}"] = {"type": "object", "properties": {"a": ref, "b": ref}}
+        shared = {"type": "object", "properties": {"a": shared, "b": shared}}
+    new["components"]["schemas"] = copy.deepcopy(schemas)
+    body = {"$ref": "#/components/schemas/L0"}
+    put(old)["requestBody"]["content"]["application/json"]["schema"] = body
+    put(new)["requestBody"]["content"]["application/json"]["schema"] = shared
+    assert diff_documents(old, new) == []

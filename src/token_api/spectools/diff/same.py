@@ -46,8 +46,8 @@ class Same:
 
     def __init__(self, old: Any, new: Any) -> None:
         self.old, self.new = old, new
-        self._pairs: dict[tuple[str, str], bool] = {}
-        self._assumed: list[tuple[str, str]] = []  # pairs taken as the same during this call
+        self._pairs: dict[tuple[str | int, str | int], bool] = {}
+        self._assumed: list[tuple[str | int, str | int]] = []  # pairs taken as the same during this call
 
     def __call__(self, old: Any, new: Any) -> bool:
         self._assumed = []
@@ -62,7 +62,7 @@ class Same:
 
     def _follow(self, document: Any, node: Any) -> tuple[Any, str | None]:
         """The node a reference leads to (3.1 siblings kept) and its pointer; None: no $ref."""
-        pointer = None
+        pointer: str | None = None
         seen: set[str] = set()
         siblings: dict[str, Any] = {}
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
@@ -77,14 +77,22 @@ class Same:
             node, pointer = target, at
         if siblings and isinstance(node, dict):
             node = {**node, **siblings}
+            pointer = None  # a node made here, that no other walk meets again
         return node, pointer
 
     def _same(self, old: Any, new: Any, *, names: bool) -> bool:
         if not names:
+            old_raw, new_raw = old, new
             old, old_at = self._follow(self.old, old)
             new, new_at = self._follow(self.new, new)
-            if old_at is not None and new_at is not None:  # a cycle needs references on both
-                key = (old_at, new_at)
+            if (old_at is not None or new_at is not None) and isinstance(old, dict | list):
+                # Remembered by pointer where a $ref led, else by the node itself: one side
+                # written out in place meets the other's component once per place, and a
+                # document may share one object in many places (YAML anchors do).
+                key = (
+                    old_at if old_at is not None else id(old_raw),
+                    new_at if new_at is not None else id(new_raw),
+                )
                 found = self._pairs.get(key)
                 if found is None:
                     self._pairs[key] = True  # a recursive pair: the same until shown otherwise
