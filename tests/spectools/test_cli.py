@@ -205,11 +205,25 @@ def test_diff_json(pair: tuple[Path, Path]) -> None:
         "breaking": True,
         "reason": "maxLength 100 → 200: clients may now receive what they were not written for",
         "operations": ["PUT /items/{item_id}"],
-        "old": False,
+        "spec": "new",
     }
     levels = {c["rule"]: c["level"] for c in report["changes"]}
     assert levels["response-enum-value-added"] == "possibly-breaking"
     assert levels["request-enum-value-added"] == "not-breaking"
+
+
+def test_diff_json_says_which_spec_a_location_points_into(tmp_path: Path) -> None:
+    old, new = base(), base()
+    del new["paths"]["/health"]
+    new["servers"].append({"url": "https://eu.example.com"})
+    files = write(tmp_path / "old.yaml", old), write(tmp_path / "new.yaml", new)
+    report = json.loads(token_api("diff", *map(str, files), "--format", "json").stdout)
+    assert (report["old"], report["new"]) == tuple(map(str, files))  # file names, as given
+    specs = {c["rule"]: (c["location"], c["spec"]) for c in report["changes"]}
+    assert specs == {
+        "path-removed": ("/paths/~1health", "old"),  # gone: only the old spec has it
+        "server-added": ("/servers", "new"),
+    }
 
 
 def test_diff_json_possibly(possibly: tuple[Path, Path]) -> None:
@@ -237,6 +251,58 @@ def test_diff_github(pair: tuple[Path, Path]) -> None:
     warning = next(x for x in lines if x.startswith("::warning "))
     assert "title=response-enum-value-added::" in warning and "possibly-breaking: " in warning
     assert sum(x.startswith("::notice ") for x in lines) == 3
+
+
+def reasons(old: dict[str, Any], new: dict[str, Any], tmp_path: Path, fmt: str = "json") -> Any:
+    """What ``diff --format FMT`` prints: for JSON each change's reason, else the whole output."""
+    files = write(tmp_path / "old.yaml", old), write(tmp_path / "new.yaml", new)
+    output = token_api("diff", *map(str, files), "--format", fmt).stdout
+    return [c["reason"] for c in json.loads(output)["changes"]] if fmt == "json" else output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github"])
+def test_diff_shows_values_as_json_and_absent_ones_as_none(tmp_path: Path, fmt: str) -> None:
+    """What the user wrote, in JSON (not Python's None or 'quotes'), in every format."""
+    old, new = base(), base()
+    item(new)["properties"]["kind"]["pattern"] = "^[a-z]+$"
+    shown = 'pattern (none) → "^[a-z]+$"'
+    output = reasons(old, new, tmp_path, fmt)
+    if fmt == "json":
+        assert sum(r.startswith(shown + ": ") for r in output) == 2  # request and response
+    else:
+        assert shown in output
+    text = "\n".join(output) if fmt == "json" else output
+    assert "None" not in text and "'" not in text
+
+
+def test_diff_tells_an_absent_default_from_a_null_one(tmp_path: Path) -> None:
+    absent, null, five = base(), base(), base()
+    item(null)["properties"]["count"]["default"] = None
+    item(five)["properties"]["count"]["default"] = 5
+    assert reasons(absent, five, tmp_path)[0].startswith("default (none) → 5: ")
+    assert reasons(null, five, tmp_path)[0].startswith("default null → 5: ")
+    assert reasons(five, null, tmp_path)[0].startswith("default 5 → null: ")
+
+
+def test_diff_shows_enum_values_and_bounds_as_json(tmp_path: Path) -> None:
+    old, new = base(), base()
+    for document in (old, new):
+        document["components"]["schemas"]["Role"]["type"] = ["string", "boolean", "integer"]
+    new["components"]["schemas"]["Role"]["enum"] += ["VIEWER", True, 3]
+    item(new)["properties"]["tags"]["uniqueItems"] = True
+    item(new)["properties"]["tags"]["maxItems"] = 3
+    found = {r.split(": ")[0] for r in reasons(old, new, tmp_path)}
+    assert 'enum value(s) "VIEWER", true, 3 added' in found
+    assert {"maxItems (none) → 3", "uniqueItems (none) → true"} <= found
+
+
+def test_diff_cuts_long_values_with_an_ellipsis(tmp_path: Path) -> None:
+    old, new = base(), base()
+    item(new)["properties"]["tags"]["default"] = [f"tag-{n}" for n in range(100)]
+    (detail,) = {r.split(": ")[0] for r in reasons(old, new, tmp_path) if r.startswith("default")}
+    value = detail.removeprefix("default (none) → ")
+    assert value.startswith('["tag-0", "tag-1", ') and value.endswith("…")
+    assert len(value) == 100
 
 
 def test_diff_against_a_git_revision(tmp_path: Path) -> None:

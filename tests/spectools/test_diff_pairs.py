@@ -9,6 +9,7 @@ received, so a diff that judged every change on both sides fails their pairs.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from tests.spectools.specs import base, item, prop, put, schema
 from token_api.spectools.diff import Level, diff_documents, rule_ids
+from token_api.spectools.diff.report import FORMATS, render
 
 Doc = dict[str, Any]
 Verdicts = set[tuple[str, Level]]
@@ -651,7 +653,7 @@ def test_a_shared_enum_is_judged_per_side_at_its_component() -> None:
         assert change.location == "/components/schemas/Role/enum"
         assert change.level is level
         assert change.operations == ("PUT /items/{item_id}",)
-        assert "'VIEWER'" in change.reason
+        assert change.reason.startswith('enum value(s) "VIEWER" added: ')
 
 
 def test_a_change_reached_from_many_operations_is_listed_once() -> None:
@@ -673,6 +675,24 @@ def test_a_recursive_schema_is_compared_once_and_finishes() -> None:
         }
     prop(new, "name")["maxLength"] = 10
     assert verdicts(old, new) == both("constraint-tightened", B, N)
+
+
+# A Python word or a 'single-quoted' value: a reason built with repr() instead of showing the
+# value as the spec's author wrote it (JSON). An apostrophe inside a word ("item's") is fine.
+PYTHON_VALUE = re.compile(r"\b(?:None|True|False)\b|(?<!\w)'[^']*'")
+
+
+def test_no_output_shows_python_values() -> None:
+    """Every pair, both directions, every format: what ``token-api diff`` prints."""
+    found = []
+    for pair in PAIRS:
+        old, new = versions(pair)
+        for before, after in ((old, new), (new, old)):
+            changes = diff_documents(before, after)
+            for fmt in FORMATS:
+                output = render(changes, fmt, "old.yaml", "new.yaml", None)
+                found += [(pair.name, x) for x in output.splitlines() if PYTHON_VALUE.search(x)]
+    assert found == []
 
 
 def test_removed_things_are_located_in_the_old_spec() -> None:

@@ -12,6 +12,7 @@ from token_api.spectools.diff.normalize import Schemas
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
 from token_api.spectools.diff.security import compare_schemes, compare_security
+from token_api.spectools.diff.values import shown, transition
 from token_api.spectools.openapi import Operation, operations, success
 from token_api.spectools.pointers import deref, join
 
@@ -116,17 +117,18 @@ class DocumentDiff:
         return self.changes()
 
     def _servers(self, old: Any, new: Any, where: str, operation: str | None) -> None:
-        def urls(servers: Any) -> list[str]:
+        def urls(servers: Any) -> dict[str, str]:
+            """Each url compared as text → as the reason shows it (a missing one is null)."""
             listed = servers if isinstance(servers, list) else []
-            return [str(s.get("url")) for s in listed if isinstance(s, dict)]
+            return {str(s.get("url")): _url(s.get("url")) for s in listed if isinstance(s, dict)}
 
         old_urls, new_urls = urls(old), urls(new)
-        for url in old_urls:
+        for url, text in old_urls.items():
             if url not in new_urls:
-                self.add("server-removed", where, f"server {url} was removed", operation, old=True)
-        for url in new_urls:
+                self.add("server-removed", where, f"server {text} was removed", operation, old=True)
+        for url, text in new_urls.items():
             if url not in old_urls:
-                self.add("server-added", where, f"server {url} was added", operation)
+                self.add("server-added", where, f"server {text} was added", operation)
 
     def _documentation(
         self, old: Any, new: Any, where: str, operation: str | None, keys: frozenset[str]
@@ -147,7 +149,7 @@ class DocumentDiff:
             self.add(
                 "operation-id-changed",
                 join(new.pointer, "operationId"),
-                f"operationId {old.operation_id!r} → {new.operation_id!r}",
+                transition("operationId", old.node, new.node),
                 label,
             )
         self._documentation(old.node, new.node, new.pointer, label, _OPERATION_DOCUMENTATION)
@@ -181,12 +183,12 @@ class DocumentDiff:
                 self.add(
                     "request-parameter-removed",
                     where,
-                    f"{key[0]} parameter {parameter.get('name')!r} was removed",
+                    f"{key[0]} parameter {shown(parameter.get('name'))} was removed",
                     label,
                     old=True,
                 )
         for key, (parameter, where) in after_all.items():
-            name = f"{key[0]} parameter {parameter.get('name')!r}"
+            name = f"{key[0]} parameter {shown(parameter.get('name'))}"
             if key not in before_all and key[0] == "path" and key[1].startswith("#"):
                 # In the URL template already, so clients sent it; now declared, its schema
                 # may refuse values: compared with the any-string it was.
@@ -207,12 +209,12 @@ class DocumentDiff:
         self, before: dict[str, Any], old_where: str, after: dict[str, Any], where: str, label: str
     ) -> None:
         place = str(after.get("in"))
-        name = f"{place} parameter {after.get('name')!r}"
+        name = f"{place} parameter {shown(after.get('name'))}"
         if before.get("name") != after.get("name"):
             self.add(
                 "documentation-changed",
                 join(where, "name"),
-                f"path parameter {before.get('name')!r} renamed {after.get('name')!r} "
+                f"path parameter {shown(before.get('name'))} renamed {shown(after.get('name'))} "
                 "(the URL is the same)",
                 label,
             )
@@ -446,6 +448,11 @@ def _content_of(holder: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if not isinstance(content, dict):
         return {}
     return {k: (v if isinstance(v, dict) else {}) for k, v in content.items()}
+
+
+def _url(url: Any) -> str:
+    """A server URL as written: plain text, quoted only when it is not a string."""
+    return url if isinstance(url, str) else shown(url)
 
 
 def _servers_of(document: dict[str, Any], operation: Operation) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 from token_api.spectools.diff.changes import Change
@@ -52,10 +51,14 @@ def render(changes: Sequence[Change], fmt: str, old: str, new: str, new_path: Pa
             "breaking": verdict(changes) is Level.BREAKING,
             "changes": [
                 {
-                    **asdict(c),
+                    "rule": c.rule,
                     "level": c.level.label,
                     "breaking": c.breaking,
+                    "location": c.location,
+                    # The document the location points into; "old"/"new" above are file names.
+                    "spec": "old" if c.old else "new",
                     "operations": list(c.operations),
+                    "reason": c.reason,
                 }
                 for c in changes
             ],

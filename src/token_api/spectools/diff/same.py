@@ -46,8 +46,10 @@ class Same:
 
     def __init__(self, old: Any, new: Any) -> None:
         self.old, self.new = old, new
+        # (pointer or node id, pointer or node id) → the same; and those taken as the same
+        # during the current call, while they were being compared.
         self._pairs: dict[tuple[str | int, str | int], bool] = {}
-        self._assumed: list[tuple[str | int, str | int]] = []  # pairs taken as the same during this call
+        self._assumed: list[tuple[str | int, str | int]] = []
 
     def __call__(self, old: Any, new: Any) -> bool:
         self._assumed = []

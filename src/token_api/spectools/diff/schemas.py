@@ -28,6 +28,7 @@ from token_api.spectools.diff.normalize import (
 )
 from token_api.spectools.diff.rules import RULES, Level
 from token_api.spectools.diff.same import Same
+from token_api.spectools.diff.values import ABSENT, listed, shown, transition
 from token_api.spectools.pointers import join
 
 _UPPER = ("maxLength", "maxItems", "maxProperties")
@@ -346,31 +347,31 @@ class _Pair:
             return v.at("enum" if "enum" in v.schema else "const")
 
         if old.enum is None and new.enum is not None:
-            self.emit("enum-added", at(new), f"values limited to {_list(new.enum.values())}")
+            self.emit("enum-added", at(new), f"values limited to {listed(new.enum.values())}")
         elif old.enum is not None and new.enum is None:
             self.emit(
                 "enum-removed",
                 at(old),
-                f"values no longer limited to {_list(old.enum.values())}",
+                f"values no longer limited to {listed(old.enum.values())}",
                 old=True,
             )
         elif "const" in old.schema and "const" in new.schema and old.enum != new.enum:
             # One value for another: what was sent is refused, what is received is new.
             before, after = old.schema["const"], new.schema["const"]
-            self.emit("const-changed", at(new), f"const {before!r} → {after!r}")
+            self.emit("const-changed", at(new), f"const {shown(before)} → {shown(after)}")
         elif old.enum is not None and new.enum is not None:
             added = [v for k, v in new.enum.items() if k not in old.enum]
             removed = [v for k, v in old.enum.items() if k not in new.enum]
             if added:
-                self.emit("enum-value-added", at(new), f"enum value(s) {_list(added)} added")
+                self.emit("enum-value-added", at(new), f"enum value(s) {listed(added)} added")
             if removed:
-                self.emit("enum-value-removed", at(new), f"enum value(s) {_list(removed)} removed")
+                self.emit("enum-value-removed", at(new), f"enum value(s) {listed(removed)} removed")
 
     def _format(self, old: View, new: View) -> None:
         before, after = old.schema.get("format"), new.schema.get("format")
         if before == after:
             return
-        text = f"format {before!r} → {after!r}"
+        text = transition("format", old.schema, new.schema)
         if before is None:
             self.emit("format-added", new.at("format"), text)
         elif after is None:
@@ -406,7 +407,7 @@ class _Pair:
         before, after = old.schema.get("pattern"), new.schema.get("pattern")
         if before == after:
             return
-        text = f"pattern {before!r} → {after!r}"
+        text = transition("pattern", old.schema, new.schema)
         if after is None or patterns.universal(str(after)):
             if before is not None and not patterns.universal(str(before)):
                 name = "pattern-removed" if after is None else "pattern-generalized"
@@ -425,7 +426,7 @@ class _Pair:
         before, after = old.schema.get("multipleOf"), new.schema.get("multipleOf")
         if before == after:
             return
-        text = f"multipleOf {before} → {after}"
+        text = transition("multipleOf", old.schema, new.schema)
         if after is None:
             self.emit("constraint-relaxed", old.at("multipleOf"), text, old=True)
         elif before is None or _divides(before, after):
@@ -439,7 +440,8 @@ class _Pair:
         before, after = bool(old.schema.get("uniqueItems")), bool(new.schema.get("uniqueItems"))
         if before != after:
             name = "constraint-tightened" if after else "constraint-relaxed"
-            self.emit(name, new.at("uniqueItems"), f"uniqueItems {before} → {after}")
+            text = transition("uniqueItems", old.schema, new.schema)
+            self.emit(name, new.at("uniqueItems"), text)
 
     def _properties(self, old: View, new: View) -> None:
         old_required = set(old.schema.get("required") or [])
@@ -462,11 +464,11 @@ class _Pair:
                     # breaks readers); for a request the server now ignores it.
                     required = "required-" if name in old_required and not self.request else ""
                     rule = f"{required}property-became-{flag_name(flag)}"
-                    self.emit(rule, after[1], f"property {name!r} became {flag}")
+                    self.emit(rule, after[1], f"property {shown(name)} became {flag}")
                 elif now:
                     required = "required-" if name in new_required else ""
                     rule = f"{required}property-became-not-{flag_name(flag)}"
-                    self.emit(rule, after[1], f"property {name!r} is no longer {flag}")
+                    self.emit(rule, after[1], f"property {shown(name)} is no longer {flag}")
             elif before is not None:
                 seen.add(name)
                 if was:
@@ -479,11 +481,13 @@ class _Pair:
         for name in sorted(new_required - old_required):
             hidden = name in new.properties and diff.hidden(diff.new, *new.properties[name])
             if not hidden and (name not in seen or name in old.properties):
-                self.emit("property-became-required", where, f"property {name!r} became required")
+                text = f"property {shown(name)} became required"
+                self.emit("property-became-required", where, text)
         for name in sorted(old_required - new_required):
             hidden = name in old.properties and diff.hidden(diff.old, *old.properties[name])
             if not hidden and (name not in seen or name in new.properties):
-                self.emit("property-became-optional", where, f"property {name!r} became optional")
+                text = f"property {shown(name)} became optional"
+                self.emit("property-became-optional", where, text)
 
     def _other_flag(self, name: str, before: Branch, after: Branch) -> None:
         """readOnly in responses, writeOnly in requests: the property is still part of them."""
@@ -492,9 +496,8 @@ class _Pair:
         now = self.diff.new.view(*after).schema.get(other) is True
         if was != now and not self.diff.probe:
             rule = f"property-became-{'' if now else 'not-'}{flag_name(other)}"
-            self.emit(
-                rule, after[1], f"property {name!r} {'became' if now else 'is no longer'} {other}"
-            )
+            text = f"property {shown(name)} {'became' if now else 'is no longer'} {other}"
+            self.emit(rule, after[1], text)
 
     def _removed(self, name: str, where: str, required: bool, new_extra: Any) -> None:
         if self.diff.probe and new_extra is not False:
@@ -504,23 +507,23 @@ class _Pair:
         else:
             rule = "required-property-removed" if required else "property-removed"
         suffix = " (required)" if required else ""
-        self.emit(rule, where, f"property {name!r}{suffix} removed", old=True)
+        self.emit(rule, where, f"property {shown(name)}{suffix} removed", old=True)
 
     def _added(self, name: str, after: Branch, required: bool, old_extra: Any) -> None:
         node, where = after
         if required:
-            self.emit("required-property-added", where, f"required property {name!r} added")
+            self.emit("required-property-added", where, f"required property {shown(name)} added")
         elif self.diff.probe and old_extra is not False and node not in ({}, True):
             # Probing: a property old left open that new constrains refuses some old values.
-            self.emit("property-now-refused", where, f"property {name!r} now constrained")
+            self.emit("property-now-refused", where, f"property {shown(name)} now constrained")
         elif old_extra is False:
             self.emit(
                 "property-now-allowed",
                 where,
-                f"property {name!r} added where no undeclared property was valid",
+                f"property {shown(name)} added where no undeclared property was valid",
             )
         else:
-            self.emit("property-added", where, f"optional property {name!r} added")
+            self.emit("property-added", where, f"optional property {shown(name)} added")
 
     def _additional_properties(self, old: View, new: View) -> None:
         before, after = _extras(old), _extras(new)
@@ -556,7 +559,7 @@ class _Pair:
         if canonical(before) == canonical(after) or self.diff.probe:
             return
         where = new.at("default") if "default" in new.schema else old.at("default")
-        text = f"default {before!r} → {after!r}"
+        text = transition("default", old.schema, new.schema)
         role = self.context.role
         if self.request and role == "parameter-optional":
             self.diff.emit(
@@ -633,10 +636,6 @@ def _types(types: frozenset[str] | None) -> str:
     return " | ".join(sorted(types)) if types is not None else "any"
 
 
-def _list(values: Any) -> str:
-    return ", ".join(repr(v) for v in values)
-
-
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -667,8 +666,8 @@ def _numeric(schema: dict[str, Any], *, upper: bool) -> Bound | None:
 
 def _bound_text(bound: Bound | None) -> str:
     if bound is None:
-        return "none"
-    return f"{bound[0]} (exclusive)" if bound[1] else str(bound[0])
+        return ABSENT
+    return f"{shown(bound[0])} (exclusive)" if bound[1] else shown(bound[0])
 
 
 def _divides(small: Any, large: Any) -> bool:

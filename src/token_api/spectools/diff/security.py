@@ -12,6 +12,7 @@ from typing import Any
 
 from token_api.spectools.diff.changes import Change, change
 from token_api.spectools.diff.normalize import canonical
+from token_api.spectools.diff.values import shown
 from token_api.spectools.openapi import Operation, security
 from token_api.spectools.pointers import RefError, deref, join
 
@@ -85,7 +86,7 @@ def _names(requirement: Any) -> str:
     if not requirement:
         return "none"
     return " or ".join(
-        " and ".join(f"{name}{list(scopes) if scopes else ''}" for name, scopes in alt.items())
+        " and ".join(f"{name}{shown(scopes) if scopes else ''}" for name, scopes in alt.items())
         or "anonymous"
         for alt in requirement
         if isinstance(alt, dict)
