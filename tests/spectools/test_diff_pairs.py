@@ -759,3 +759,16 @@ def test_a_schema_shared_in_many_places_is_compared_once() -> None:
     put(old)["requestBody"]["content"]["application/json"]["schema"] = body
     put(new)["requestBody"]["content"]["application/json"]["schema"] = shared
     assert diff_documents(old, new) == []
+
+
+def test_a_recursive_ref_with_sibling_keywords_finishes() -> None:
+    """3.1: ``{$ref: Item, description: ...}`` inside Item itself, in both versions."""
+    old, new = base(), base()
+    for document in (old, new):
+        item(document)["properties"]["parent"] = {
+            "$ref": "#/components/schemas/Item",
+            "description": "The parent.",
+        }
+    prop(new, "parent")["description"] = "The item above."
+    assert verdicts(old, new) == {("documentation-changed", N)}
+    assert diff_documents(old, old) == []

@@ -62,24 +62,25 @@ class Same:
                     del self._pairs[key]
         return same
 
-    def _follow(self, document: Any, node: Any) -> tuple[Any, str | None]:
-        """The node a reference leads to (3.1 siblings kept) and its pointer; None: no $ref."""
+    def _follow(self, document: Any, node: Any) -> tuple[Any, str | int | None]:
+        """The node a reference leads to (3.1 siblings kept) and what names it: its pointer, or
+        the referring object's id where siblings were merged in; None where no $ref was."""
         pointer: str | None = None
         seen: set[str] = set()
         siblings: dict[str, Any] = {}
+        raw = node
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             try:
                 target, at = locate(document, node["$ref"])
             except (KeyError, RefError):  # broken or not local: compared as written
-                return ({**node, **siblings} if siblings else node), pointer
+                break
             if at in seen:  # a cycle of bare references: compared as written
-                return node, pointer
+                break
             seen.add(at)
             siblings = {**{k: v for k, v in node.items() if k != "$ref"}, **siblings}
             node, pointer = target, at
         if siblings and isinstance(node, dict):
-            node = {**node, **siblings}
-            pointer = None  # a node made here, that no other walk meets again
+            return {**node, **siblings}, id(raw)  # made here: named by what referred to it
         return node, pointer
 
     def _same(self, old: Any, new: Any, *, names: bool) -> bool:
@@ -88,9 +89,9 @@ class Same:
             old, old_at = self._follow(self.old, old)
             new, new_at = self._follow(self.new, new)
             if (old_at is not None or new_at is not None) and isinstance(old, dict | list):
-                # Remembered by pointer where a $ref led, else by the node itself: one side
-                # written out in place meets the other's component once per place, and a
-                # document may share one object in many places (YAML anchors do).
+                # Remembered by what a $ref led to, else by the node itself: one side written
+                # out in place meets the other's component once per place, and a document may
+                # share one object in many places (YAML anchors do).
                 key = (
                     old_at if old_at is not None else id(old_raw),
                     new_at if new_at is not None else id(new_raw),
