@@ -253,6 +253,36 @@ def targets(results: dict[str, Any]) -> dict[str, bool]:
     return checks
 
 
+def header(results: dict[str, Any]) -> str:
+    """The report's first line: the settings of the parts that ran, and only those (a cold-start
+    run once named the connections, rounds and durations of load it never applied)."""
+    settings = results["settings"]
+    parts = []
+    if results["throughput"] or results["million"]:
+        parts.append(
+            f"Create Token, {settings['connections']} connections, one server process, "
+            f"{settings['rounds']} interleaved rounds of {settings['duration_s']} s; "
+            "median (min–max) of the per-round ratios"
+        )
+    elif results.get("workers"):
+        # Its table names the workers and connections.
+        parts.append(
+            f"Create Token, {settings['rounds']} rounds of {settings['duration_s']} s; "
+            "median (min–max) of the rounds"
+        )
+    if results["cold_start"]:
+        # Results written before the setting was recorded: as many starts as samples.
+        first = next(iter(next(iter(results["cold_start"].values())).values()))
+        starts = settings.get("cold_starts", len(first.get("samples", ())))
+        parts.append(
+            f"cold start: {starts} starts of each server on each backend, interleaved; "
+            "median (min–max)"
+        )
+    parts.append(f"{results['generated_at'][:10]}, {results['machine']['cpus']} CPUs")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
 def markdown(results: dict[str, Any]) -> str:
     def cell(values: dict[str, float], digits: int = 2) -> str:
         low, high, mid = values["min"], values["max"], values["median"]
@@ -261,12 +291,7 @@ def markdown(results: dict[str, Any]) -> str:
     settings = results["settings"]
     kinds = tuple(settings.get("kinds", KINDS))
     others = kinds[1:]
-    lines = [
-        f"Create Token, {settings['connections']} connections, one server process, "
-        f"{settings['rounds']} interleaved rounds of {settings['duration_s']} s; "
-        f"median (min–max) of the per-round ratios; {results['generated_at'][:10]}, "
-        f"{results['machine']['cpus']} CPUs.",
-    ]
+    lines = [header(results)]
     if results["throughput"]:
         lines += [
             "",
@@ -371,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(args.kinds) - set(KINDS)
     if unknown:
         parser.error(f"unknown kinds: {', '.join(sorted(unknown))} (known: {', '.join(KINDS)})")
-    if shutil.which("wrk") is None:
+    # Only the parts under load use wrk: a cold-start run needs none.
+    loaded = not (args.skip_throughput and args.skip_workers and args.skip_million)
+    if loaded and shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk).", file=sys.stderr)
         return 2
     backends = [b for b in args.backends.split(",") if b]
@@ -391,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             "wrk_threads": args.threads,
             "duration_s": args.duration,
             "rounds": args.rounds,
+            "cold_starts": args.cold_starts,
             "server_processes": 1,
             "kinds": args.kinds,
             "pinned": PIN,

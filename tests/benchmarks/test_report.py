@@ -21,14 +21,17 @@ def _metrics(rps: float, p99: float) -> dict[str, dict[str, float]]:
     }
 
 
-def test_cold_start_only_report_has_ratios_and_targets() -> None:
+def _cold_start_only() -> dict[str, Any]:
+    """What ``--skip-throughput --skip-million --skip-workers --cold-starts 3`` records: the
+    settings of every part, though only the cold start ran."""
     starts = {"reference": 0.5, "tuned": 0.6, "plain": 0.6, "starlette": 0.25, "asgi": 0.2}
     starts[CLI] = 1.2
-    results: dict[str, Any] = {
+    return {
         "generated_at": "2026-11-28T00:00:00+00:00",
         "machine": {"cpus": 2},
-        "settings": {"connections": 16, "rounds": 5, "duration_s": 10},
+        "settings": {"connections": 16, "rounds": 5, "duration_s": 10, "cold_starts": 3},
         "throughput": {},
+        "workers": {},
         "million": {},
         "cold_start": {
             "sqlite": {
@@ -40,6 +43,10 @@ def test_cold_start_only_report_has_ratios_and_targets() -> None:
             }
         },
     }
+
+
+def test_cold_start_only_report_has_ratios_and_targets() -> None:
+    results = _cold_start_only()
     results["targets"] = targets(results)
     table = markdown(results)
     assert "throughput" not in table
@@ -53,6 +60,21 @@ def test_cold_start_only_report_has_ratios_and_targets() -> None:
         f"sqlite: {CLI} cold start <= 1 s": False,
     }
     assert f"- MISSED: sqlite: {CLI} cold start <= 1 s" in table
+
+
+def test_the_header_names_only_the_settings_of_the_parts_that_ran() -> None:
+    results = _cold_start_only()
+    results["targets"] = targets(results)
+    first = markdown(results).splitlines()[0]
+    assert first == (
+        "Cold start: 3 starts of each server on each backend, interleaved; median (min–max); "
+        "2026-11-28, 2 CPUs."
+    )
+    # Results written before the number of starts was recorded: as many as there are samples.
+    del results["settings"]["cold_starts"]
+    for data in results["cold_start"]["sqlite"].values():
+        data["samples"] = [0.5, 0.5, 0.5, 0.5]
+    assert markdown(results).startswith("Cold start: 4 starts of each server")
 
 
 def test_throughput_targets_are_against_the_tuned_peer() -> None:
@@ -91,3 +113,12 @@ def test_throughput_targets_are_against_the_tuned_peer() -> None:
     assert "| postgres | tuned FastAPI | 1.10 (1.10–1.10) |" in table
     assert "| postgres | ASGI floor | 0.50 (0.50–0.50) |" in table
     assert "- MISSED: sqlite, serve --workers 2, 64 connections: no non-2xx answers" in table
+    assert table.startswith(
+        "Create Token, 16 connections, one server process, 5 interleaved rounds of 10 s; "
+        "median (min–max) of the per-round ratios; 2026-11-28, 2 CPUs.\n"
+    )
+    # serve --workers alone: its table names its workers and connections.
+    results["throughput"] = {}
+    assert markdown(results).startswith(
+        "Create Token, 5 rounds of 10 s; median (min–max) of the rounds; 2026-11-28, 2 CPUs.\n"
+    )

@@ -282,3 +282,128 @@ def test_two_members_one_address_in_different_case_is_one_sentence(
     assert "'Twin@Example.com' and 'twin@example.com' are one email address" in line
     with closing(Store.connect(url)) as store:
         assert current_revision(store.engine) == "0002"
+
+
+def _stored_users(store: Store) -> list[tuple[str, object]]:
+    with store.engine.connect() as connection:
+        query = text("SELECT email, workspaces FROM users ORDER BY email")
+        return [(row.email, row.workspaces) for row in connection.execute(query)]
+
+
+def _refused(url: str, command: str, revision: str) -> str:
+    """Runs ``token-api COMMAND`` on a database its migration fails on, though the connection
+    works: one sentence naming the revisions and saying nothing changed (issue #10), not "cannot
+    reach the database" nor a traceback; the database is still at its revision."""
+    extra = ("--port", str(free_port())) if command == "serve" else ()
+    line = assert_one_sentence(token_api(command, *extra, "--database", url))
+    start = f"token-api {command}: The database could not be upgraded from schema revision "
+    assert line.startswith(f"{start}{revision!r} to {HEAD!r}: "), line
+    assert line.endswith("; nothing changed."), line
+    assert "[SQL" not in line and "Cannot reach" not in line, line
+    with closing(Store.connect(url)) as store:
+        assert current_revision(store.engine) == revision
+    return line
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_migration_the_database_refuses_is_one_sentence(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    """0002 creates the index ux_users_member_email; one of that name is already there. SQLite
+    reports it as an OperationalError, as it does an unreachable database; PostgreSQL as a
+    ProgrammingError, which ended in a traceback."""
+    import uuid
+
+    url = database_factory(backend)
+    with closing(Store.connect(url)) as store:
+        _alembic(store, "0001")
+        with store.engine.begin() as connection:
+            connection.execute(
+                tables.organizations.insert(), {"id": uuid.uuid4(), "name": "default"}
+            )
+            connection.execute(text("CREATE TABLE squatter (x INTEGER)"))
+            connection.execute(text("CREATE INDEX ux_users_member_email ON squatter (x)"))
+        tokens_before = _columns(store, "tokens")
+    reason = {
+        "sqlite": "index ux_users_member_email already exists",
+        "postgres": 'relation "ux_users_member_email" already exists',
+    }[backend]
+    for command in ("init", "serve"):
+        line = _refused(url, command, "0001")
+        assert line.endswith(f": {reason}; nothing changed."), line
+    with closing(Store.connect(url)) as store:
+        assert _columns(store, "tokens") == tokens_before  # no 'kind' column
+        with store.engine.connect() as connection:
+            names = connection.execute(text("SELECT name FROM organizations")).scalars().all()
+        assert names == ["default"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stored_data_a_migration_cannot_change_is_one_sentence(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    """0003 lowercases emails; a unique index someone added on users.email refuses the removed
+    member's 'OLD@example.com' and the active one's 'Old@Example.COM' as the same value. The
+    sentence has the driver's first line only: no stored values (PostgreSQL's DETAIL has them)."""
+    url = database_factory(backend)
+    with closing(Store.connect(url)) as store:
+        _at_0002_with_users(store, ("Old@Example.COM", False), ("OLD@example.com", True))
+        with store.engine.begin() as connection:
+            connection.execute(text("CREATE UNIQUE INDEX squatter_email ON users (email)"))
+        before = _stored_users(store)
+    line = _refused(url, "init", "0002")
+    assert "unique constraint" in line.lower() and "example" not in line.lower(), line
+    with closing(Store.connect(url)) as store:
+        assert _stored_users(store) == before  # emails as typed, the ADMIN's workspace list kept
+
+
+def test_a_database_locked_during_a_migration_is_unavailable(
+    database_factory: Callable[[str], str],
+) -> None:
+    """Another program holds SQLite's write lock: the database is busy, not broken; it stays the
+    503/"cannot reach" path (Unavailable), not a failed migration. (PostgreSQL's migrations
+    wait for each other on an advisory lock.)"""
+    import sqlite3
+
+    from token_api.domain.errors import Unavailable
+    from token_api.storage.engine import is_lock_conflict
+
+    url = database_factory("sqlite")
+    with closing(Store.connect(url)) as store:
+        _alembic(store, "0002")
+    holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with closing(Store.connect(url, lock_timeout=0.05)) as store:
+            with pytest.raises(Unavailable) as failure:
+                migrate(store.engine)
+            assert is_lock_conflict(failure.value.__cause__)
+    finally:
+        holder.close()
+
+
+def test_a_lock_not_granted_during_a_migration_is_unavailable(
+    database_factory: Callable[[str], str],
+) -> None:
+    """On PostgreSQL a lock can time out inside the migration itself: another session holds
+    users, and the database's lock_timeout ends 0003's wait. The database is busy, not broken:
+    the message stays "cannot reach" (the 503 path), and nothing changed."""
+    import psycopg
+
+    from tests.support.databases import ADMIN_DSN
+
+    url = database_factory("postgres")
+    with closing(Store.connect(url)) as store:
+        _at_0002_with_users(store, ("Old@Example.COM", False))
+        before = _stored_users(store)
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE \"{name}\" SET lock_timeout = '200ms'")
+    holder_dsn = psycopg.conninfo.make_conninfo(ADMIN_DSN, dbname=name)
+    with psycopg.connect(holder_dsn) as holder:
+        holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        line = assert_one_sentence(token_api("init", "--database", url))
+    assert line.startswith("token-api init: Cannot reach the database (") and "lock" in line, line
+    with closing(Store.connect(url)) as store:
+        assert current_revision(store.engine) == "0002"
+        assert _stored_users(store) == before

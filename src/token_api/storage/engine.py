@@ -22,6 +22,10 @@ _SQLITE_CANNOT_STORE = frozenset((10, 8, 14, 13))
 _SQLITE_LOCKED = frozenset((5, 6))
 # PostgreSQL's SQLSTATE class 53 (insufficient resources: disk full, out of memory, ...).
 _POSTGRES_CANNOT_STORE = "53"
+# SQLSTATEs of a PostgreSQL that could not run a statement just then, whatever the statement:
+# classes 08 (connection), 40 (deadlock, serialization: try again), 53 (resources), 57 (shutdown,
+# cancelled, timed out), 58 (I/O), and 55P03 (a lock not granted in time).
+_POSTGRES_OUTAGE = ("08", "40", "53", "57", "58", "55P03")
 
 # WAL pages after which a commit checkpoints them into the database (SQLite's default is
 # 1,000, about 4 MB, which on a nearly full disk was more than fitted), and the size the WAL file
@@ -45,6 +49,26 @@ def is_storage_failure(error: BaseException | None) -> bool:
     if code is not None:
         return code & 0xFF in _SQLITE_CANNOT_STORE
     return str(getattr(original, "sqlstate", "") or "").startswith(_POSTGRES_CANNOT_STORE)
+
+
+def is_outage(error: BaseException | None) -> bool:
+    """Whether a driver error (or SQLAlchemy's wrapper of one) says the database could not be
+    used just then (lost, locked, unable to store, shutting down), rather than that a statement
+    failed on what is stored: SQLite reports both as OperationalError, so the code decides."""
+    if getattr(error, "connection_invalidated", False):
+        return True
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_LOCKED | _SQLITE_CANNOT_STORE
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate).startswith(_POSTGRES_OUTAGE)
+    # No SQLSTATE: the driver failed before the server answered. DB-API 2 names the classes of
+    # a connection that failed (every driver's errors derive from its own classes of these names).
+    return any(
+        kind.__name__ in ("OperationalError", "InterfaceError") for kind in type(original).__mro__
+    )
 
 
 def normalize_url(url: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
-from token_api.storage.engine import DatabaseError
+from token_api.storage.engine import DatabaseError, is_outage
 from token_api.storage.store import database_errors
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -64,6 +65,10 @@ def migrate(engine: Engine) -> None:
                         f"The database is at schema revision {revision!r}, which this token-api "
                         f"(schema {HEAD!r}) does not know: upgrade token-api."
                     ) from None
+                except DBAPIError as error:
+                    if is_outage(error):
+                        raise  # the database went away or is locked: unavailable, as anywhere
+                    raise DatabaseError(_failed(revision, error)) from error
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
                     raise DatabaseError(
                         "The migration would break a reference between tables; nothing changed."
@@ -72,3 +77,14 @@ def migrate(engine: Engine) -> None:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+def _failed(revision: str | None, error: DBAPIError) -> str:
+    """The sentence for a migration the database refused (a table already there, a stored value
+    a constraint refuses): the connection works, so "unavailable" would send people the wrong
+    way. The driver's first line only: SQLAlchemy's adds the SQL and its parameters, and the
+    lines after it (PostgreSQL's DETAIL) quote stored values."""
+    lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+    reason = lines[0].strip().rstrip(".")
+    start = f"from schema revision {revision!r}" if revision else "from an empty database"
+    return f"The database could not be upgraded {start} to {HEAD!r}: {reason}; nothing changed."
