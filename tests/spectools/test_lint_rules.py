@@ -387,3 +387,28 @@ def test_a_discriminator_that_leads_back_to_its_base_is_followed_once() -> None:
             "'no' is not of type 'boolean'",
         )
     ]
+
+
+def test_keywords_beside_a_ref_are_ignored_in_3_0() -> None:
+    """OpenAPI 3.0 ignores what stands beside $ref; APIs.guru's dnd5eapi has an `allOf` map
+    there, and example-valid crashed on it (AttributeError from the validator)."""
+    schemas = {"Monster": {"type": "object", "properties": {"name": {"type": "string"}}}}
+    media = {
+        "schema": {
+            "$ref": "#/components/schemas/Monster",
+            "allOf": {"3": {"properties": {"name": {}}}},
+            "required": ["nothing"],
+        },
+        "example": {"name": 5},
+    }
+    paths = {
+        "/m": {"get": {"responses": {"200": {"description": "ok", "content": {"a/b": media}}}}}
+    }
+    document = _v30(schemas, paths)
+    assert not findings(document, "valid-openapi")
+    assert [(f.location, f.message) for f in findings(document, "example-valid")] == [
+        (
+            "/paths/~1m/get/responses/200/content/a~1b/example",
+            "does not validate against its schema at /name: 5 is not of type 'string'",
+        )
+    ]
