@@ -63,6 +63,15 @@ def _unreadable_pattern(d: Doc) -> None:
     d["components"]["schemas"]["Health"]["properties"]["status"]["pattern"] = "^(ok"
 
 
+def _identical_paths(d: Doc) -> None:
+    # /items/{id} and /items/{name} are one path to OpenAPI (Google's iam has /v2/{name} and
+    # /v2/{parent}); each is valid on its own.
+    for name in ("id", "name"):
+        operation = dict(health(d), operationId=f"get_{name}")
+        parameter = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        d["paths"][f"/items/{{{name}}}"] = {"get": dict(operation, parameters=[parameter])}
+
+
 def _duplicate_id(d: Doc) -> None:
     health(d)["operationId"] = "createToken"
 
@@ -148,6 +157,7 @@ FAILING: list[tuple[str, Callable[[Doc], None], tuple[str, str]]] = [
                                             "default", "'yes' is not of type 'boolean'")),
     ("valid-openapi", _unreadable_pattern, ("/components/schemas/Health/properties/status/pattern",
                                             "is not a 'regex'")),
+    ("valid-openapi", _identical_paths, ("/paths/~1items~1{name}", "differ only in the names")),
     ("operation-id-unique", _duplicate_id, (f"{HEALTH}/operationId", "also the operationId")),
     ("operation-id-unique", _no_id, (HEALTH, "no operationId")),
     ("operation-handler", _unknown_handler, (f"{HEALTH}/operationId", "no handler get_status()")),
