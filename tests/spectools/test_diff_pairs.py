@@ -277,6 +277,44 @@ def _conditions(branches: list[dict[str, Any]]) -> Callable[[Doc], None]:
     return change
 
 
+def _discriminated_body(document: Doc) -> None:
+    """A body made of two components, one carrying a discriminator (which diff cannot rank)."""
+    item(document)["discriminator"] = {"propertyName": "kind"}
+    _body(
+        {"allOf": [{"$ref": "#/components/schemas/Item"}, {"$ref": "#/components/schemas/Draft"}]}
+    )(document)
+
+
+def _inline_draft_member(document: Doc) -> None:
+    """Draft written out in place of its $ref; the body's description reworded beside it."""
+    body = put(document)["requestBody"]["content"]["application/json"]["schema"]
+    body["allOf"][1] = copy.deepcopy(schema(document, "Draft"))
+    body["description"] = "An item and a draft."
+
+
+def _example_by_ref(document: Doc) -> None:
+    document["components"]["examples"] = {"One": {"summary": "One item", "value": {"name": "a"}}}
+    content = put(document)["responses"]["200"]["content"]["application/json"]
+    content["examples"] = {"one": {"$ref": "#/components/examples/One"}}
+
+
+def _inline_example(document: Doc) -> None:
+    content = put(document)["responses"]["200"]["content"]["application/json"]
+    content["examples"]["one"] = copy.deepcopy(document["components"]["examples"]["One"])
+
+
+def _callback_by_ref(document: Doc) -> None:
+    document["components"]["callbacks"] = {
+        "Done": {"{$request.body#/url}": {"post": {"responses": {"200": {"description": "Ok."}}}}}
+    }
+    put(document)["callbacks"] = {"done": {"$ref": "#/components/callbacks/Done"}}
+
+
+def _inline_callback(document: Doc) -> None:
+    callbacks = put(document)["callbacks"]
+    callbacks["done"] = copy.deepcopy(document["components"]["callbacks"]["Done"])
+
+
 def _xml_response(document: Doc) -> None:
     put(document)["responses"]["200"]["content"]["application/xml"] = {"schema": {"type": "string"}}
 
@@ -451,6 +489,9 @@ PAIRS = [
     Pair("allOf member added that the others imply",
          _add_member({"type": "object", "properties": {"name": {"type": "string"}}}),
          set(), set(), setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("an allOf member inlined instead of referenced is no change", _inline_draft_member,
+         {("documentation-changed", N)}, {("documentation-changed", N)},
+         setup=_discriminated_body),
     Pair("anyOf conditions on a shared shape added",
          _conditions([{"required": ["count"]}, {"required": ["size"]}]),
          both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
@@ -490,6 +531,8 @@ PAIRS = [
     Pair("path parameter renamed: same URLs", _rename_path_parameter,
          {("documentation-changed", N)}, {("documentation-changed", N)}),
     Pair("server added", _second_server, {("server-added", N)}, {("server-removed", P)}),
+    Pair("callbacks inlined instead of referenced are no change", _inline_callback, set(), set(),
+         setup=_callback_by_ref),
     Pair("callbacks changed", _callbacks,
          {("operation-changed", B)}, {("operation-changed", B)}),
     Pair("webhooks changed", lambda d: d.update(webhooks={"ping": {"post": {"responses": {}}}}),
@@ -557,6 +600,8 @@ PAIRS = [
          {("response-media-type-added", N)}, {("response-media-type-removed", B)}),
     Pair("response media type specialized (+json)", _problem_json,
          {("response-media-type-specialized", N)}, {("response-media-type-generalized", B)}),
+    Pair("an example inlined instead of referenced is no change", _inline_example, set(), set(),
+         setup=_example_by_ref),
     Pair("response header added", _retry_header,
          {("response-header-added", N)}, {("response-header-removed", P)}),
     Pair("required response header removed", _drop_rate,
@@ -655,3 +700,75 @@ def test_removed_things_are_located_in_the_old_spec() -> None:
     _drop_health(new)
     (change,) = diff_documents(old, new)
     assert (change.location, change.old) == ("/paths/~1health", True)
+
+
+def test_integers_past_64_bits_are_compared() -> None:
+    """JSON has no limit on integers; a spec may bound a value by one (a wei amount, say)."""
+    old, new = base(), base()
+    for document in (old, new):
+        prop(document, "count")["maximum"] = 2**70
+        prop(document, "count")["enum"] = [2**70, 2**80]
+        prop(document, "count")["example"] = 2**70
+    prop(new, "count")["example"] = 2**80
+    prop(new, "count")["maximum"] = 2**71
+    assert verdicts(old, new) == both("constraint-relaxed", N, B) | {("documentation-changed", N)}
+
+
+def _tree(document: Doc) -> None:
+    """Item holds children that are Items: a recursive schema, reached by $ref."""
+    item(document)["properties"]["children"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Item"},
+    }
+
+
+def test_a_recursive_schema_written_out_once_is_no_change() -> None:
+    old, new = base(), base()
+    _tree(old)
+    _tree(new)
+    body = put(new)["requestBody"]["content"]["application/json"]
+    body["schema"] = copy.deepcopy(item(new))  # one level written out, its children by $ref
+    assert diff_documents(old, new) == []
+    assert diff_documents(new, old) == []
+
+
+def test_a_change_in_a_recursive_schema_written_out_is_found() -> None:
+    old, new = base(), base()
+    _tree(old)
+    _tree(new)
+    body = put(new)["requestBody"]["content"]["application/json"]
+    body["schema"] = copy.deepcopy(item(new))
+    body["schema"]["properties"]["name"]["maxLength"] = 10  # only where it is written out
+    assert verdicts(old, new) == {("request-constraint-tightened", B)}
+
+
+@pytest.mark.timeout(30)
+def test_a_schema_shared_in_many_places_is_compared_once() -> None:
+    """Forty levels, each naming the next twice: by $ref in the old spec, and in the new one
+    written out as one object shared in both places (what YAML anchors give): 2**40 paths, and
+    diff walks each shared schema once."""
+    old, new = base(), base()
+    schemas = old["components"]["schemas"]
+    shared: dict[str, Any] = {"type": "string"}
+    for level in reversed(range(40)):
+        ref = {"$ref": f"#/components/schemas/L{level + 1}"} if level < 39 else {"type": "string"}
+        schemas[f"L{level}"] = {"type": "object", "properties": {"a": ref, "b": ref}}
+        shared = {"type": "object", "properties": {"a": shared, "b": shared}}
+    new["components"]["schemas"] = copy.deepcopy(schemas)
+    body = {"$ref": "#/components/schemas/L0"}
+    put(old)["requestBody"]["content"]["application/json"]["schema"] = body
+    put(new)["requestBody"]["content"]["application/json"]["schema"] = shared
+    assert diff_documents(old, new) == []
+
+
+def test_a_recursive_ref_with_sibling_keywords_finishes() -> None:
+    """3.1: ``{$ref: Item, description: ...}`` inside Item itself, in both versions."""
+    old, new = base(), base()
+    for document in (old, new):
+        item(document)["properties"]["parent"] = {
+            "$ref": "#/components/schemas/Item",
+            "description": "The parent.",
+        }
+    prop(new, "parent")["description"] = "The item above."
+    assert verdicts(old, new) == {("documentation-changed", N)}
+    assert diff_documents(old, old) == []

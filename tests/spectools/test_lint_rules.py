@@ -63,6 +63,15 @@ def _unreadable_pattern(d: Doc) -> None:
     d["components"]["schemas"]["Health"]["properties"]["status"]["pattern"] = "^(ok"
 
 
+def _identical_paths(d: Doc) -> None:
+    # /items/{id} and /items/{name} are one path to OpenAPI (Google's iam has /v2/{name} and
+    # /v2/{parent}); each is valid on its own.
+    for name in ("id", "name"):
+        operation = dict(health(d), operationId=f"get_{name}")
+        parameter = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        d["paths"][f"/items/{{{name}}}"] = {"get": dict(operation, parameters=[parameter])}
+
+
 def _duplicate_id(d: Doc) -> None:
     health(d)["operationId"] = "createToken"
 
@@ -148,6 +157,7 @@ FAILING: list[tuple[str, Callable[[Doc], None], tuple[str, str]]] = [
                                             "default", "'yes' is not of type 'boolean'")),
     ("valid-openapi", _unreadable_pattern, ("/components/schemas/Health/properties/status/pattern",
                                             "is not a 'regex'")),
+    ("valid-openapi", _identical_paths, ("/paths/~1items~1{name}", "differ only in the names")),
     ("operation-id-unique", _duplicate_id, (f"{HEALTH}/operationId", "also the operationId")),
     ("operation-id-unique", _no_id, (HEALTH, "no operationId")),
     ("operation-handler", _unknown_handler, (f"{HEALTH}/operationId", "no handler get_status()")),
@@ -385,5 +395,30 @@ def test_a_discriminator_that_leads_back_to_its_base_is_followed_once() -> None:
         (
             "/components/schemas/Holder/properties/setting/default/on",
             "'no' is not of type 'boolean'",
+        )
+    ]
+
+
+def test_keywords_beside_a_ref_are_ignored_in_3_0() -> None:
+    """OpenAPI 3.0 ignores what stands beside $ref; APIs.guru's dnd5eapi has an `allOf` map
+    there, and example-valid crashed on it (AttributeError from the validator)."""
+    schemas = {"Monster": {"type": "object", "properties": {"name": {"type": "string"}}}}
+    media = {
+        "schema": {
+            "$ref": "#/components/schemas/Monster",
+            "allOf": {"3": {"properties": {"name": {}}}},
+            "required": ["nothing"],
+        },
+        "example": {"name": 5},
+    }
+    paths = {
+        "/m": {"get": {"responses": {"200": {"description": "ok", "content": {"a/b": media}}}}}
+    }
+    document = _v30(schemas, paths)
+    assert not findings(document, "valid-openapi")
+    assert [(f.location, f.message) for f in findings(document, "example-valid")] == [
+        (
+            "/paths/~1m/get/responses/200/content/a~1b/example",
+            "does not validate against its schema at /name: 5 is not of type 'string'",
         )
     ]

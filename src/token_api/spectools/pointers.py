@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 
 class RefError(Exception):
@@ -45,25 +46,43 @@ def lookup(document: Any, pointer: str) -> Any:
 
 
 def target(ref: object) -> str:
-    """The pointer a local ``$ref`` names; RefError for anything else."""
+    """The pointer a local ``$ref`` names, as written; RefError for anything else."""
     if not isinstance(ref, str) or not ref.startswith("#"):
         raise RefError(f"$ref {ref!r} is not a reference within the document (#/...).")
     return ref[1:]
+
+
+def locate(document: Any, ref: object) -> tuple[Any, str]:
+    """The node a local ``$ref`` names and its pointer; KeyError when there is none.
+
+    A ``$ref`` is a URI, so its fragment is percent-encoded (RFC 6901 §6): ``~1%7Bid%7D`` is
+    the path ``/{id}``. The pointer returned is the decoded one, spelled like every other
+    pointer here. A fragment that only resolves as written (a ``%`` in a name, unencoded) is
+    taken as written rather than called broken.
+    """
+    pointer = target(ref)
+    if "%" in pointer:
+        decoded = unquote(pointer)
+        if decoded != pointer:
+            try:
+                return lookup(document, decoded), decoded
+            except KeyError:
+                pass
+    return lookup(document, pointer), pointer
 
 
 def deref(document: Any, node: Any, where: str) -> tuple[Any, str]:
     """Follow ``$ref`` chains to the node they name, with its pointer."""
     seen = {where}
     while isinstance(node, dict) and "$ref" in node:
-        pointer = target(node["$ref"])
+        try:
+            found, pointer = locate(document, node["$ref"])
+        except KeyError:
+            raise RefError(f"$ref {node['$ref']!r} at {where} points to nothing.") from None
         if pointer in seen:
             raise RefError(f"$ref at {where} is circular.")
         seen.add(pointer)
-        try:
-            node = lookup(document, pointer)
-        except KeyError:
-            raise RefError(f"$ref {node['$ref']!r} at {where} points to nothing.") from None
-        where = pointer
+        node, where = found, pointer
     return node, where
 
 
@@ -130,7 +149,7 @@ def broken_refs(document: Any) -> list[tuple[str, str]]:
     broken = []
     for where, ref in iter_refs(document):
         try:
-            lookup(document, target(ref))
+            locate(document, ref)
         except RefError as error:
             broken.append((where, str(error)))
         except KeyError:

@@ -5,6 +5,7 @@ same component from hundreds of operations)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +27,23 @@ def canonical(value: Any) -> bytes:
     """A comparable spelling of any JSON value."""
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # a value YAML made that JSON has not (a date, say): compare its text
+    except TypeError:
+        pass
+    try:  # a value YAML made that JSON has not (a date, say): compare its text
         return orjson.dumps(
             value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
         )
+    except TypeError:  # an integer past 64 bits, which JSON allows and orjson does not write
+        return json.dumps(_text_keys(value), sort_keys=True, default=str).encode()
+
+
+def _text_keys(value: Any) -> Any:
+    """The value with every mapping key a string, as JSON has them (YAML's may be numbers)."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
+    return value
 
 
 Branch = tuple[Any, str]  # (schema as written, its pointer)

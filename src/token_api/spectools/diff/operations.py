@@ -8,7 +8,8 @@ from typing import Any
 
 from token_api.spectools.diff.changes import Change, Side, change
 from token_api.spectools.diff.media_types import is_json, pair_media_types
-from token_api.spectools.diff.normalize import Schemas, canonical
+from token_api.spectools.diff.normalize import Schemas
+from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
 from token_api.spectools.diff.security import compare_schemes, compare_security
 from token_api.spectools.diff.values import shown, transition
@@ -50,6 +51,8 @@ class DocumentDiff:
         self.old, self.new = old, new
         old_schemas, new_schemas = Schemas(old), Schemas(new)
         self.sides = {side: SchemaDiff(old_schemas, new_schemas, side) for side in Side}
+        # What diff does not rank is compared whole, $refs followed: a refactor is no change.
+        self.same = Same(old, new)
         # (rule, location, detail, old) → the operations it was found in, in order.
         self.found: dict[Found, dict[str, None]] = {}
         self.document_changes: list[Change] = []
@@ -78,7 +81,7 @@ class DocumentDiff:
         self._documentation(self.old.get("info"), self.new.get("info"), "/info", None, _INFO)
         self._documentation(self.old, self.new, "", None, frozenset({"tags", "externalDocs"}))
         self.document_changes += compare_schemes(self.old, self.new)
-        if canonical(self.old.get("webhooks")) != canonical(self.new.get("webhooks")):
+        if not self.same(self.old.get("webhooks"), self.new.get("webhooks")):
             self.add("operation-changed", "/webhooks", "webhooks changed; diff does not rank them")
         old_ops = {(template(o.path), o.method): o for o in operations(self.old)}
         new_ops = {(template(o.path), o.method): o for o in operations(self.new)}
@@ -135,7 +138,7 @@ class DocumentDiff:
         changed = sorted(
             k
             for k in keys | extensions
-            if (k in old or k in new) and canonical(old.get(k)) != canonical(new.get(k))
+            if (k in old or k in new) and not self.same(old.get(k), new.get(k))
         )
         if changed:
             self.add("documentation-changed", where, f"{', '.join(changed)} changed", operation)
@@ -164,7 +167,7 @@ class DocumentDiff:
         for key in sorted({*old.node, *new.node} - _OPERATION_KEYS):
             if key.startswith("x-"):
                 continue
-            if canonical(old.node.get(key)) != canonical(new.node.get(key)):
+            if not self.same(old.node.get(key), new.node.get(key)):
                 self.add(
                     "operation-changed",
                     join(new.pointer, key),

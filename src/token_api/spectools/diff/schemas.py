@@ -27,6 +27,7 @@ from token_api.spectools.diff.normalize import (
     canonical,
 )
 from token_api.spectools.diff.rules import RULES, Level
+from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.values import ABSENT, listed, shown, transition
 from token_api.spectools.pointers import join
 
@@ -106,6 +107,8 @@ class SchemaDiff:
         self._active: set[tuple[str, str, Context, bool]] = set()
         self._prober: SchemaDiff | None = None
         self._hidden = "readOnly" if self.side is Side.REQUEST else "writeOnly"
+        # Keywords diff does not rank are compared whole, $refs followed.
+        self.same = Same(self.old.document, self.new.document)
 
     def compare(
         self,
@@ -125,6 +128,12 @@ class SchemaDiff:
             return found
         if key in self._active:
             return []  # a recursive schema: its changes are being collected further up
+        if not self._active and self.same(old_node, new_node):
+            # Equal once $refs are followed: nothing to find. Checked where a comparison starts
+            # (one linear walk), it spares a schema-by-schema comparison of a spec whose
+            # components were inlined, which can be a hundred times its size.
+            self._done[key] = []
+            return []
         self._active.add(key)
         try:
             out: list[Found] = []
@@ -261,13 +270,20 @@ class _Pair:
             self.emit(added, where, f"a {kind} alternative was added")
 
     def _all_of(self, old: View, new: View) -> None:
-        """A new allOf member is a constraint of its own: it refuses values unless the old schema
-        already implied it (a member repeating what the others say changes nothing)."""
+        """A new allOf member is a constraint of its own: it refuses values unless an old member
+        or the old schema as a whole already implied it. Members are judged by what they
+        require, not by how they are written: one spelled inline where it was a $ref (or the
+        other way round) is the same member, whatever else the old schema says (a
+        discriminator, say, that diff cannot rank)."""
         if not new.all_of or not self.request or self.diff.probe:
             return
         known = {_member_key(member) for member, _ in old.all_of}
-        for member, where in new.all_of:
+        for index, (member, where) in enumerate(new.all_of):
             if _member_key(member) in known:
+                continue
+            # The member at the same place first: a refactor keeps the order.
+            olds = sorted(old.all_of, key=lambda b: b[1] != join(old.where, "allOf", index))
+            if any(self.diff.implies(before, (member, where), self.context) for before in olds):
                 continue
             if not self.diff.implies((old.raw, old.where), (member, where), self.context):
                 self.emit("all-of-added", where, "an allOf member was added")
@@ -568,7 +584,7 @@ class _Pair:
                 continue
             if key.startswith("x-"):
                 continue
-            if canonical(old.schema.get(key)) != canonical(new.schema.get(key)):
+            if not self.diff.same(old.schema.get(key), new.schema.get(key)):
                 where = new.at(key) if key in new.schema else old.at(key)
                 self.emit(
                     "schema-changed",

@@ -54,6 +54,10 @@ class _Examples:
             )
         self.validator = lint_validator(self.validator)
         self.checker = lint_formats(self.checker)
+        if dialect is DRAFT4:
+            # OpenAPI 3.0: "properties added [beside $ref] SHALL be ignored"; the validator
+            # applied them (APIs.guru's dnd5eapi has an `allOf` map beside a $ref: a crash).
+            document = _without_ref_siblings(document)
         resource = Resource.from_contents(document, default_specification=dialect)
         self.registry = Registry().with_resource(SPEC_URI, resource)
         self.document = document
@@ -146,6 +150,19 @@ class _Examples:
                     yield from self.schema(schema, join(where, key, name))
                 continue
             yield from self.walk(value, join(where, key))
+
+
+def _without_ref_siblings(node: Any) -> Any:
+    """The node with every $ref object reduced to its $ref; unchanged parts are shared."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            return node if len(node) == 1 else {"$ref": node["$ref"]}
+        items = {key: _without_ref_siblings(value) for key, value in node.items()}
+        return node if all(items[key] is node[key] for key in node) else items
+    if isinstance(node, list):
+        values = [_without_ref_siblings(value) for value in node]
+        return node if all(a is b for a, b in zip(values, node, strict=True)) else values
+    return node
 
 
 @rule("example-valid", "Every example validates against its schema, formats included.")

@@ -214,6 +214,7 @@ def valid_openapi(context: Context) -> Iterator[Issue]:
 
     broken = broken_refs(context.document)
     yield from broken
+    yield from _identical_paths(context.document)
     validator = _validator(context.document)
     if validator is None:
         version = context.document.get("openapi", context.document.get("swagger"))
@@ -231,3 +232,22 @@ def valid_openapi(context: Context) -> Iterator[Issue]:
                 yield "", f"validation stopped: {failure}"[:_MAX_MESSAGE]
             return
         yield _location(context.document, error), _message(error)
+
+
+def _identical_paths(document: dict[str, Any]) -> Iterator[Issue]:
+    """OpenAPI: "Templated paths with the same hierarchy but different templated names MUST NOT
+    exist as they are identical" (several of Google's descriptions have them); the validator
+    does not check it, and a client cannot tell which of the two it calls."""
+    paths = document.get("paths")
+    first: dict[str, str] = {}
+    for path in paths if isinstance(paths, dict) else {}:
+        if path.startswith("x-"):
+            continue
+        shape = re.sub(r"\{[^}]*\}", "{}", path)
+        if shape in first and "{" in path:
+            yield (
+                join("/paths", path),
+                f"{path} and {first[shape]} differ only in the names of their path parameters: "
+                "OpenAPI calls such paths identical and invalid",
+            )
+        first.setdefault(shape, path)

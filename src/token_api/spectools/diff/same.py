@@ -1,0 +1,128 @@
+"""Whether two parts of two documents say the same once their ``$ref`` s are followed.
+
+Diff compares what it cannot rank (callbacks, webhooks, examples, an unranked schema keyword)
+as a whole; written text would call a ``$ref`` refactor a change. Both sides are walked together
+and each ``$ref`` followed where it is a reference: in example values, defaults, enums and
+extensions a ``$ref`` key is data, as in :func:`token_api.spectools.pointers.iter_refs`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from token_api.spectools.diff.normalize import canonical
+from token_api.spectools.pointers import RefError, locate
+
+# Where a value is data (see pointers.iter_refs), and where keys are names rather than keywords.
+_DATA = frozenset({"example", "default", "enum", "const", "value"})
+_MAPS = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "dependentSchemas",
+        "$defs",
+        "definitions",
+        "paths",
+        "webhooks",
+        "responses",
+        "content",
+        "headers",
+        "encoding",
+        "links",
+        "callbacks",
+        "variables",
+        "schemas",
+        "parameters",
+        "requestBodies",
+        "securitySchemes",
+        "pathItems",
+        "examples",  # a map of Example Objects; a schema's examples list is data
+    }
+)
+
+
+class Same:
+    """Comparisons of old and new nodes, each pair of ``$ref`` targets walked once."""
+
+    def __init__(self, old: Any, new: Any) -> None:
+        self.old, self.new = old, new
+        # (pointer or node id, pointer or node id) → the same; and those taken as the same
+        # during the current call, while they were being compared.
+        self._pairs: dict[tuple[str | int, str | int], bool] = {}
+        self._assumed: list[tuple[str | int, str | int]] = []
+
+    def __call__(self, old: Any, new: Any) -> bool:
+        self._assumed = []
+        same = self._same(old, new, names=False)
+        if not same:
+            # A recursive pair was taken as the same while it was compared; that assumption
+            # failed, so what was concluded from it is forgotten.
+            for key in self._assumed:
+                if self._pairs.get(key):
+                    del self._pairs[key]
+        return same
+
+    def _follow(self, document: Any, node: Any) -> tuple[Any, str | int | None]:
+        """The node a reference leads to (3.1 siblings kept) and what names it: its pointer, or
+        the referring object's id where siblings were merged in; None where no $ref was."""
+        pointer: str | None = None
+        seen: set[str] = set()
+        siblings: dict[str, Any] = {}
+        raw = node
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            try:
+                target, at = locate(document, node["$ref"])
+            except (KeyError, RefError):  # broken or not local: compared as written
+                break
+            if at in seen:  # a cycle of bare references: compared as written
+                break
+            seen.add(at)
+            siblings = {**{k: v for k, v in node.items() if k != "$ref"}, **siblings}
+            node, pointer = target, at
+        if siblings and isinstance(node, dict):
+            return {**node, **siblings}, id(raw)  # made here: named by what referred to it
+        return node, pointer
+
+    def _same(self, old: Any, new: Any, *, names: bool) -> bool:
+        if not names:
+            old_raw, new_raw = old, new
+            old, old_at = self._follow(self.old, old)
+            new, new_at = self._follow(self.new, new)
+            if (old_at is not None or new_at is not None) and isinstance(old, dict | list):
+                # Remembered by what a $ref led to, else by the node itself: one side written
+                # out in place meets the other's component once per place, and a document may
+                # share one object in many places (YAML anchors do).
+                key = (
+                    old_at if old_at is not None else id(old_raw),
+                    new_at if new_at is not None else id(new_raw),
+                )
+                found = self._pairs.get(key)
+                if found is None:
+                    self._pairs[key] = True  # a recursive pair: the same until shown otherwise
+                    self._assumed.append(key)
+                    found = self._pairs[key] = self._walk(old, new)
+                return found
+        return self._walk(old, new, names=names)
+
+    def _walk(self, old: Any, new: Any, *, names: bool = False) -> bool:
+        if isinstance(old, dict) and isinstance(new, dict):
+            if old.keys() != new.keys():
+                return False
+            for key, value in old.items():
+                other = new[key]
+                data = (
+                    key in _DATA
+                    or str(key).startswith("x-")
+                    or (isinstance(value, list) and key == "examples")
+                )
+                if not names and data:
+                    if canonical(value) != canonical(other):
+                        return False
+                elif not self._same(value, other, names=not names and key in _MAPS):
+                    return False
+            return True
+        if isinstance(old, list) and isinstance(new, list):
+            return len(old) == len(new) and all(
+                self._same(a, b, names=False) for a, b in zip(old, new, strict=True)
+            )
+        return canonical(old) == canonical(new)
