@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld import check, inline, markdown, summarize
+from benchmarks.realworld import _refs, check, inline, markdown, summarize
 
 from tests.spectools.specs import base
 
@@ -47,6 +47,7 @@ def test_one_spec_is_linted_and_meets_the_diff_invariants(tmp_path: Path) -> Non
     assert row["version"] == "3.1"
     assert row["outcomes"] == {
         "lint": "ok",
+        "variants": "ok",
         "inline": "ok",
         "remove-operation": "ok",
         "add-path": "ok",
@@ -81,3 +82,12 @@ def test_summary_counts_each_kind_of_problem_and_the_seconds_per_spec() -> None:
     text = "\n".join(markdown(summary))
     assert "1 crashes, 1 timeouts, 2 invariant violations" in text
     assert "| slow.json | lint | timeout | lint went wrong |" in text
+
+
+def test_refs_walk_a_shared_node_once() -> None:
+    """What the inliner writes out is shared: 60 levels, each naming the next twice, are 2**60
+    paths to the bottom (the sweep hung on bbc.com's spec before the walk kept track)."""
+    node: dict[str, Any] = {"$ref": "#/components/schemas/Bottom"}
+    for _ in range(60):
+        node = {"allOf": [node, node]}
+    assert list(_refs(node)) == ["#/components/schemas/Bottom"]
