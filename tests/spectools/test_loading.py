@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from tests.spectools.specs import EXAMPLES_AS_DATA, OUR_SPEC, VALID_30, VALID_31, generated, write
-from token_api.spectools.loading import LoadError, _Loader, _string_keys, load, parse
+from token_api.spectools.loading import LoadError, _Loader, load, parse, string_keys
 
 
 def pyyaml(text: str) -> Any:
-    return _string_keys(yaml.load(text, Loader=_Loader))
+    return string_keys(yaml.load(text, Loader=_Loader))
 
 
 SCALARS = """

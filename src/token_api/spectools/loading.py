@@ -42,12 +42,13 @@ class Spec:
     path: Path | None  # the file on disk, None for a git revision
 
 
-def _string_keys(node: Any) -> Any:
-    """Unquoted status codes are integers in YAML; OpenAPI keys are strings."""
+def string_keys(node: Any) -> Any:
+    """Unquoted status codes are integers in YAML, dates are dates; JSON and OpenAPI keys are
+    strings."""
     if isinstance(node, dict):
-        return {str(key): _string_keys(value) for key, value in node.items()}
+        return {str(key): string_keys(value) for key, value in node.items()}
     if isinstance(node, list):
-        return [_string_keys(item) for item in node]
+        return [string_keys(item) for item in node]
     return node
 
 
@@ -65,7 +66,7 @@ def parse(text: str, label: str) -> dict[str, Any]:
         try:
             document = yaml_events.load(text, _Loader.yaml_implicit_resolvers)
         except yaml_events.Unusual:
-            document = _string_keys(yaml.load(text, Loader=_Loader))  # a safe loader, see above
+            document = string_keys(yaml.load(text, Loader=_Loader))  # a safe loader, see above
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,11 @@ from typing import Any
 from token_api.spectools.pointers import RefError, deref, join
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def template(path: str) -> str:
+    """``/items/{id}`` and ``/items/{itemId}`` are one path."""
+    return re.sub(r"\{[^}]*\}", "{}", path)
 
 
 @dataclass(frozen=True)

@@ -87,10 +87,10 @@ def deref(document: Any, node: Any, where: str) -> tuple[Any, str]:
 
 
 # Keywords whose values are data, not OpenAPI: a "$ref" key in an example is part of the example.
-_DATA = frozenset({"example", "default", "enum", "const", "value"})
+DATA_KEYS = frozenset({"example", "default", "enum", "const", "value"})
 # Keywords whose values map names (of properties, statuses, media types...) to objects: there a
 # key spelled "default" or "example" is a name, and its value is an object like any other.
-_MAPS = frozenset(
+NAME_MAPS = frozenset(
     {
         "properties",
         "patternProperties",
@@ -133,7 +133,7 @@ def iter_refs(node: Any, where: str = "", *, names: bool = False) -> Iterator[tu
             continue
         if names:
             yield from iter_refs(value, join(where, key))
-        elif key in _DATA or key.startswith("x-"):
+        elif key in DATA_KEYS or key.startswith("x-"):
             continue
         elif key == "examples":
             # A map of Example Objects (or references to them); a schema's list is data.
@@ -141,7 +141,7 @@ def iter_refs(node: Any, where: str = "", *, names: bool = False) -> Iterator[tu
                 for name, example in value.items():
                     yield from iter_refs(example, join(where, key, name))
         else:
-            yield from iter_refs(value, join(where, key), names=key in _MAPS)
+            yield from iter_refs(value, join(where, key), names=key in NAME_MAPS)
 
 
 def broken_refs(document: Any) -> list[tuple[str, str]]:

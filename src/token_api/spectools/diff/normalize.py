@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from token_api.spectools.loading import string_keys
 from token_api.spectools.pointers import deref, join
 
 # Keywords that say nothing about which values are valid.
@@ -34,16 +35,7 @@ def canonical(value: Any) -> bytes:
             value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
         )
     except TypeError:  # an integer past 64 bits, which JSON allows and orjson does not write
-        return json.dumps(_text_keys(value), sort_keys=True, default=str).encode()
-
-
-def _text_keys(value: Any) -> Any:
-    """The value with every mapping key a string, as JSON has them (YAML's may be numbers)."""
-    if isinstance(value, dict):
-        return {str(k): _text_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text_keys(v) for v in value]
-    return value
+        return json.dumps(string_keys(value), sort_keys=True, default=str).encode()
 
 
 Branch = tuple[Any, str]  # (schema as written, its pointer)

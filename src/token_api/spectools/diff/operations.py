@@ -13,7 +13,7 @@ from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
 from token_api.spectools.diff.security import compare_schemes, compare_security
 from token_api.spectools.diff.values import shown, transition
-from token_api.spectools.openapi import Operation, operations, success
+from token_api.spectools.openapi import Operation, operations, success, template
 from token_api.spectools.pointers import deref, join
 
 # Operation keys compared by a rule of their own, or documentation.
@@ -39,11 +39,6 @@ _INFO = frozenset(
     {"title", "summary", "description", "version", "contact", "license", "termsOfService"}
 )
 _STYLE_DEFAULTS = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
-
-
-def template(path: str) -> str:
-    """``/items/{id}`` and ``/items/{itemId}`` are one path."""
-    return re.sub(r"\{[^}]*\}", "{}", path)
 
 
 class DocumentDiff:

@@ -11,34 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from token_api.spectools.diff.normalize import canonical
-from token_api.spectools.pointers import RefError, locate
+from token_api.spectools.pointers import DATA_KEYS, NAME_MAPS, RefError, locate
 
-# Where a value is data (see pointers.iter_refs), and where keys are names rather than keywords.
-_DATA = frozenset({"example", "default", "enum", "const", "value"})
-_MAPS = frozenset(
-    {
-        "properties",
-        "patternProperties",
-        "dependentSchemas",
-        "$defs",
-        "definitions",
-        "paths",
-        "webhooks",
-        "responses",
-        "content",
-        "headers",
-        "encoding",
-        "links",
-        "callbacks",
-        "variables",
-        "schemas",
-        "parameters",
-        "requestBodies",
-        "securitySchemes",
-        "pathItems",
-        "examples",  # a map of Example Objects; a schema's examples list is data
-    }
-)
+# Where a value is data, and where keys are names rather than keywords: as for $refs (pointers),
+# and a media type's `examples` too, a map of Example Objects (a schema's examples list is data).
+_MAPS = NAME_MAPS | {"examples"}
 
 
 class Same:
@@ -111,7 +88,7 @@ class Same:
             for key, value in old.items():
                 other = new[key]
                 data = (
-                    key in _DATA
+                    key in DATA_KEYS
                     or str(key).startswith("x-")
                     or (isinstance(value, list) and key == "examples")
                 )

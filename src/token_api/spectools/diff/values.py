@@ -7,6 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from token_api.spectools.loading import string_keys
+
 ABSENT = "(none)"  # a keyword the schema does not have, which `null` is not
 _LIMIT = 100  # a whole schema as a default would drown the reason; a long pattern fits
 
@@ -16,7 +18,7 @@ def shown(value: Any) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except TypeError:  # a mapping key JSON has not (YAML reads `2020-01-01:` as a date)
-        text = json.dumps(_text_keys(value), ensure_ascii=False, default=str)
+        text = json.dumps(string_keys(value), ensure_ascii=False, default=str)
     return text if len(text) <= _LIMIT else text[: _LIMIT - 1] + "…"
 
 
@@ -34,11 +36,3 @@ def transition(key: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
 def listed(values: Any) -> str:
     """Several values, each shown: ``"a", true, 3``."""
     return ", ".join(shown(v) for v in values)
-
-
-def _text_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _text_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text_keys(v) for v in value]
-    return value

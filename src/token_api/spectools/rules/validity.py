@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from token_api.spectools.ecma_properties import is_regex
+from token_api.spectools.openapi import template
 from token_api.spectools.pointers import RefError, broken_refs, deref, join
 from token_api.spectools.rules import Context, Issue, rule
 from token_api.spectools.rules.schema_checks import lint_formats, lint_validator
@@ -243,7 +244,7 @@ def _identical_paths(document: dict[str, Any]) -> Iterator[Issue]:
     for path in paths if isinstance(paths, dict) else {}:
         if path.startswith("x-"):
             continue
-        shape = re.sub(r"\{[^}]*\}", "{}", path)
+        shape = template(path)
         if shape in first and "{" in path:
             yield (
                 join("/paths", path),
