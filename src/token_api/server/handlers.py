@@ -24,12 +24,18 @@ def _service() -> TokenService:
     return scope["state"]["service"]  # type: ignore[no-any-return]
 
 
-async def create_token(token_info: dict[str, Any]) -> tuple[dict[str, str], int]:
+# The answer carries the key's secret: no cache may keep it (key.no-store; RFC 6749 §5.1).
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def create_token(
+    token_info: dict[str, Any],
+) -> tuple[dict[str, str], int, dict[str, str]]:
     body = validated_body(scope)
     token_request = TokenRequest.from_body(body.value, body.sent)
     service = _service()
     grant, secret = await service.call(service.mint, token_info["principal"], token_request)
-    return {"api_token": secret, "api_token_id": str(grant.token_id)}, 200
+    return {"api_token": secret, "api_token_id": str(grant.token_id)}, 200, _NO_STORE
 
 
 async def get_health() -> tuple[dict[str, str], int]:
