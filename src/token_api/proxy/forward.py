@@ -248,10 +248,11 @@ class _Exchange:
         )
         return request, [body] if body else [], more
 
-    async def _rest(self, first: list[bytes], request: Request) -> AsyncIterator[bytes]:
+    async def _rest(self, first: list[bytes], request: Request, more: bool) -> AsyncIterator[bytes]:
+        """The body as read so far, then (``more``) the rest as it arrives."""
         for chunk in first:
             yield chunk
-        while True:
+        while more:
             message: Message = await self.receive()
             if message["type"] == "http.disconnect":
                 raise ClientGone()
@@ -277,7 +278,7 @@ class _Exchange:
             content: bytes | AsyncIterator[bytes] | None = None
             if request.has_body:
                 chunked = header(request.headers, b"content-length") is None
-                content = self._rest(first, request) if more or chunked else request.body
+                content = self._rest(first, request, more) if more or chunked else request.body
             upstream = httpx.Request(
                 request.method, proxy._url(self.scope), headers=headers, content=content
             )
@@ -362,7 +363,8 @@ class _Exchange:
             if not timed_out:
                 proxy.judge.dropped(judgement, what)
             if self.started:
-                self._finish(judgement, judgement.request, None, (self.clock, self.clock))
+                partial = Response(status, headers, b"".join(kept), complete=False)
+                self._finish(judgement, judgement.request, partial, (self.clock, self.clock))
                 raise UpstreamDropped(what) from None
             detail = f"token-api proxy: the upstream {proxy.upstream} {what}."
             return await self.answer(504 if timed_out else 502, detail)
