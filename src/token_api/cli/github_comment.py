@@ -27,13 +27,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     comment.add_argument(
         "--repository",
-        default=os.environ.get("GITHUB_REPOSITORY"),
         metavar="OWNER/NAME",
         help="default: $GITHUB_REPOSITORY",
     )
     comment.add_argument(
         "--api-url",
-        default=os.environ.get("GITHUB_API_URL") or DEFAULT_API,
         metavar="URL",
         help=f"default: $GITHUB_API_URL, else {DEFAULT_API}",
     )
@@ -51,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     if not token:
         raise CommandError("Set GITHUB_TOKEN to a token that may write pull requests.", 2)
-    repository = (args.repository or "").strip()
+    repository = (args.repository or os.environ.get("GITHUB_REPOSITORY") or "").strip()
     if repository.count("/") != 1 or not all(repository.split("/")):
         raise CommandError("--repository (or $GITHUB_REPOSITORY) must be OWNER/NAME.", 2)
     if args.pull < 1:
@@ -66,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
             "'token-api diff --format pr-comment'.",
             2,
         )
-    github = GitHub(args.api_url, token, repository)
+    api_url = args.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API
+    github = GitHub(api_url, token, repository)
     try:
         outcome = github.upsert(args.pull, body, create=not args.no_create)
     except CommentError as error:
