@@ -41,6 +41,12 @@ class TestAnswer:
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
 
+    def test_no_cache_keeps_the_secret(self, api: Client) -> None:
+        """Rule key.no-store (RFC 6749 §5.1): the one answer that holds a secret."""
+        response = api.create({})
+        assert response.status_code == 200
+        assert response.headers.get_list("cache-control") == ["no-store"]
+
 
 class TestAuthentication:
     @pytest.mark.parametrize(
