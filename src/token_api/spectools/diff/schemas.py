@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from token_api.spectools.diff import discriminator, patterns
-from token_api.spectools.diff.changes import Side
+from token_api.spectools.diff import discriminator, patterns, rules
 from token_api.spectools.diff.normalize import (
     DOCUMENTATION,
     ORGANISATION,
@@ -26,7 +25,7 @@ from token_api.spectools.diff.normalize import (
     View,
     canonical,
 )
-from token_api.spectools.diff.rules import RULES, Level
+from token_api.spectools.diff.rules import RULES, Level, SchemaRule, Side
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.values import ABSENT, listed, shown, transition
 from token_api.spectools.pointers import RefError, join, locate
@@ -185,9 +184,16 @@ class SchemaDiff:
         return out
 
     def emit(
-        self, out: list[Found], name: str, where: str, detail: str, *, old: bool = False
+        self,
+        out: list[Found],
+        rule: SchemaRule | str,
+        where: str,
+        detail: str,
+        *,
+        old: bool = False,
     ) -> None:
-        out.append((f"{self.side.value}-{name}", where, detail, old))
+        """A change found: a schema rule on this side, or a rule of no side (documentation)."""
+        out.append((rule if isinstance(rule, str) else rule.on(self.side), where, detail, old))
 
     def hidden(self, schemas: Schemas, node: Any, where: str) -> bool:
         """Not part of this side's messages: readOnly in requests, writeOnly in responses."""
@@ -217,7 +223,7 @@ class SchemaDiff:
             self._probers[(lenient, reverse)] = prober
         found = prober.compare(*old, *new, context)
         return max(
-            (RULES[rule].level for rule, *_ in found if rule != "request-default-changed"),
+            (RULES[rule].level for rule, *_ in found if rule != rules.DEFAULT_CHANGED.request),
             default=Level.NOT_BREAKING,
         )
 
@@ -230,8 +236,8 @@ class _Pair:
     out: list[Found]
     context: Context
 
-    def emit(self, name: str, where: str, detail: str, *, old: bool = False) -> None:
-        self.diff.emit(self.out, name, where, detail, old=old)
+    def emit(self, rule: SchemaRule | str, where: str, detail: str, *, old: bool = False) -> None:
+        self.diff.emit(self.out, rule, where, detail, old=old)
 
     def child(self, old: Branch, new: Branch, role: str = "optional") -> None:
         self.out += self.diff.compare(*old, *new, self.context._replace(role=role))
@@ -288,15 +294,13 @@ class _Pair:
             and canonical(old.schema.get(k)) != canonical(new.schema.get(k))
         )
         if keys:
-            self.out.append(
-                ("documentation-changed", new.where, f"{', '.join(keys)} changed", False)
-            )
+            self.emit(rules.DOCUMENTATION_CHANGED, new.where, f"{', '.join(keys)} changed")
 
     def _nullable(self, old: View, new: View) -> None:
         if new.nullable and not old.nullable:
-            self.emit("became-nullable", new.where, "null is now valid")
+            self.emit(rules.BECAME_NULLABLE, new.where, "null is now valid")
         elif old.nullable and not new.nullable:
-            self.emit("no-longer-nullable", new.where, "null is no longer valid")
+            self.emit(rules.NO_LONGER_NULLABLE, new.where, "null is no longer valid")
 
     def _wrapped(self, old: View, new: View) -> bool:
         """A schema turned into a oneOf whose branches each take every old value: old values now
@@ -309,7 +313,7 @@ class _Pair:
         if len(taking) < 2:
             return False
         self.emit(
-            "wrapped-in-one-of",
+            rules.WRAPPED_IN_ONE_OF,
             new.where,
             f"wrapped in a oneOf whose branches {', '.join(w for _, w in taking)} all match it",
         )
@@ -331,8 +335,10 @@ class _Pair:
             self.out += self.diff.compare(*before, *after, self.context, outer=False)
         for branch, where in olds:
             kind = self.diff.old.signature(branch, where)
-            self.emit("alternative-removed", where, f"the {kind} alternative was removed", old=True)
-        added = "one-of-added" if new.one_of or not new.alternatives else "any-of-added"
+            self.emit(
+                rules.ALTERNATIVE_REMOVED, where, f"the {kind} alternative was removed", old=True
+            )
+        added = rules.ONE_OF_ADDED if new.one_of or not new.alternatives else rules.ANY_OF_ADDED
         for branch, where in news:
             kind = self.diff.new.signature(branch, where)
             self.emit(added, where, f"a {kind} alternative was added")
@@ -360,7 +366,7 @@ class _Pair:
                 continue
             whole = (old.raw, old.where)
             if not self.diff.implies(whole, (member, where), self.context, lenient=True):
-                self.emit("all-of-added", where, "an allOf member was added")
+                self.emit(rules.ALL_OF_ADDED, where, "an allOf member was added")
 
     def _conditions(self, old: View, new: View) -> None:
         """anyOf/oneOf branches that add conditions (``anyOf: [{required: [a]}, {required:
@@ -372,18 +378,20 @@ class _Pair:
                 continue
             where = join(new.where if after else old.where, keyword)
             if not after:
-                self.emit("constraint-relaxed", where, f"{keyword} conditions removed", old=True)
+                self.emit(
+                    rules.CONSTRAINT_RELAXED, where, f"{keyword} conditions removed", old=True
+                )
             elif not before:
-                self.emit("constraint-tightened", where, f"{keyword} conditions added")
+                self.emit(rules.CONSTRAINT_TIGHTENED, where, f"{keyword} conditions added")
             else:
                 known = {canonical(node) for node, _ in before}
                 kept = {canonical(node) for node, _ in after}
                 for node, at in before:
                     if canonical(node) not in kept:
                         self.emit(
-                            "alternative-removed", at, f"{keyword} condition removed", old=True
+                            rules.ALTERNATIVE_REMOVED, at, f"{keyword} condition removed", old=True
                         )
-                added = "one-of-added" if keyword == "oneOf" else "any-of-added"
+                added = rules.ONE_OF_ADDED if keyword == "oneOf" else rules.ANY_OF_ADDED
                 for node, at in after:
                     if canonical(node) not in known:
                         self.emit(added, at, f"{keyword} condition added")
@@ -396,9 +404,11 @@ class _Pair:
         change = f"type {_types(old.types)} → {_types(new.types)}"
         if old.types is None or new.types is None:
             if self.context.text and self.request and new.types and "string" in new.types:
-                self.emit("type-compatible", where, change)  # in text, anything is a string
+                self.emit(rules.TYPE_COMPATIBLE, where, change)  # in text, anything is a string
             else:
-                self.emit("type-narrowed" if old.types is None else "type-widened", where, change)
+                self.emit(
+                    rules.TYPE_NARROWED if old.types is None else rules.TYPE_WIDENED, where, change
+                )
             return True
         old_set, new_set = _with_integers(old.types), _with_integers(new.types)
         widened = old_set <= new_set
@@ -406,14 +416,14 @@ class _Pair:
         # sent before, and a response that was a string was read as one.
         as_text = self.context.text and "string" in (new.types if self.request else old.types)
         if as_text and not (widened if self.request else new_set <= old_set):
-            self.emit("type-compatible", where, change)
+            self.emit(rules.TYPE_COMPATIBLE, where, change)
             return bool(old_set & new_set)
         if new_set <= old_set:
-            self.emit("type-narrowed", where, change)
+            self.emit(rules.TYPE_NARROWED, where, change)
         elif widened:
-            self.emit("type-widened", where, change)
+            self.emit(rules.TYPE_WIDENED, where, change)
         else:
-            self.emit("type-changed", where, change)
+            self.emit(rules.TYPE_CHANGED, where, change)
         return bool(old_set & new_set)
 
     def _enum(self, old: View, new: View) -> None:
@@ -421,10 +431,10 @@ class _Pair:
             return v.at("enum" if "enum" in v.schema else "const")
 
         if old.enum is None and new.enum is not None:
-            self.emit("enum-added", at(new), f"values limited to {listed(new.enum.values())}")
+            self.emit(rules.ENUM_ADDED, at(new), f"values limited to {listed(new.enum.values())}")
         elif old.enum is not None and new.enum is None:
             self.emit(
-                "enum-removed",
+                rules.ENUM_REMOVED,
                 at(old),
                 f"values no longer limited to {listed(old.enum.values())}",
                 old=True,
@@ -432,14 +442,16 @@ class _Pair:
         elif "const" in old.schema and "const" in new.schema and old.enum != new.enum:
             # One value for another: what was sent is refused, what is received is new.
             before, after = old.schema["const"], new.schema["const"]
-            self.emit("const-changed", at(new), f"const {shown(before)} → {shown(after)}")
+            self.emit(rules.CONST_CHANGED, at(new), f"const {shown(before)} → {shown(after)}")
         elif old.enum is not None and new.enum is not None:
             added = [v for k, v in new.enum.items() if k not in old.enum]
             removed = [v for k, v in old.enum.items() if k not in new.enum]
             if added:
-                self.emit("enum-value-added", at(new), f"enum value(s) {listed(added)} added")
+                self.emit(rules.ENUM_VALUE_ADDED, at(new), f"enum value(s) {listed(added)} added")
             if removed:
-                self.emit("enum-value-removed", at(new), f"enum value(s) {listed(removed)} removed")
+                self.emit(
+                    rules.ENUM_VALUE_REMOVED, at(new), f"enum value(s) {listed(removed)} removed"
+                )
 
     def _format(self, old: View, new: View) -> None:
         before, after = old.schema.get("format"), new.schema.get("format")
@@ -447,15 +459,15 @@ class _Pair:
             return
         text = transition("format", old.schema, new.schema)
         if before is None:
-            self.emit("format-added", new.at("format"), text)
+            self.emit(rules.FORMAT_ADDED, new.at("format"), text)
         elif after is None:
-            self.emit("format-removed", old.at("format"), text, old=True)
+            self.emit(rules.FORMAT_REMOVED, old.at("format"), text, old=True)
         elif (before, after) in _WIDER_FORMAT:
-            self.emit("format-widened", new.at("format"), text)
+            self.emit(rules.FORMAT_WIDENED, new.at("format"), text)
         elif (after, before) in _WIDER_FORMAT:
-            self.emit("format-narrowed", new.at("format"), text)
+            self.emit(rules.FORMAT_NARROWED, new.at("format"), text)
         else:
-            self.emit("format-changed", new.at("format"), text)
+            self.emit(rules.FORMAT_CHANGED, new.at("format"), text)
 
     def _bound(self, keyword: str, old: View, new: View, *, upper: bool) -> None:
         if keyword.endswith("Contains") and not (
@@ -467,10 +479,14 @@ class _Pair:
             return
         text = f"{keyword} {_bound_text(before)} → {_bound_text(after)}"
         if after is None:
-            self.emit("constraint-relaxed", old.at(keyword), text, old=True)
+            self.emit(rules.CONSTRAINT_RELAXED, old.at(keyword), text, old=True)
             return
         if before is None:
-            name = "constraint-tightened" if keyword in _SET_IS_TIGHTENING else "constraint-added"
+            name = (
+                rules.CONSTRAINT_TIGHTENED
+                if keyword in _SET_IS_TIGHTENING
+                else rules.CONSTRAINT_ADDED
+            )
             self.emit(name, new.at(keyword), text)
             return
         if after[0] == before[0]:
@@ -478,7 +494,9 @@ class _Pair:
         else:
             tighter = after[0] < before[0] if upper else after[0] > before[0]
         self.emit(
-            "constraint-tightened" if tighter else "constraint-relaxed", new.at(keyword), text
+            rules.CONSTRAINT_TIGHTENED if tighter else rules.CONSTRAINT_RELAXED,
+            new.at(keyword),
+            text,
         )
 
     def _pattern(self, old: View, new: View) -> None:
@@ -488,17 +506,17 @@ class _Pair:
         text = transition("pattern", old.schema, new.schema)
         if after is None or patterns.universal(str(after)):
             if before is not None and not patterns.universal(str(before)):
-                name = "pattern-removed" if after is None else "pattern-generalized"
+                name = rules.PATTERN_REMOVED if after is None else rules.PATTERN_GENERALIZED
                 where = old.at("pattern") if after is None else new.at("pattern")
                 self.emit(name, where, text, old=after is None)
         elif before is None or patterns.universal(str(before)):
-            self.emit("pattern-added", new.at("pattern"), text)
+            self.emit(rules.PATTERN_ADDED, new.at("pattern"), text)
         elif patterns.generalizes(str(before), str(after)):
-            self.emit("pattern-generalized", new.at("pattern"), text)
+            self.emit(rules.PATTERN_GENERALIZED, new.at("pattern"), text)
         elif patterns.specializes(str(before), str(after)):
-            self.emit("pattern-specialized", new.at("pattern"), text)
+            self.emit(rules.PATTERN_SPECIALIZED, new.at("pattern"), text)
         else:
-            self.emit("pattern-changed", new.at("pattern"), f"{text}, undecided")
+            self.emit(rules.PATTERN_CHANGED, new.at("pattern"), f"{text}, undecided")
 
     def _multiple_of(self, old: View, new: View) -> None:
         before, after = old.schema.get("multipleOf"), new.schema.get("multipleOf")
@@ -506,18 +524,18 @@ class _Pair:
             return
         text = transition("multipleOf", old.schema, new.schema)
         if after is None:
-            self.emit("constraint-relaxed", old.at("multipleOf"), text, old=True)
+            self.emit(rules.CONSTRAINT_RELAXED, old.at("multipleOf"), text, old=True)
         elif before is None or _divides(before, after):
-            self.emit("constraint-tightened", new.at("multipleOf"), text)
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("multipleOf"), text)
         elif _divides(after, before):
-            self.emit("constraint-relaxed", new.at("multipleOf"), text)
+            self.emit(rules.CONSTRAINT_RELAXED, new.at("multipleOf"), text)
         else:
-            self.emit("constraint-changed", new.at("multipleOf"), text)
+            self.emit(rules.CONSTRAINT_CHANGED, new.at("multipleOf"), text)
 
     def _unique_items(self, old: View, new: View) -> None:
         before, after = bool(old.schema.get("uniqueItems")), bool(new.schema.get("uniqueItems"))
         if before != after:
-            name = "constraint-tightened" if after else "constraint-relaxed"
+            name = rules.CONSTRAINT_TIGHTENED if after else rules.CONSTRAINT_RELAXED
             text = transition("uniqueItems", old.schema, new.schema)
             self.emit(name, new.at("uniqueItems"), text)
 
@@ -541,12 +559,11 @@ class _Pair:
                 elif was:
                     # Gone from this side: for a response, as if removed (a required one
                     # breaks readers); for a request the server now ignores it.
-                    required = "required-" if name in old_required and not self.request else ""
-                    rule = f"{required}property-became-{flag_name(flag)}"
+                    required = name in old_required and not self.request
+                    rule = _FLAGGED[(flag, True, required)]
                     self.emit(rule, after[1], f"property {shown(name)} became {flag}")
                 elif now:
-                    required = "required-" if name in new_required else ""
-                    rule = f"{required}property-became-not-{flag_name(flag)}"
+                    rule = _FLAGGED[(flag, False, name in new_required)]
                     self.emit(rule, after[1], f"property {shown(name)} is no longer {flag}")
             elif before is not None:
                 seen.add(name)
@@ -561,12 +578,12 @@ class _Pair:
             hidden = name in new.properties and diff.hidden(diff.new, *new.properties[name])
             if not hidden and (name not in seen or name in old.properties):
                 text = f"property {shown(name)} became required"
-                self.emit("property-became-required", where, text)
+                self.emit(rules.PROPERTY_BECAME_REQUIRED, where, text)
         for name in sorted(old_required - new_required):
             hidden = name in old.properties and diff.hidden(diff.old, *old.properties[name])
             if not hidden and (name not in seen or name in new.properties):
                 text = f"property {shown(name)} became optional"
-                self.emit("property-became-optional", where, text)
+                self.emit(rules.PROPERTY_BECAME_OPTIONAL, where, text)
 
     def _other_flag(self, name: str, before: Branch, after: Branch) -> None:
         """readOnly in responses, writeOnly in requests: the property is still part of them."""
@@ -574,7 +591,7 @@ class _Pair:
         was = self.diff.old.view(*before).schema.get(other) is True
         now = self.diff.new.view(*after).schema.get(other) is True
         if was != now and not self.diff.probe:
-            rule = f"property-became-{'' if now else 'not-'}{flag_name(other)}"
+            rule = _FLAGGED[(other, now, False)]
             text = f"property {shown(name)} {'became' if now else 'is no longer'} {other}"
             self.emit(rule, after[1], text)
 
@@ -582,16 +599,18 @@ class _Pair:
         if self.diff.probe and new_extra is not False:
             return  # a value carrying it still passes
         if self.request and new_extra is False:
-            rule = "property-now-refused"
+            rule = rules.PROPERTY_NOW_REFUSED
         else:
-            rule = "required-property-removed" if required else "property-removed"
+            rule = rules.REQUIRED_PROPERTY_REMOVED if required else rules.PROPERTY_REMOVED
         suffix = " (required)" if required else ""
         self.emit(rule, where, f"property {shown(name)}{suffix} removed", old=True)
 
     def _added(self, name: str, after: Branch, required: bool, old_extra: Any) -> None:
         node, where = after
         if required:
-            self.emit("required-property-added", where, f"required property {shown(name)} added")
+            self.emit(
+                rules.REQUIRED_PROPERTY_ADDED, where, f"required property {shown(name)} added"
+            )
         elif (
             self.diff.probe
             and not self.diff.lenient
@@ -599,15 +618,15 @@ class _Pair:
             and node not in ({}, True)
         ):
             # Probing: a property old left open that new constrains refuses some old values.
-            self.emit("property-now-refused", where, f"property {shown(name)} now constrained")
+            self.emit(rules.PROPERTY_NOW_REFUSED, where, f"property {shown(name)} now constrained")
         elif old_extra is False:
             self.emit(
-                "property-now-allowed",
+                rules.PROPERTY_NOW_ALLOWED,
                 where,
                 f"property {shown(name)} added where no undeclared property was valid",
             )
         else:
-            self.emit("property-added", where, f"optional property {shown(name)} added")
+            self.emit(rules.PROPERTY_ADDED, where, f"optional property {shown(name)} added")
 
     def _additional_properties(self, old: View, new: View) -> None:
         before = self._open(old, "additionalProperties", self.diff.old)
@@ -622,9 +641,9 @@ class _Pair:
         text = f"additionalProperties {_extra_text(before)} → {_extra_text(after)}"
         where = new.at("additionalProperties")
         if after is False or before is True:
-            self.emit("additional-properties-narrowed", where, text)
+            self.emit(rules.ADDITIONAL_PROPERTIES_NARROWED, where, text)
         else:
-            self.emit("additional-properties-widened", where, text)
+            self.emit(rules.ADDITIONAL_PROPERTIES_WIDENED, where, text)
 
     def _items(self, old: View, new: View) -> None:
         """Each position's schema (prefixItems, else items), then items past every prefix."""
@@ -635,19 +654,22 @@ class _Pair:
             now = _position(new, new_prefix, index)
             if then is None and now is not None:
                 text = f"array item {index} now constrained"
-                self.emit("constraint-tightened", now[1], text)
+                self.emit(rules.CONSTRAINT_TIGHTENED, now[1], text)
             elif then is not None and now is None:
                 text = f"array item {index} no longer constrained"
-                self.emit("constraint-relaxed", then[1], text, old=True)
+                self.emit(rules.CONSTRAINT_RELAXED, then[1], text, old=True)
             elif then is not None and now is not None:
                 self.child(then, now)
         if before is None and after is None:
             return
         if before is None:
-            self.emit("constraint-tightened", new.at("items"), "array items now constrained")
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("items"), "array items now constrained")
         elif after is None:
             self.emit(
-                "constraint-relaxed", old.at("items"), "array items no longer constrained", old=True
+                rules.CONSTRAINT_RELAXED,
+                old.at("items"),
+                "array items no longer constrained",
+                old=True,
             )
         else:
             self.child((before, old.at("items")), (after, new.at("items")))
@@ -661,7 +683,7 @@ class _Pair:
         if before is None and after is None:
             return
         if before is None or after is None:
-            name = "discriminator-removed" if after is None else "discriminator-added"
+            name = rules.DISCRIMINATOR_REMOVED if after is None else rules.DISCRIMINATOR_ADDED
             on = shown((after or before or {}).get("propertyName"))
             where = old.at("discriminator") if after is None else new.at("discriminator")
             verb = "removed" if after is None else "added"
@@ -670,7 +692,7 @@ class _Pair:
         where, old_where = new.at("discriminator"), old.at("discriminator")
         if before.get("propertyName") != after.get("propertyName"):
             text = transition("propertyName", before, after)
-            self.emit("discriminator-property-changed", join(where, "propertyName"), text)
+            self.emit(rules.DISCRIMINATOR_PROPERTY_CHANGED, join(where, "propertyName"), text)
         old_map = discriminator.mapping(self.diff.old.document, before, _members(old))
         new_map = discriminator.mapping(self.diff.new.document, after, _members(new))
         explicit = (before.get("mapping") or {}, after.get("mapping") or {})
@@ -679,11 +701,11 @@ class _Pair:
             at = join(where, "mapping", value) if value in explicit[1] else where
             if then is None:
                 text = f"discriminator value {shown(value)} now selects {now}"
-                self.emit("discriminator-mapping-added", at, text)
+                self.emit(rules.DISCRIMINATOR_MAPPING_ADDED, at, text)
             elif now is None:
                 at = join(old_where, "mapping", value) if value in explicit[0] else old_where
                 text = f"discriminator value {shown(value)} no longer selects {then}"
-                self.emit("discriminator-mapping-removed", at, text, old=True)
+                self.emit(rules.DISCRIMINATOR_MAPPING_REMOVED, at, text, old=True)
             elif then == now:
                 # The same schema: what changed in it is what clients of that value feel.
                 before_target = _selected(self.diff.old, then)
@@ -692,7 +714,7 @@ class _Pair:
                     self.child(before_target, after_target)
             elif not self.diff.same({"$ref": then}, {"$ref": now}):
                 text = f"discriminator value {shown(value)} selects {now} instead of {then}"
-                self.emit("discriminator-mapping-changed", at, text)
+                self.emit(rules.DISCRIMINATOR_MAPPING_CHANGED, at, text)
 
     def _encoding(self, old: View, new: View) -> None:
         for keyword in _ENCODING:
@@ -700,7 +722,7 @@ class _Pair:
                 gone = keyword not in new.schema
                 where = old.at(keyword) if gone else new.at(keyword)
                 text = transition(keyword, old.schema, new.schema)
-                self.emit("content-encoding-changed", where, text, old=gone)
+                self.emit(rules.CONTENT_ENCODING_CHANGED, where, text, old=gone)
 
     def _applied(self, keyword: str, old: View, new: View) -> None:
         """A subschema values must also match: added tightens, removed relaxes."""
@@ -708,9 +730,9 @@ class _Pair:
         if before is None and after is None:
             return
         if before is None:
-            self.emit("constraint-tightened", new.at(keyword), f"{keyword} added")
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at(keyword), f"{keyword} added")
         elif after is None:
-            self.emit("constraint-relaxed", old.at(keyword), f"{keyword} removed", old=True)
+            self.emit(rules.CONSTRAINT_RELAXED, old.at(keyword), f"{keyword} removed", old=True)
         else:
             self.child((before, old.at(keyword)), (after, new.at(keyword)))
 
@@ -731,17 +753,17 @@ class _Pair:
                     self.child((old_extra, old.at("additionalProperties")), (after[key], new_at))
                 elif old_extra is False:
                     text = f"{keyword} {shown(key)} added where undeclared properties were refused"
-                    self.emit("constraint-relaxed", new_at, text)
+                    self.emit(rules.CONSTRAINT_RELAXED, new_at, text)
                 else:
-                    self.emit("constraint-tightened", new_at, f"{keyword} {shown(key)} added")
+                    self.emit(rules.CONSTRAINT_TIGHTENED, new_at, f"{keyword} {shown(key)} added")
             elif isinstance(new_extra, dict):
                 self.child((before[key], old_at), (new_extra, new.at("additionalProperties")))
             elif new_extra is False:
                 text = f"{keyword} {shown(key)} removed where undeclared properties are refused"
-                self.emit("constraint-tightened", old_at, text, old=True)
+                self.emit(rules.CONSTRAINT_TIGHTENED, old_at, text, old=True)
             else:
                 text = f"{keyword} {shown(key)} removed"
-                self.emit("constraint-relaxed", old_at, text, old=True)
+                self.emit(rules.CONSTRAINT_RELAXED, old_at, text, old=True)
 
     def _dependent_required(self, old: View, new: View) -> None:
         before = _mapping_of(old.schema, "dependentRequired")
@@ -757,11 +779,11 @@ class _Pair:
                 f"{shown(sorted(then))} → {shown(sorted(now))}"
             )
             if then <= now:
-                self.emit("constraint-tightened", where, text, old=gone)
+                self.emit(rules.CONSTRAINT_TIGHTENED, where, text, old=gone)
             elif now <= then:
-                self.emit("constraint-relaxed", where, text, old=gone)
+                self.emit(rules.CONSTRAINT_RELAXED, where, text, old=gone)
             else:
-                self.emit("constraint-changed", where, text)
+                self.emit(rules.CONSTRAINT_CHANGED, where, text)
 
     def _unevaluated(self, keyword: str, old: View, new: View) -> None:
         """Like additionalProperties: any (absent, true, {}), none (false), or a schema."""
@@ -776,9 +798,9 @@ class _Pair:
         gone = keyword not in new.schema
         where = old.at(keyword) if gone else new.at(keyword)
         if after is False or before is True:
-            self.emit("constraint-tightened", where, text, old=gone)
+            self.emit(rules.CONSTRAINT_TIGHTENED, where, text, old=gone)
         else:
-            self.emit("constraint-relaxed", where, text, old=gone)
+            self.emit(rules.CONSTRAINT_RELAXED, where, text, old=gone)
 
     def _not(self, old: View, new: View) -> None:
         """Values ``not`` takes are refused: the outer schema refuses more when the new ``not``
@@ -787,10 +809,10 @@ class _Pair:
         if before is None and after is None:
             return
         if before is None:
-            self.emit("constraint-tightened", new.at("not"), "not added")
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("not"), "not added")
             return
         if after is None:
-            self.emit("constraint-relaxed", old.at("not"), "not removed", old=True)
+            self.emit(rules.CONSTRAINT_RELAXED, old.at("not"), "not removed", old=True)
             return
         then, now = (before, old.at("not")), (after, new.at("not"))
         if self.diff.same(before, after):
@@ -798,14 +820,14 @@ class _Pair:
         refuses = self.diff.refusal(now, then, self.context, reverse=True)  # new not takes more
         takes = self.diff.refusal(then, now, self.context)  # old not took what new not refuses
         if refuses is Level.BREAKING and takes is Level.BREAKING:
-            self.emit("constraint-changed", new.at("not"), "not changed both ways")
+            self.emit(rules.CONSTRAINT_CHANGED, new.at("not"), "not changed both ways")
         elif refuses is Level.BREAKING:
-            self.emit("constraint-tightened", new.at("not"), "not now takes more values")
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("not"), "not now takes more values")
         elif takes is Level.BREAKING:
-            self.emit("constraint-relaxed", new.at("not"), "not now takes fewer values")
+            self.emit(rules.CONSTRAINT_RELAXED, new.at("not"), "not now takes fewer values")
         elif Level.POSSIBLY_BREAKING in (refuses, takes):
             text = "not changed, which diff cannot rank"
-            self.emit("schema-changed", new.at("not"), text)
+            self.emit(rules.SCHEMA_CHANGED, new.at("not"), text)
 
     def _conditional(self, old: View, new: View) -> None:
         """if/then/else: then and else add conditions; a changed ``if`` moves values between
@@ -814,14 +836,14 @@ class _Pair:
         if not before and not after:
             return
         if not before:
-            self.emit("constraint-tightened", new.at("if"), "if/then/else added")
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("if"), "if/then/else added")
             return
         if not after:
-            self.emit("constraint-relaxed", old.at("if"), "if/then/else removed", old=True)
+            self.emit(rules.CONSTRAINT_RELAXED, old.at("if"), "if/then/else removed", old=True)
             return
         if not self.diff.same(old.schema["if"], new.schema["if"]):
             text = "if changed (which values then and else apply to), which diff cannot rank"
-            self.emit("schema-changed", new.at("if"), text)
+            self.emit(rules.SCHEMA_CHANGED, new.at("if"), text)
         for keyword in ("then", "else"):
             self._applied(keyword, old, new)
 
@@ -844,21 +866,14 @@ class _Pair:
         text = transition("default", old.schema, new.schema)
         role = self.context.role
         if self.request and role == "parameter-optional":
-            self.diff.emit(
-                self.out, "parameter-default-changed", where, text, old="default" not in new.schema
-            )
+            gone = "default" not in new.schema
+            self.emit(rules.REQUEST_PARAMETER_DEFAULT_CHANGED, where, text, old=gone)
         elif self.request and role.endswith("required"):
             # A value that must be sent never falls back to its default.
-            self.out.append(
-                (
-                    "documentation-changed",
-                    where,
-                    f"{text} (the value is required)",
-                    "default" not in new.schema,
-                )
-            )
+            text = f"{text} (the value is required)"
+            self.emit(rules.DOCUMENTATION_CHANGED, where, text, old="default" not in new.schema)
         else:
-            self.emit("default-changed", where, text, old="default" not in new.schema)
+            self.emit(rules.DEFAULT_CHANGED, where, text, old="default" not in new.schema)
 
     def _other_keywords(self, old: View, new: View) -> None:
         for key in sorted({*old.schema, *new.schema}):
@@ -869,15 +884,23 @@ class _Pair:
             if not self.diff.same(old.schema.get(key), new.schema.get(key)):
                 where = new.at(key) if key in new.schema else old.at(key)
                 self.emit(
-                    "schema-changed",
+                    rules.SCHEMA_CHANGED,
                     where,
                     f"{key} changed, which diff cannot rank",
                     old=key not in new.schema,
                 )
 
 
-def flag_name(keyword: str) -> str:
-    return "read-only" if keyword == "readOnly" else "write-only"
+# (readOnly or writeOnly, whether the property became it, whether it is required) → the rule.
+_FLAGGED = {
+    ("readOnly", True, False): rules.PROPERTY_BECAME_READ_ONLY,
+    ("readOnly", False, False): rules.PROPERTY_BECAME_NOT_READ_ONLY,
+    ("readOnly", False, True): rules.REQUIRED_PROPERTY_BECAME_NOT_READ_ONLY,
+    ("writeOnly", True, False): rules.PROPERTY_BECAME_WRITE_ONLY,
+    ("writeOnly", True, True): rules.REQUIRED_PROPERTY_BECAME_WRITE_ONLY,
+    ("writeOnly", False, False): rules.PROPERTY_BECAME_NOT_WRITE_ONLY,
+    ("writeOnly", False, True): rules.REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY,
+}
 
 
 def _ref_name(branch: Branch) -> str | None:
