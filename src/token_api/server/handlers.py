@@ -24,10 +24,6 @@ def _service() -> TokenService:
     return scope["state"]["service"]  # type: ignore[no-any-return]
 
 
-# The answer carries the key's secret: no cache may keep it (key.no-store; RFC 6749 §5.1).
-_NO_STORE = {"Cache-Control": "no-store"}
-
-
 async def create_token(
     token_info: dict[str, Any],
 ) -> tuple[dict[str, str], int, dict[str, str]]:
@@ -35,7 +31,10 @@ async def create_token(
     token_request = TokenRequest.from_body(body.value, body.sent)
     service = _service()
     grant, secret = await service.call(service.mint, token_info["principal"], token_request)
-    return {"api_token": secret, "api_token_id": str(grant.token_id)}, 200, _NO_STORE
+    # The answer holds a secret: no cache may keep it (RFC 6749 §5.1; rule key.no-store). A new
+    # dict each time: Connexion adds the Content-Type to it.
+    headers = {"Cache-Control": "no-store"}
+    return {"api_token": secret, "api_token_id": str(grant.token_id)}, 200, headers
 
 
 async def get_health() -> tuple[dict[str, str], int]:
