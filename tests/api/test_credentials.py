@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.reliability import raw
 from tests.support.api import Client, check_contract
 from tests.support.credentials import (
     API_KEY_REFUSED,
@@ -250,6 +251,81 @@ class TestUserRemoval:
         # Both memberships' keys are listed under the email; only the new one's user is current.
         listed = keys(db, email)
         assert sorted(key["user_removed"] for key in listed) == [False, True, True]
+
+
+class _HeadersSent:
+    """A Create Token request whose headers are sent and judged, its body held back: the
+    server has checked the credential and waits for the body (it answered ``100 Continue``,
+    which it does when the application first reads the body). No timing involved."""
+
+    def __init__(self, base_url: str, session: str, body: bytes = b"{}") -> None:
+        self.body = body
+        self.connection = raw.connect(base_url)
+        head = raw.request(
+            "POST",
+            "/api/v1/token",
+            headers=[
+                ("Authorization", f"Bearer {session}"),
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Expect", "100-continue"),
+            ],
+            length=False,
+        )
+        self.connection.sendall(head)
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = self.connection.recv(1)
+            assert chunk, f"closed before its body was asked for: {interim!r}"
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
+
+    def finish(self) -> raw.Answer:
+        with self.connection:
+            self.connection.sendall(self.body)
+            return raw.read_answer(self.connection)
+
+
+class TestEndedWhileTheRequestIsInFlight:
+    """The credential is checked when the headers arrive, and again inside the mint's
+    transaction: what ends the session while its body is on the way (up to --body-timeout) ends
+    the mint too. Logout is what an admin does in an incident."""
+
+    def test_logout(self, deployment: dict[str, Any]) -> None:
+        db = deployment["database"]
+        email = new_user(db, "ADMIN", prefix="incident")
+        in_flight = _HeadersSent(deployment["server"].url, login(db, email))
+        assert cli("users", "logout", email, database=db).stdout.startswith("Ended 1 session")
+        assert in_flight.finish().assert_detail(401) == "The session has ended."
+        assert keys(db, email) == []
+
+    def test_expiry(self, deployment: dict[str, Any]) -> None:
+        db = deployment["database"]
+        email = new_user(db, "ADMIN", prefix="expiring")
+        session = login(db, email)
+        in_flight = _HeadersSent(deployment["server"].url, session, b'{"personal": false}')
+        expire(db, session)
+        assert in_flight.finish().assert_detail(401) == "The session has expired."
+        assert keys(db, email) == []
+
+    def test_removal(self, deployment: dict[str, Any]) -> None:
+        db = deployment["database"]
+        email = new_user(db, "ADMIN", prefix="removed")
+        in_flight = _HeadersSent(deployment["server"].url, login(db, email))
+        cli("users", "remove", email, database=db)  # revokes the user's sessions too
+        assert in_flight.finish().assert_detail(401) == "The session has ended."
+        assert keys(db, email) == []
+
+    def test_demotion(self, deployment: dict[str, Any]) -> None:
+        db = deployment["database"]
+        email = new_user(db, "ADMIN", prefix="demoted")
+        in_flight = _HeadersSent(
+            deployment["server"].url, login(db, email), b'{"organization_role": "ADMIN"}'
+        )
+        cli("users", "update", email, "--role", "MEMBER", database=db)
+        assert (
+            in_flight.finish().assert_detail(403) == "A MEMBER caller cannot grant the ADMIN role."
+        )
 
 
 class TestTheCallerIsTheUserAsOfEachRequest:
