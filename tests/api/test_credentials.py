@@ -374,7 +374,7 @@ class TestTheCallerIsTheUserAsOfEachRequest:
         assert stored_key(deployment, key_id, email)["workspaces"] is None
 
     def test_keys_list_shows_what_each_key_may_do_now(
-        self, api: Client, deployment: dict[str, Any]
+        self, api: Client, deployment: dict[str, Any], sessions: dict[str, str]
     ) -> None:
         """A personal key is capped by its user's current role and reach, at use and in
         ``keys list``; a service key is not. The list and the server change together."""
@@ -390,31 +390,43 @@ class TestTheCallerIsTheUserAsOfEachRequest:
             ],
         }
 
-        def listed() -> dict[str, tuple[str, list[str] | None]]:
+        def listed() -> dict[str, tuple[str, str, list[str] | None]]:
             by_id = {key["id"]: key for key in keys(db, email)}
             return {
-                name: (by_id[key_id]["effective_role"], by_id[key_id]["effective_workspaces"])
+                name: (
+                    by_id[key_id]["effective_role"],
+                    roles[by_id[key_id]["effective_role_id"]],
+                    by_id[key_id]["effective_workspaces"],
+                )
                 for name, key_id in ids.items()
             }
 
+        # The role ids, by name: a demo user's default key has that user's role and role id.
+        roles = {}
+        for role, user in DEMO_USERS.items():
+            key_id = api.create({}, token=sessions[role]).json()["api_token_id"]
+            roles[stored_key(deployment, key_id, user)["role_id"]] = role
         as_created = {
-            "narrow": ("ADMIN", ["default", "staging"]),
-            "all": ("ADMIN", None),
-            "service": ("ADMIN", ["default", "staging"]),
+            "narrow": ("ADMIN", "ADMIN", ["default", "staging"]),
+            "all": ("ADMIN", "ADMIN", None),
+            "service": ("ADMIN", "ADMIN", ["default", "staging"]),
         }
         assert listed() == as_created
         assert api.create({"workspaces": ["staging"]}, token=session).status_code == 200
 
         cli("users", "update", email, "--role", "MEMBER", "--workspace", "default", database=db)
+        # A personal key's role id follows its role down (issue #20 finding 10).
         assert listed() == {
-            "narrow": ("MEMBER", ["default"]),
-            "all": ("MEMBER", ["default"]),
-            "service": ("ADMIN", ["default", "staging"]),
+            "narrow": ("MEMBER", "MEMBER", ["default"]),
+            "all": ("MEMBER", "MEMBER", ["default"]),
+            "service": ("ADMIN", "ADMIN", ["default", "staging"]),
         }
         assert_denied(api.create({"workspaces": ["staging"]}, token=session))
         assert_denied(api.create({"organization_role": "ADMIN"}, token=session))
         stored = stored_key(deployment, ids["narrow"], email)
-        assert (stored["organization_role"], stored["workspaces"]) == as_created["narrow"]
+        assert (stored["organization_role"], roles[stored["role_id"]], stored["workspaces"]) == (
+            as_created["narrow"]
+        )
         text = cli("keys", "list", "--user", email, database=db).stdout
         row = next(line for line in text.splitlines() if line.startswith(ids["narrow"]))
         assert row.split("\t")[3:5] == [

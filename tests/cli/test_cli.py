@@ -96,8 +96,8 @@ def test_keys_list_shows_everything_but_secrets(sqlite: str) -> None:
     assert len(keys) == 4  # the three demo keys and the one above; sessions are not keys
     assert set(keys[0]) == {
         "id", "name", "user", "user_removed", "organization_role", "role_id", "workspaces",
-        "effective_role", "effective_workspaces", "personal", "created_at", "expires_at",
-        "revoked_at",
+        "effective_role", "effective_role_id", "effective_workspaces", "personal", "created_at",
+        "expires_at", "revoked_at",
     }  # fmt: skip
     mine = json.loads(
         cli("keys", "list", "--json", "--user", "member@example.com", database=sqlite).stdout
