@@ -161,11 +161,14 @@ def test_admin_mistakes_are_one_sentence(sqlite: str, args: tuple[str, ...], fra
         ("mysql://root@127.0.0.1/test", "not supported"),
         ("sqlite:////no/such/folder/x.db", "does not exist"),
         ("postgresql://postgres@127.0.0.1:1/none", "Cannot reach the database"),
+        ("postgresql://postgres:hunter2@127.0.0.1:abc/test", "port is not a number"),
+        ("sqlite://x:y/token-api.db", "port is not a number"),
     ],
 )
 def test_bad_database_urls_are_one_sentence(url: str, fragment: str) -> None:
     line = assert_one_sentence(token_api("users", "list", "--database", url))
     assert fragment in line
+    assert "hunter2" not in line
 
 
 def test_uninitialised_database_is_one_sentence(sqlite: str) -> None:
