@@ -409,3 +409,24 @@ def test_an_admin_user_has_no_workspace_list(sqlite: str) -> None:
     )
     cli("users", "update", "member@example.com", "--role", "MEMBER", database=sqlite)
     assert workspaces("member@example.com") is None  # no list nobody saw comes back
+
+
+def test_users_and_workspaces_lists_escape_what_they_print(sqlite: str) -> None:
+    """Stored text printed as text: one line per user or workspace, no control reaches the
+    terminal; the names as stored in JSON (``init --json``)."""
+    init_demo(sqlite)
+    workspace = "ws\x1b[2J\nforged-workspace\r"
+    email = "evil\x1b]0;owned\x07@example.com"
+    cli("workspaces", "add", workspace, database=sqlite)
+    cli("users", "add", email, "--role", "MEMBER", "--workspace", workspace, database=sqlite)
+    listed = cli("workspaces", "list", database=sqlite).stdout
+    users = cli("users", "list", database=sqlite).stdout
+    for text in (listed, users):
+        assert all(char.isprintable() or char in "\t\n" for char in text), repr(text)
+    assert "ws\\x1b[2J\\nforged-workspace\\r" in listed.split("\n")
+    assert "forged-workspace" not in listed.replace("\\nforged-workspace", "")
+    row = "evil\\x1b]0;owned\\x07@example.com\tMEMBER\tws\\x1b[2J\\nforged-workspace\\r"
+    assert row in users.split("\n")
+    again = init_demo(sqlite)
+    assert workspace in again["workspaces"]
+    assert email in [user["email"] for user in again["users"]]
