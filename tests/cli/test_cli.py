@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import socket
 import subprocess
 import sys
@@ -303,24 +305,45 @@ def _serve_default(folder: Path, port: int) -> str:
     return "".join(_serve_until_healthy(port, cwd=folder, env=env))
 
 
-def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
-    """First start of the default database: the demo organization and its ADMIN user's session,
-    shown once, with how to get a fresh one; the session mints, the key it mints does not."""
-    port = free_port()
-    first = _serve_default(tmp_path, port)
-    assert (tmp_path / "token-api.db").is_file()
-    sessions = [word for word in first.split() if word.startswith("ses_")]
-    assert len(sessions) == 1, first
-    assert "api_" not in first
-    assert "token-api users login admin@example.com" in first
-    database = f"sqlite:///{tmp_path / 'token-api.db'}"
-    check = cli("users", "list", database=database)
-    assert "admin@example.com\tADMIN" in check.stdout
+def _serve_default_on_a_terminal(folder: Path, port: int) -> str:
+    """``token-api serve`` on the default database in ``folder``, its stdout a terminal (a
+    pseudo-terminal); what it printed there by the time it answered."""
+    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "token_api", "serve", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    try:
+        _wait_for_health(port)
+        shown = b""
+        # Printed (and flushed) before the server started: it is all in the terminal by now.
+        while select.select([controller], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        process.terminate()
+        process.wait(20)
+        os.close(controller)
+    return shown.decode()
+
+
+def _mints(database: str, port: int, session: str) -> None:
+    """The session mints a key; the key does not mint."""
     with Server(database, port=port) as server:
         minted = httpx.post(
             server.url + "/api/v1/token",
             json={},
-            headers={"Authorization": f"Bearer {sessions[0]}"},
+            headers={"Authorization": f"Bearer {session}"},
         )
         assert minted.status_code == 200
         refused = httpx.post(
@@ -329,7 +352,35 @@ def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {minted.json()['api_token']}"},
         )
         assert refused.status_code == 403
+
+
+def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
+    """First start of the default database with its output going to a file or a pipe (a log,
+    a journal): the demo organization, and how to get a session, but no secret (issue #20
+    finding 9); the session ``users login`` prints mints, the key it mints does not."""
+    port = free_port()
+    first = _serve_default(tmp_path, port)
+    assert (tmp_path / "token-api.db").is_file()
+    assert "ses_" not in first and "api_" not in first, first
+    assert "token-api users login admin@example.com" in first
+    database = f"sqlite:///{tmp_path / 'token-api.db'}"
+    check = cli("users", "list", database=database)
+    assert "admin@example.com\tADMIN" in check.stdout
+    session = cli("users", "login", "admin@example.com", database=database).stdout.strip()
+    _mints(database, port, session)
     second = _serve_default(tmp_path, port)
+    assert "ses_" not in second and "api_" not in second
+
+
+def test_the_first_serve_shows_a_session_on_a_terminal_once(tmp_path: Path) -> None:
+    port = free_port()
+    first = _serve_default_on_a_terminal(tmp_path, port)
+    sessions = [word for word in first.split() if word.startswith("ses_")]
+    assert len(sessions) == 1, first
+    assert "api_" not in first
+    assert "token-api users login admin@example.com" in first
+    _mints(f"sqlite:///{tmp_path / 'token-api.db'}", port, sessions[0])
+    second = _serve_default_on_a_terminal(tmp_path, port)
     assert "ses_" not in second and "api_" not in second
 
 
