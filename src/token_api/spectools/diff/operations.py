@@ -224,6 +224,18 @@ class DocumentDiff:
                 f"{name} {rule.replace('-', ' ')}",
                 label,
             )
+        if place == "query" and bool(before.get("allowEmptyValue")) != bool(
+            after.get("allowEmptyValue")
+        ):
+            # Valid only in a query (`?name=`); elsewhere OpenAPI ignores it.
+            if after.get("allowEmptyValue"):
+                at = join(where, "allowEmptyValue")
+                text = f"{name} may now be sent empty"
+                self.add("request-parameter-empty-value-allowed", at, text, label)
+            else:
+                at = join(old_where, "allowEmptyValue")
+                text = f"{name} may no longer be sent empty"
+                self.add("request-parameter-empty-value-refused", at, text, label, old=True)
         exploded = _serialization(after, place)
         if _serialization(before, place) != exploded:
             self.add(

@@ -103,6 +103,12 @@ _rule("request-parameter-became-required", B, "clients that do not send it are r
 _rule("request-parameter-became-optional", N, _ACCEPTED)
 _rule("request-parameter-serialization-changed", B, "clients serialize it the old way")
 _rule("request-parameter-default-changed", B, "clients that leave it out now get another behaviour")
+_rule(
+    "request-parameter-empty-value-refused",
+    P,
+    "clients that send it empty (`?name=`) may now be refused",
+)
+_rule("request-parameter-empty-value-allowed", N, _ACCEPTED)
 
 # -- request bodies ----------------------------------------------------------------------------
 _rule("request-body-added", N, _ACCEPTED)
@@ -230,10 +236,50 @@ _schema(
     None,
 )
 _schema("all-of-added", (B, "the new member refuses values valid before"), None)
+# A string's encoding (contentEncoding, contentMediaType) says how to read it: both ends read
+# it the way they were written for.
+_schema(
+    "content-encoding-changed",
+    (B, "clients encode the value the old way"),
+    (B, "clients decode the value the old way"),
+)
+# The discriminator: generated clients (and servers that dispatch on it) pick a schema by it.
+# oasdiff: every discriminator change is INFO.
+_schema(
+    "discriminator-added",
+    (P, "servers that dispatch on it may refuse a body whose value it does not map"),
+    (N, "responses are the same; clients may now dispatch on it"),
+)
+_schema(
+    "discriminator-removed",
+    (N, "bodies are validated against the same schemas"),
+    (P, "clients that dispatch on it may not find the value they expect"),
+)
+_schema(
+    "discriminator-property-changed",
+    (B, "the schema is now picked by another property than the one clients send"),
+    (B, "clients pick the schema by the old property"),
+)
+_schema(
+    "discriminator-mapping-added",
+    (N, _ACCEPTED),
+    (P, "clients may receive a value they do not know"),
+)
+_schema(
+    "discriminator-mapping-removed",
+    (P, "servers that dispatch on the value may now refuse it"),
+    (N, _WITHIN),
+)
+_schema(
+    "discriminator-mapping-changed",
+    (B, "bodies with that value are now read as another schema"),
+    (B, "clients read bodies with that value as the schema it named before"),
+)
+# Never breaking by default: a change diff cannot rank is shown, and left to review.
 _schema(
     "schema-changed",
-    (B, "diff cannot rank this keyword: review it"),
-    (B, "diff cannot rank this keyword: review it"),
+    (P, "diff cannot rank this keyword: review it"),
+    (P, "diff cannot rank this keyword: review it"),
 )
 _schema(
     "default-changed",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from token_api.spectools.diff import patterns
+from token_api.spectools.diff import discriminator, patterns
 from token_api.spectools.diff.changes import Side
 from token_api.spectools.diff.normalize import (
     DOCUMENTATION,
@@ -29,7 +29,7 @@ from token_api.spectools.diff.normalize import (
 from token_api.spectools.diff.rules import RULES, Level
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.values import ABSENT, listed, shown, transition
-from token_api.spectools.pointers import join
+from token_api.spectools.pointers import RefError, join, locate
 
 _UPPER = ("maxLength", "maxItems", "maxProperties")
 _LOWER = ("minLength", "minItems", "minProperties")
@@ -39,6 +39,8 @@ _BOUNDS = (
     *((keyword, False) for keyword in _LOWER),
     ("maximum", True),
     ("minimum", False),
+    ("maxContains", True),
+    ("minContains", False),
 )
 # A limit set where none was is "possibly breaking" (oasdiff's *-set rules); for these a missing
 # lower bound means 0, so setting one is a plain tightening.
@@ -52,6 +54,26 @@ _WIDER_FORMAT = frozenset(
         ("float", "double"),
         ("date", "date-time"),
         ("time", "date-time"),
+    }
+)
+# How a string's content is encoded: a change is one both ends feel.
+_ENCODING = ("contentEncoding", "contentMediaType")
+# Subschemas that only ever add conditions (a value must also match them): adding one tightens,
+# removing one relaxes, and a change inside is judged like any schema.
+_APPLIED = ("contains", "propertyNames", "contentSchema")
+# Where the properties or items no other keyword evaluated go: like additionalProperties.
+_UNEVALUATED = ("unevaluatedProperties", "unevaluatedItems")
+# Keywords few schemas have: their comparisons run only where one of the two schemas has one.
+_RARE = frozenset(
+    {
+        *_ENCODING,
+        *_APPLIED,
+        *_UNEVALUATED,
+        "dependentSchemas",
+        "patternProperties",
+        "dependentRequired",
+        "not",
+        "if",
     }
 )
 _HANDLED = frozenset(
@@ -76,6 +98,20 @@ _HANDLED = frozenset(
         "exclusiveMinimum",
         "readOnly",
         "writeOnly",
+        "maxContains",
+        "minContains",
+        "discriminator",
+        "prefixItems",
+        "not",
+        "if",
+        "then",
+        "else",
+        "dependentRequired",
+        "dependentSchemas",
+        "patternProperties",
+        *_ENCODING,
+        *_APPLIED,
+        *_UNEVALUATED,
     }
 )
 
@@ -101,11 +137,14 @@ class SchemaDiff:
     new: Schemas
     side: Side
     probe: bool = False  # asking "does new refuse anything old took?" (see implies)
+    # Probing an allOf member: a property it introduces counts as request-property-added does
+    # (not breaking), not as refusing the values the old schema let through under that name.
+    lenient: bool = False
 
     def __post_init__(self) -> None:
         self._done: dict[tuple[str, str, Context, bool], list[Found]] = {}
         self._active: set[tuple[str, str, Context, bool]] = set()
-        self._prober: SchemaDiff | None = None
+        self._probers: dict[tuple[bool, bool], SchemaDiff] = {}
         self._hidden = "readOnly" if self.side is Side.REQUEST else "writeOnly"
         # Keywords diff does not rank are compared whole, $refs followed.
         self.same = Same(self.old.document, self.new.document)
@@ -154,15 +193,32 @@ class SchemaDiff:
         """Not part of this side's messages: readOnly in requests, writeOnly in responses."""
         return schemas.view(node, where).schema.get(self._hidden) is True
 
-    def implies(self, old: Branch, new: Branch, context: Context) -> bool:
+    def implies(self, old: Branch, new: Branch, context: Context, *, lenient: bool = False) -> bool:
         """Every value ``old`` accepts, ``new`` accepts too, as far as diff can tell (a change it
         cannot rank counts as refusing something)."""
-        if self._prober is None:
-            self._prober = SchemaDiff(self.old, self.new, Side.REQUEST, probe=True)
-        found = self._prober.compare(*old, *new, context)
-        return not any(
-            RULES[rule].level > Level.NOT_BREAKING and rule != "request-default-changed"
-            for rule, *_ in found
+        return self.refusal(old, new, context, lenient=lenient) is Level.NOT_BREAKING
+
+    def refusal(
+        self,
+        old: Branch,
+        new: Branch,
+        context: Context,
+        *,
+        lenient: bool = False,
+        reverse: bool = False,
+    ) -> Level:
+        """Whether ``new`` refuses values ``old`` accepts: breaking (it does), possibly (diff
+        cannot tell), not breaking (it does not). ``reverse``: ``old`` is a node of the new
+        document and ``new`` one of the old."""
+        prober = self._probers.get((lenient, reverse))
+        if prober is None:
+            old_schemas, new_schemas = (self.new, self.old) if reverse else (self.old, self.new)
+            prober = SchemaDiff(old_schemas, new_schemas, Side.REQUEST, probe=True, lenient=lenient)
+            self._probers[(lenient, reverse)] = prober
+        found = prober.compare(*old, *new, context)
+        return max(
+            (RULES[rule].level for rule, *_ in found if rule != "request-default-changed"),
+            default=Level.NOT_BREAKING,
         )
 
 
@@ -188,6 +244,7 @@ class _Pair:
         if outer:
             self._documentation(old, new)
             self._nullable(old, new)
+            self._discriminator(old, new)
         if old.alternatives or new.alternatives:
             if not self._wrapped(old, new):
                 self._alternatives(old, new)
@@ -206,6 +263,17 @@ class _Pair:
         self._properties(old, new)
         self._additional_properties(old, new)
         self._items(old, new)
+        if _RARE & (old.schema.keys() | new.schema.keys()):
+            self._encoding(old, new)
+            for keyword in _APPLIED:
+                self._applied(keyword, old, new)
+            for keyword in ("dependentSchemas", "patternProperties"):
+                self._schema_map(keyword, old, new)
+            self._dependent_required(old, new)
+            for keyword in _UNEVALUATED:
+                self._unevaluated(keyword, old, new)
+            self._not(old, new)
+            self._conditional(old, new)
         self._default(old, new)
         self._other_keywords(old, new)
 
@@ -283,9 +351,15 @@ class _Pair:
                 continue
             # The member at the same place first: a refactor keeps the order.
             olds = sorted(old.all_of, key=lambda b: b[1] != join(old.where, "allOf", index))
-            if any(self.diff.implies(before, (member, where), self.context) for before in olds):
+            # An optional property the member introduces is judged where the merged schemas
+            # are compared (request-property-added), as if it had been added directly.
+            if any(
+                self.diff.implies(before, (member, where), self.context, lenient=True)
+                for before in olds
+            ):
                 continue
-            if not self.diff.implies((old.raw, old.where), (member, where), self.context):
+            whole = (old.raw, old.where)
+            if not self.diff.implies(whole, (member, where), self.context, lenient=True):
                 self.emit("all-of-added", where, "an allOf member was added")
 
     def _conditions(self, old: View, new: View) -> None:
@@ -384,6 +458,10 @@ class _Pair:
             self.emit("format-changed", new.at("format"), text)
 
     def _bound(self, keyword: str, old: View, new: View, *, upper: bool) -> None:
+        if keyword.endswith("Contains") and not (
+            "contains" in old.schema and "contains" in new.schema
+        ):
+            return  # counts of matches for contains: judged with it when it comes or goes
         before, after = _bound_of(old.schema, keyword, upper), _bound_of(new.schema, keyword, upper)
         if before == after:
             return
@@ -446,7 +524,8 @@ class _Pair:
     def _properties(self, old: View, new: View) -> None:
         old_required = set(old.schema.get("required") or [])
         new_required = set(new.schema.get("required") or [])
-        old_extra, new_extra = _extras(old), _extras(new)
+        old_extra = self._open(old, "additionalProperties", self.diff.old)
+        new_extra = self._open(new, "additionalProperties", self.diff.new)
         diff, flag = self.diff, self.diff._hidden
         seen: set[str] = set()  # properties judged here, whose `required` is judged with them
         for name in dict.fromkeys([*old.properties, *new.properties]):
@@ -513,7 +592,12 @@ class _Pair:
         node, where = after
         if required:
             self.emit("required-property-added", where, f"required property {shown(name)} added")
-        elif self.diff.probe and old_extra is not False and node not in ({}, True):
+        elif (
+            self.diff.probe
+            and not self.diff.lenient
+            and old_extra is not False
+            and node not in ({}, True)
+        ):
             # Probing: a property old left open that new constrains refuses some old values.
             self.emit("property-now-refused", where, f"property {shown(name)} now constrained")
         elif old_extra is False:
@@ -526,7 +610,8 @@ class _Pair:
             self.emit("property-added", where, f"optional property {shown(name)} added")
 
     def _additional_properties(self, old: View, new: View) -> None:
-        before, after = _extras(old), _extras(new)
+        before = self._open(old, "additionalProperties", self.diff.old)
+        after = self._open(new, "additionalProperties", self.diff.new)
         if isinstance(before, dict) and isinstance(after, dict):
             self.child(
                 (before, old.at("additionalProperties")), (after, new.at("additionalProperties"))
@@ -542,7 +627,20 @@ class _Pair:
             self.emit("additional-properties-widened", where, text)
 
     def _items(self, old: View, new: View) -> None:
+        """Each position's schema (prefixItems, else items), then items past every prefix."""
         before, after = old.schema.get("items"), new.schema.get("items")
+        old_prefix, new_prefix = _prefix(old), _prefix(new)
+        for index in range(max(len(old_prefix), len(new_prefix))):
+            then = _position(old, old_prefix, index)
+            now = _position(new, new_prefix, index)
+            if then is None and now is not None:
+                text = f"array item {index} now constrained"
+                self.emit("constraint-tightened", now[1], text)
+            elif then is not None and now is None:
+                text = f"array item {index} no longer constrained"
+                self.emit("constraint-relaxed", then[1], text, old=True)
+            elif then is not None and now is not None:
+                self.child(then, now)
         if before is None and after is None:
             return
         if before is None:
@@ -553,6 +651,190 @@ class _Pair:
             )
         else:
             self.child((before, old.at("items")), (after, new.at("items")))
+
+    def _discriminator(self, old: View, new: View) -> None:
+        """The property a body's schema is picked by, and which schema each value picks (the
+        mapping's values are references: compared by what they point to)."""
+        before, after = old.schema.get("discriminator"), new.schema.get("discriminator")
+        before = before if isinstance(before, dict) else None
+        after = after if isinstance(after, dict) else None
+        if before is None and after is None:
+            return
+        if before is None or after is None:
+            name = "discriminator-removed" if after is None else "discriminator-added"
+            on = shown((after or before or {}).get("propertyName"))
+            where = old.at("discriminator") if after is None else new.at("discriminator")
+            verb = "removed" if after is None else "added"
+            self.emit(name, where, f"discriminator on {on} {verb}", old=after is None)
+            return
+        where, old_where = new.at("discriminator"), old.at("discriminator")
+        if before.get("propertyName") != after.get("propertyName"):
+            text = transition("propertyName", before, after)
+            self.emit("discriminator-property-changed", join(where, "propertyName"), text)
+        old_map = discriminator.mapping(self.diff.old.document, before, _members(old))
+        new_map = discriminator.mapping(self.diff.new.document, after, _members(new))
+        explicit = (before.get("mapping") or {}, after.get("mapping") or {})
+        for value in dict.fromkeys([*old_map, *new_map]):
+            then, now = old_map.get(value), new_map.get(value)
+            at = join(where, "mapping", value) if value in explicit[1] else where
+            if then is None:
+                text = f"discriminator value {shown(value)} now selects {now}"
+                self.emit("discriminator-mapping-added", at, text)
+            elif now is None:
+                at = join(old_where, "mapping", value) if value in explicit[0] else old_where
+                text = f"discriminator value {shown(value)} no longer selects {then}"
+                self.emit("discriminator-mapping-removed", at, text, old=True)
+            elif then == now:
+                # The same schema: what changed in it is what clients of that value feel.
+                before_target = _selected(self.diff.old, then)
+                after_target = _selected(self.diff.new, now)
+                if before_target is not None and after_target is not None:
+                    self.child(before_target, after_target)
+            elif not self.diff.same({"$ref": then}, {"$ref": now}):
+                text = f"discriminator value {shown(value)} selects {now} instead of {then}"
+                self.emit("discriminator-mapping-changed", at, text)
+
+    def _encoding(self, old: View, new: View) -> None:
+        for keyword in _ENCODING:
+            if old.schema.get(keyword) != new.schema.get(keyword):
+                gone = keyword not in new.schema
+                where = old.at(keyword) if gone else new.at(keyword)
+                text = transition(keyword, old.schema, new.schema)
+                self.emit("content-encoding-changed", where, text, old=gone)
+
+    def _applied(self, keyword: str, old: View, new: View) -> None:
+        """A subschema values must also match: added tightens, removed relaxes."""
+        before, after = old.schema.get(keyword), new.schema.get(keyword)
+        if before is None and after is None:
+            return
+        if before is None:
+            self.emit("constraint-tightened", new.at(keyword), f"{keyword} added")
+        elif after is None:
+            self.emit("constraint-relaxed", old.at(keyword), f"{keyword} removed", old=True)
+        else:
+            self.child((before, old.at(keyword)), (after, new.at(keyword)))
+
+    def _schema_map(self, keyword: str, old: View, new: View) -> None:
+        """dependentSchemas (by property) and patternProperties (by pattern): each entry a
+        subschema. A pattern added or removed where undeclared properties are constrained moves
+        the names it matches between that constraint and its own schema."""
+        before, after = _mapping_of(old.schema, keyword), _mapping_of(new.schema, keyword)
+        patterns_ = keyword == "patternProperties"
+        old_extra = self._open(old, "additionalProperties", self.diff.old) if patterns_ else True
+        new_extra = self._open(new, "additionalProperties", self.diff.new) if patterns_ else True
+        for key in dict.fromkeys([*before, *after]):
+            old_at, new_at = join(old.at(keyword), key), join(new.at(keyword), key)
+            if key in before and key in after:
+                self.child((before[key], old_at), (after[key], new_at))
+            elif key in after:
+                if isinstance(old_extra, dict):
+                    self.child((old_extra, old.at("additionalProperties")), (after[key], new_at))
+                elif old_extra is False:
+                    text = f"{keyword} {shown(key)} added where undeclared properties were refused"
+                    self.emit("constraint-relaxed", new_at, text)
+                else:
+                    self.emit("constraint-tightened", new_at, f"{keyword} {shown(key)} added")
+            elif isinstance(new_extra, dict):
+                self.child((before[key], old_at), (new_extra, new.at("additionalProperties")))
+            elif new_extra is False:
+                text = f"{keyword} {shown(key)} removed where undeclared properties are refused"
+                self.emit("constraint-tightened", old_at, text, old=True)
+            else:
+                text = f"{keyword} {shown(key)} removed"
+                self.emit("constraint-relaxed", old_at, text, old=True)
+
+    def _dependent_required(self, old: View, new: View) -> None:
+        before = _mapping_of(old.schema, "dependentRequired")
+        after = _mapping_of(new.schema, "dependentRequired")
+        for key in dict.fromkeys([*before, *after]):
+            then, now = _names(before.get(key)), _names(after.get(key))
+            if then == now:
+                continue
+            gone = key not in after
+            where = join((old if gone else new).at("dependentRequired"), key)
+            text = (
+                f"properties required with {shown(key)}: "
+                f"{shown(sorted(then))} → {shown(sorted(now))}"
+            )
+            if then <= now:
+                self.emit("constraint-tightened", where, text, old=gone)
+            elif now <= then:
+                self.emit("constraint-relaxed", where, text, old=gone)
+            else:
+                self.emit("constraint-changed", where, text)
+
+    def _unevaluated(self, keyword: str, old: View, new: View) -> None:
+        """Like additionalProperties: any (absent, true, {}), none (false), or a schema."""
+        before = self._open(old, keyword, self.diff.old)
+        after = self._open(new, keyword, self.diff.new)
+        if isinstance(before, dict) and isinstance(after, dict):
+            self.child((before, old.at(keyword)), (after, new.at(keyword)))
+            return
+        if canonical(before) == canonical(after):
+            return
+        text = f"{keyword} {_extra_text(before)} → {_extra_text(after)}"
+        gone = keyword not in new.schema
+        where = old.at(keyword) if gone else new.at(keyword)
+        if after is False or before is True:
+            self.emit("constraint-tightened", where, text, old=gone)
+        else:
+            self.emit("constraint-relaxed", where, text, old=gone)
+
+    def _not(self, old: View, new: View) -> None:
+        """Values ``not`` takes are refused: the outer schema refuses more when the new ``not``
+        takes values the old one did not, and takes more in the other case."""
+        before, after = old.schema.get("not"), new.schema.get("not")
+        if before is None and after is None:
+            return
+        if before is None:
+            self.emit("constraint-tightened", new.at("not"), "not added")
+            return
+        if after is None:
+            self.emit("constraint-relaxed", old.at("not"), "not removed", old=True)
+            return
+        then, now = (before, old.at("not")), (after, new.at("not"))
+        if self.diff.same(before, after):
+            return
+        refuses = self.diff.refusal(now, then, self.context, reverse=True)  # new not takes more
+        takes = self.diff.refusal(then, now, self.context)  # old not took what new not refuses
+        if refuses is Level.BREAKING and takes is Level.BREAKING:
+            self.emit("constraint-changed", new.at("not"), "not changed both ways")
+        elif refuses is Level.BREAKING:
+            self.emit("constraint-tightened", new.at("not"), "not now takes more values")
+        elif takes is Level.BREAKING:
+            self.emit("constraint-relaxed", new.at("not"), "not now takes fewer values")
+        elif Level.POSSIBLY_BREAKING in (refuses, takes):
+            text = "not changed, which diff cannot rank"
+            self.emit("schema-changed", new.at("not"), text)
+
+    def _conditional(self, old: View, new: View) -> None:
+        """if/then/else: then and else add conditions; a changed ``if`` moves values between
+        them, which diff cannot rank."""
+        before, after = _conditional(old.schema), _conditional(new.schema)
+        if not before and not after:
+            return
+        if not before:
+            self.emit("constraint-tightened", new.at("if"), "if/then/else added")
+            return
+        if not after:
+            self.emit("constraint-relaxed", old.at("if"), "if/then/else removed", old=True)
+            return
+        if not self.diff.same(old.schema["if"], new.schema["if"]):
+            text = "if changed (which values then and else apply to), which diff cannot rank"
+            self.emit("schema-changed", new.at("if"), text)
+        for keyword in ("then", "else"):
+            self._applied(keyword, old, new)
+
+    def _open(self, view: View, keyword: str, schemas: Schemas) -> Any:
+        """True (any value), False (none) or the schema; a $ref to an empty schema is any."""
+        value = view.schema.get(keyword, True)
+        if isinstance(value, dict) and "$ref" in value:
+            try:
+                target, _ = schemas.follow(value, view.at(keyword))
+            except RefError:  # compared as written
+                target = value
+            value = value if target else {}
+        return True if value in (True, {}) else value
 
     def _default(self, old: View, new: View) -> None:
         before, after = old.schema.get("default"), new.schema.get("default")
@@ -643,7 +925,8 @@ def _number(value: Any) -> bool:
 def _bound_of(schema: dict[str, Any], keyword: str, upper: bool) -> Bound | None:
     if keyword in ("maximum", "minimum"):
         return _numeric(schema, upper=upper)
-    value = schema.get(keyword)
+    # A contains matches at least one item unless minContains says otherwise.
+    value = schema.get(keyword, 1 if keyword == "minContains" else None)
     return (value, False) if _number(value) else None
 
 
@@ -678,10 +961,47 @@ def _divides(small: Any, large: Any) -> bool:
         return False
 
 
-def _extras(schema_view: View) -> Any:
-    """additionalProperties: True (any), False (none) or a schema."""
-    value = schema_view.schema.get("additionalProperties", True)
-    return True if value in (True, {}) else value
+def _members(view: View) -> list[Any]:
+    return discriminator.members(view.raw)
+
+
+def _selected(schemas: Schemas, ref: str) -> Branch | None:
+    """The schema a discriminator value selects, where it is; None when not in the document."""
+    try:
+        return locate(schemas.document, ref)
+    except (KeyError, RefError):
+        return None
+
+
+def _mapping_of(schema: dict[str, Any], keyword: str) -> dict[str, Any]:
+    value = schema.get(keyword)
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> frozenset[str]:
+    return (
+        frozenset(n for n in value if isinstance(n, str))
+        if isinstance(value, list)
+        else frozenset()
+    )
+
+
+def _conditional(schema: dict[str, Any]) -> bool:
+    """An ``if`` that decides something: without then or else it has no effect."""
+    return "if" in schema and ("then" in schema or "else" in schema)
+
+
+def _prefix(view: View) -> list[Any]:
+    value = view.schema.get("prefixItems")
+    return value if isinstance(value, list) else []
+
+
+def _position(view: View, prefix: list[Any], index: int) -> Branch | None:
+    """The schema of an array's item at ``index``: its prefixItems entry, else items."""
+    if index < len(prefix):
+        return prefix[index], join(view.at("prefixItems"), index)
+    items = view.schema.get("items")
+    return None if items is None else (items, view.at("items"))
 
 
 def _extra_text(value: Any) -> str:
