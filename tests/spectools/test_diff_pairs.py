@@ -12,12 +12,13 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.spectools.specs import base, item, prop, put, schema
-from token_api.spectools.diff import Level, diff_documents, rule_ids
+from token_api.spectools.diff import RULES, Level, diff_documents, rule_ids, rules
 from token_api.spectools.diff.report import FORMATS, Report, Source, render
 
 Doc = dict[str, Any]
@@ -874,6 +875,26 @@ def test_backward(pair: Pair) -> None:
 def test_every_rule_has_a_pair() -> None:
     covered = {rule for pair in PAIRS for rule, _ in pair.forward | pair.backward}
     assert set(rule_ids()) - covered == set()
+
+
+def test_every_rule_is_reported_by_its_constant() -> None:
+    """Each entry of rules.py is a constant the emitting code names, so grepping it from the
+    table finds where it is reported (no ids put together from pieces)."""
+    package = Path(rules.__file__).parent
+    emitting = "".join(p.read_text() for p in package.rglob("*.py") if p.name != "rules.py")
+    constants = {
+        name: value
+        for name, value in vars(rules).items()
+        if isinstance(value, rules.SchemaRule) or (isinstance(value, str) and value in RULES)
+    }
+    ids = {
+        rule_id
+        for value in constants.values()
+        for rule_id in ([value] if isinstance(value, str) else [value.request, value.response])
+        if rule_id
+    }
+    assert ids == set(rule_ids())
+    assert [name for name in constants if f"rules.{name}" not in emitting] == []
 
 
 def test_unchanged_spec_has_no_changes() -> None:
