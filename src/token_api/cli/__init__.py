@@ -19,7 +19,7 @@ from token_api.cli import (
     stubs,
     users,
 )
-from token_api.cli.common import CommandError
+from token_api.cli.common import CommandError, printable
 
 
 def parser() -> argparse.ArgumentParser:
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except CommandError as error:
-        print(f"token-api {args.command}: {error}", file=sys.stderr)
+        print(f"token-api {args.command}: {printable(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
