@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks import constant_rate
 from benchmarks.proxy import calls, markdown
+
+from benchmarks import constant_rate
 from tests.proxy.support import Proxy
 from tests.support.databases import sqlite_url
 from tests.support.server import Server, init_demo
