@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from token_api.conformance.bodies import NO_STATED_LIMIT, hostile_cases
 
 from token_api.conformance import rules
-from token_api.conformance.bodies import NO_STATED_LIMIT, hostile_cases
 from token_api.conformance.callers import CallerError, KeyProbe
 from token_api.conformance.curl import curl
 from token_api.conformance.redaction import Redactor

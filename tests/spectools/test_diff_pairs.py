@@ -364,7 +364,33 @@ def _receipt_optional_state(document: Doc) -> None:
     schema(document, "Receipt")["required"].remove("state")
 
 
+def _with_rules(document: Doc) -> None:
+    put(document)["x-rules"] = [
+        {"id": "item.owner", "rule": "Only the owner of an item may replace it, else 403."},
+        {"id": "item.exists", "rule": "An item that does not exist is 404."},
+    ]
+
+
+def _rule_added(document: Doc) -> None:
+    put(document)["x-rules"].append({"id": "item.etag", "rule": "A stale If-Match is 412."})
+
+
+def _rule_reworded(document: Doc) -> None:
+    put(document)["x-rules"][1]["rule"] = "An item that does not exist is 404, never created."
+
+
+def _rules_reordered(document: Doc) -> None:
+    put(document)["x-rules"].reverse()
+
+
 PAIRS = [
+    # Behaviour rules (x-rules): shown, never breaking by themselves; compared by id.
+    Pair("a behaviour rule added", _rule_added,
+         {("contract-rule-added", N)}, {("contract-rule-removed", N)}, setup=_with_rules),
+    Pair("a behaviour rule reworded", _rule_reworded,
+         {("contract-rule-reworded", N)}, {("contract-rule-reworded", N)}, setup=_with_rules),
+    Pair("behaviour rules reordered is no change", _rules_reordered, set(), set(),
+         setup=_with_rules),
     # Nullability: three spellings are one; adding null widens, removing it narrows.
     Pair("null as anyOf or as a type list is the same", _nullable_list, set(), set()),
     Pair("nullable: true (3.0) is the same as anyOf null", _nullable_30, set(), set()),

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from token_api.spectools.diff.changes import Change, Side, change
+from token_api.spectools.diff.contract_rules import compare_contract_rules
 from token_api.spectools.diff.media_types import is_json, pair_media_types
 from token_api.spectools.diff.normalize import Schemas
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
 from token_api.spectools.diff.security import compare_schemes, compare_security
 from token_api.spectools.diff.values import shown, transition
-from token_api.spectools.openapi import Operation, operations, success, template
+from token_api.spectools.openapi import RULES_KEY, Operation, operations, success, template
 from token_api.spectools.pointers import deref, join
 
 # Operation keys compared by a rule of their own, or documentation.
@@ -129,7 +130,8 @@ class DocumentDiff:
         self, old: Any, new: Any, where: str, operation: str | None, keys: frozenset[str]
     ) -> None:
         old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
-        extensions = {k for k in (*old, *new) if k.startswith("x-")}
+        # x-rules is compared rule by rule (contract_rules).
+        extensions = {k for k in (*old, *new) if k.startswith("x-") and k != RULES_KEY}
         changed = sorted(
             k
             for k in keys | extensions
@@ -148,6 +150,10 @@ class DocumentDiff:
                 label,
             )
         self._documentation(old.node, new.node, new.pointer, label, _OPERATION_DOCUMENTATION)
+        for rule, where, detail, located_old in compare_contract_rules(
+            old.node, new.node, old.pointer, new.pointer
+        ):
+            self.add(rule, where, detail, label, old=located_old)
         for rule, where, detail in compare_security(self.old, old, self.new, new):
             self.add(rule, where, detail, label)
         self._servers(

@@ -79,6 +79,10 @@ _rule("server-added", N, "existing clients are unaffected")
 _rule("server-removed", P, "clients configured with that URL must move to another")
 _rule("operation-changed", B, "diff cannot rank this change: review it")
 _rule("documentation-changed", N, "documentation only")
+# The operation's behaviour rules (x-rules): prose, but what implementers build and clients read.
+_rule("contract-rule-added", N, "a behaviour clients may now rely on; implementations must follow")
+_rule("contract-rule-removed", N, "clients may no longer rely on it; review what depended on it")
+_rule("contract-rule-reworded", N, "review the new wording: what clients rely on may have changed")
 
 # -- security ----------------------------------------------------------------------------------
 # oasdiff: api-security-added and api-global-security-added are INFO.
