@@ -1,6 +1,7 @@
-"""The README's first recipe, run as written from a clone: the venv's ``token-api`` in the clone's
-folder, the default database there, an ``expires_at`` computed from now (a fixed date would turn
-the recipe into a 422 once it passed)."""
+"""The README's recipes, and the documentation site's (docs/) they lead to: the curl recipe run as
+written from a clone (the venv's ``token-api`` in the clone's folder, the default database there,
+an ``expires_at`` computed from now: a fixed date would turn the recipe into a 422 once it
+passed), and every shell block calling the venv's ``token-api``."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ import pytest
 
 from tests.support.server import Server, cli, init_demo
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+REPOSITORY = Path(__file__).resolve().parents[2]
+README = REPOSITORY / "README.md"
+PAGES = [README, *sorted((REPOSITORY / "docs").rglob("*.md"))]
 _SH = re.compile(r"```sh\n(.*?)```", re.DOTALL)
 
 
+def _blocks() -> list[str]:
+    return [str(block) for page in PAGES for block in _SH.findall(page.read_text())]
+
+
 def _recipe_with(text: str) -> str:
-    (block,) = [block for block in _SH.findall(README.read_text()) if text in block]
-    return str(block)
+    (block,) = [block for block in _blocks() if text in block]
+    return block
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the recipe runs curl")
@@ -56,9 +63,10 @@ def test_the_curl_recipe_runs_verbatim_from_a_clone(tmp_path: Path) -> None:
 
 
 def test_every_recipe_uses_the_venvs_token_api() -> None:
-    """A fresh clone has token-api only in .venv/bin: each shell block calls it that way or
-    activates the venv before it does."""
-    for block in _SH.findall(README.read_text()):
+    """A fresh clone has token-api only in .venv/bin: each shell block of the README and the
+    site calls it that way or activates the venv before it does."""
+    assert len(PAGES) > 1  # the site is there to follow
+    for block in _blocks():
         activated = False
         for line in block.splitlines():
             command = line.split("#")[0]
@@ -66,3 +74,25 @@ def test_every_recipe_uses_the_venvs_token_api() -> None:
             for match in re.finditer(r"(\S*)token-api (?=[a-z])", command):
                 prefix = match.group(1)
                 assert activated or prefix.endswith(".venv/bin/"), line
+
+
+def test_the_readme_stays_short_and_its_set_up_runs_once() -> None:
+    """At most 10 KB (the rest is the site's); the venv is created by one set-up command, so the
+    next command never re-creates it under a server the first one started."""
+    assert len(README.read_bytes()) <= 10 * 1024
+    commands = [line for block in _SH.findall(README.read_text()) for line in block.splitlines()]
+    assert sum("python3 -m venv" in line for line in commands) == 1
+
+
+def test_ci_runs_the_readmes_set_up_and_test_commands() -> None:
+    """.ci/run is what CI runs: the README's install command and its test command, as written."""
+    blocks = _SH.findall(README.read_text())
+    install = next(line for b in blocks for line in b.splitlines() if "python3 -m venv" in line)
+    test = next(
+        line.split("#")[0].strip()
+        for b in blocks
+        for line in b.splitlines()
+        if line.startswith(".venv/bin/pytest ") and "whole suite" in line
+    )
+    ci = (REPOSITORY / ".ci" / "run").read_text().splitlines()
+    assert install in ci and test in ci

@@ -18,7 +18,7 @@ import pytest
 
 from tests.spectools.specs import base, item, prop, put, schema
 from token_api.spectools.diff import Level, diff_documents, rule_ids
-from token_api.spectools.diff.report import FORMATS, render
+from token_api.spectools.diff.report import FORMATS, Report, Source, render
 
 Doc = dict[str, Any]
 Verdicts = set[tuple[str, Level]]
@@ -716,7 +716,8 @@ def test_no_output_shows_python_values() -> None:
         for before, after in ((old, new), (new, old)):
             changes = diff_documents(before, after)
             for fmt in FORMATS:
-                output = render(changes, fmt, "old.yaml", "new.yaml", None)
+                report = Report(Source("old.yaml"), Source("new.yaml"), changes)
+                output = render(report, fmt)
                 found += [(pair.name, x) for x in output.splitlines() if PYTHON_VALUE.search(x)]
     assert found == []
 

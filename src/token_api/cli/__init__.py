@@ -7,7 +7,18 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from token_api.cli import admin, conformance, diff, keys, lint, serve, stubs, users
+from token_api.cli import (
+    admin,
+    changelog,
+    conformance,
+    diff,
+    github_comment,
+    keys,
+    lint,
+    serve,
+    stubs,
+    users,
+)
 from token_api.cli.common import CommandError
 
 
@@ -17,7 +28,18 @@ def parser() -> argparse.ArgumentParser:
         description="The Create Token API: reference server, conformance, lint and diff.",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, admin, users, keys, conformance, lint, diff, stubs):
+    for module in (
+        serve,
+        admin,
+        users,
+        keys,
+        conformance,
+        lint,
+        diff,
+        changelog,
+        stubs,
+        github_comment,
+    ):
         module.register(commands)
     return root
 

@@ -94,12 +94,15 @@ class DocumentDiff:
                 )
         for path in sorted(old_paths.keys() - new_paths.keys()):
             original = old_paths[path]
-            self.add(
-                "path-removed", join("/paths", original), f"path {original} was removed", old=True
-            )
+            for label in _labels(old_ops, path):
+                where = join("/paths", original)
+                self.add("path-removed", where, f"path {original} was removed", label, old=True)
         for path in sorted(new_paths.keys() - old_paths.keys()):
             original = new_paths[path]
-            self.add("path-added", join("/paths", original), f"path {original} was added")
+            for label in _labels(new_ops, path):
+                self.add(
+                    "path-added", join("/paths", original), f"path {original} was added", label
+                )
         for key, operation in new_ops.items():
             if key[0] in old_paths and key not in old_ops:
                 self.add(
@@ -442,6 +445,13 @@ class DocumentDiff:
                 join(after_where, "schema"),
             )
             self.attach(label, found)
+
+
+def _labels(operations_: dict[tuple[str, str], Operation], path: str) -> list[str]:
+    """The operations of a path added or removed whole, which its change is listed under."""
+    return [
+        operation.label for (template_, _), operation in operations_.items() if template_ == path
+    ]
 
 
 def _content_of(holder: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ that refuses what was valid breaks it there; it *receives* responses, so a chang
 server send what was invalid breaks it there.
 
 Where a level differs from oasdiff's on purpose, the entry says so (``# oasdiff: …``) and the
-README lists it with its reason.
+docs/diff.md lists it with its reason.
 """
 
 from __future__ import annotations
