@@ -12,6 +12,7 @@ test_usage, test_reference and below), three at a time, as soon as the first tes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,9 +66,8 @@ DEFECTS: dict[str, Defect] = {
     "no_www_authenticate": Defect("auth.www-authenticate", ("www_authenticate",)),
     "first_authorization_wins": Defect("auth.single-header", ("single_authorization",)),
     "scheme_case_sensitive": Defect("auth.scheme-case-insensitive", ("bearer_scheme",)),
-    "trailing_space_unknown": Defect(
-        "auth.scheme-case-insensitive", ("bearer_scheme", "token_authenticates")
-    ),
+    # Whitespace after the credential: every standard HTTP parser (the proxy's httptools too)
+    # removes it before an application sees the header, so no proxy can break that half.
     "body_before_credentials": Defect("auth.before-body", ("credentials_before_body",)),
     "key_can_mint": Defect(
         "auth.api-key-forbidden",
@@ -91,6 +91,7 @@ DEFECTS: dict[str, Defect] = {
         "key.recognised", ("token_authenticates", "bearer_scheme", "credentials_before_body")
     ),
     "expired_accepted": Defect("key.expires", ("expired_token_refused",)),
+    "cacheable_key": Defect("key.no-store", ("no_store",)),
     "short_default_lifetime": Defect(
         "key.default-lifetime", ("default_lifetime", "token_authenticates"), long_lived=True
     ),
@@ -130,7 +131,8 @@ DEFECTS: dict[str, Defect] = {
     "enum_accepted": Defect(
         "body.schema", ("schema_edges",), ("negative_data_rejection",), COVERAGE
     ),
-    "type_accepted": Defect("body.schema", ("schema_edges",)),
+    # Duplicate keys {"expires": "yes", "expires": 7} read as 7, then dropped like any other.
+    "type_accepted": Defect("body.schema", ("schema_edges", "hostile_bodies")),
     # error.*, response.*
     "problem_json": Defect(
         "error.validation-shape", ("validation_error_shape", "json_content_type")
@@ -141,8 +143,11 @@ DEFECTS: dict[str, Defect] = {
     "status_201": Defect(
         "response.status-documented", ("documented_status",), ("status_code_conformance",)
     ),
-    "status_400": Defect("response.status-documented", ("documented_status", *REFUSALS_422)),
-    "health_wrong": Defect("response.schema", (), ("response_schema_conformance",)),
+    "status_400": Defect(
+        "response.status-documented",
+        ("documented_status", "error_detail_shape", *REFUSALS_422),
+    ),
+    "health_wrong": Defect("response.schema", (), ("response_schema_conformance",), COVERAGE),
     "server_error": Defect(
         "response.no-server-error",
         ("no_server_error", "name_limits", "schema_edges"),
@@ -150,7 +155,9 @@ DEFECTS: dict[str, Defect] = {
         COVERAGE,
     ),
     # path.*, method.*, http.*
-    "trailing_slash_redirect": Defect("path.exact", ("exact_path",)),
+    # A redirect has no JSON body either.
+    "trailing_slash_redirect": Defect("path.exact", ("exact_path", "json_content_type")),
+    "encoded_slash_routed": Defect("path.exact", ("exact_path",)),
     "method_not_found": Defect("method.allowed", ("method_not_allowed",)),
     "content_types_merged": Defect("http.malformed", ("malformed_request",)),
     "big_headers_dropped": Defect("http.header-limit", ("header_limit",)),
@@ -178,7 +185,8 @@ def _options(base: str, deployment: Deployment, name: str) -> Options:
         identities=deployment.identities,
         max_examples=defect.examples,
         seed=1,
-        phases=tuple(defect.phases.split(",")),
+        # Schemathesis runs only where the defect is a built-in check's to find.
+        phases=tuple(defect.phases.split(",")) if defect.schemathesis else (),
         key_probe=KEY_PROBE if defect.key_probe else None,
         allow_long_lived_tokens=defect.long_lived,
         checks=(*checks, *defect.schemathesis),
@@ -258,7 +266,7 @@ def test_a_dropped_connection_is_exit_1_with_its_curl(
     result = conformance(
         "--base-url", f"{broken}/empty_workspaces_hang_up",
         "--identities", str(reference.identities),
-        "--checks", "default_workspaces,no_server_error",
+        "--checks", "default_workspaces,no_server_error", "--phases", "none",
         folder=tmp_path,
     )  # fmt: skip
     assert result.exit_code == 1, result.stdout + result.stderr
@@ -271,8 +279,6 @@ def test_a_dropped_connection_is_exit_1_with_its_curl(
 
 
 def _failures(result: Run, check: str) -> int:
-    import json
-
     report = json.loads(result.files["report.json"])
     return int(next(c for c in report["checks"] if c["name"] == check)["failures"])
 
@@ -287,12 +293,12 @@ def test_stateful_links_present_the_minted_key(
     """Beyond the scenarios' own calls, Schemathesis's stateful steps (the OpenAPI link from
     createToken's answer to the next call's bearer) presented minted keys, and were judged: the
     stateful run fails more cases than a run of the scenarios alone."""
-    common = ("--identities", str(reference.identities), "--seed", "1", "--base-url",
-              f"{broken}/{defect}")  # fmt: skip
-    only = ("--checks", check)
-    stateful = conformance(*common, *only, "--phases", STATEFUL, "--max-examples", "5",
+    common = ("--identities", str(reference.identities), "--seed", "1", "--checks", check,
+              "--base-url", f"{broken}/{defect}")  # fmt: skip
+    stateful = conformance(*common, "--phases", STATEFUL, "--max-examples", "5",
                            folder=tmp_path / "stateful")  # fmt: skip
     assert stateful.exit_code == 1, stateful.stdout + stateful.stderr
-    scenarios = conformance(*common, "--checks", f"{check},bearer_scheme", "--phases", EXAMPLES,
-                            "--max-examples", "1", folder=tmp_path / "scenarios")  # fmt: skip
-    assert 0 < _failures(scenarios, check) < _failures(stateful, check)
+    # The examples phase has no link to follow: only the keys the run presents itself.
+    presented = conformance(*common, "--phases", EXAMPLES, "--max-examples", "1",
+                            folder=tmp_path / "presented")  # fmt: skip
+    assert 0 < _failures(presented, check) < _failures(stateful, check)

@@ -60,7 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--phases",
         default=",".join(PHASES),
         metavar="LIST",
-        help=f"the Schemathesis phases to run (default: {','.join(PHASES)})",
+        help=f"the Schemathesis phases to run (default: {','.join(PHASES)}); none: only the "
+        "scenario checks, without Schemathesis",
     )
     parser.add_argument(
         "--seed", type=int, metavar="N", help="replay a run (printed in every report)"
@@ -136,7 +137,9 @@ def run(args: argparse.Namespace) -> int:
         key_probe=args.key_probe,
         workspaces=tuple(args.workspace),
         max_examples=args.max_examples,
-        phases=tuple(phase.strip() for phase in args.phases.split(",") if phase.strip()),
+        phases=()
+        if args.phases.strip() == "none"
+        else tuple(phase.strip() for phase in args.phases.split(",") if phase.strip()),
         seed=args.seed,
         rate_limit=args.rate_limit,
         allow_long_lived_tokens=args.allow_long_lived_tokens,

@@ -164,14 +164,16 @@ class ScenarioClient:
         endpoint = None if key_probe else self.contract.endpoint(method, path)
         authorization = next((v for k, v in headers if k.lower() == "authorization"), None)
         content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
-        seen = Observed(
-            method,
-            endpoint,
-            answer,
-            content_type,
-            authorization,
-            _json_or_none(body) if body is not None else None,
-            key_probe,
+        seen = self.judge.observe(
+            Observed(
+                method,
+                endpoint,
+                answer,
+                content_type,
+                authorization,
+                _json_or_none(body) if body is not None else None,
+                key_probe,
+            )
         )
         minted = seen.minted
         call = Call(answer, command, minted.secret if minted else None)

@@ -59,6 +59,8 @@ class Observed:
     authorization: str | None = field(default=None, repr=False)  # a secret
     body: Any = field(default=None, repr=False)  # the request body, parsed (None if not JSON)
     key_probe: bool = False  # a --key-probe request: another endpoint of the deployment
+    # Set by Judge.observe: why the key this answer hands out was handed out before, if it was.
+    repeated: str | None = None
 
     @property
     def minted(self) -> MintedKey | None:

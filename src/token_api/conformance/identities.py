@@ -91,6 +91,8 @@ def _problem(error: ValidationError) -> str:
     if keyword == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return f"{_where(error)} has no {', '.join(missing)}"
+    if "propertyNames" in error.schema_path:
+        return f"{_where(error)} may name only the roles {', '.join(ROLES)}"
     if keyword == "enum":
         return f"{_where(error)} must be one of {', '.join(map(str, error.validator_value))}"
     if keyword == "minLength":

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 MARK = "[REDACTED]"
 
+_API_KEY = re.compile(r"api_[A-Za-z0-9_\-]{16,}")
 _PATTERNS = (
     # An api_ key of any implementation: the prefix and at least 16 key characters.
-    (re.compile(r"\bapi_[A-Za-z0-9_\-]{16,}"), MARK),
+    (_API_KEY, MARK),
     # The value of an "api_token" member, also inside JSON that is itself a JSON string.
     (
         re.compile(r'((?:\\)?"api_token(?:\\)?"\s*:\s*(?:\\)?")(?:[^"\\]|\\.)*?((?:\\)?")'),
@@ -34,8 +35,13 @@ class Redactor:
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
-        # Very short values would redact ordinary words; no real credential is that short.
-        fresh = {secret for secret in secrets if secret and len(secret) >= 8}
+        # Very short values would redact ordinary words; no real credential is that short. An
+        # api_ key the pattern redacts whole needs no place in the list (a run mints hundreds).
+        fresh = {
+            secret
+            for secret in secrets
+            if secret and len(secret) >= 8 and not _API_KEY.fullmatch(secret)
+        }
         with self._lock:
             if fresh - self._secrets:
                 self._secrets |= fresh

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -41,6 +41,17 @@ class Judge:
     ledger: MintLedger = field(default_factory=MintLedger)
     # With --key-probe, that endpoint's answer (not Create Token's) shows a key is recognised.
     key_probe: bool = False
+
+    def observe(self, seen: Observed) -> Observed:
+        """Every answer passes here before the checks: the key it hands out is recorded (the
+        checks of presented keys look it up, whichever checks run), and whether it was handed
+        out before goes with the answer (tokens_unique)."""
+        minted = seen.minted
+        if minted is None:
+            return seen
+        key_id = minted.key_id if isinstance(minted.key_id, str) else None
+        repeated = self.ledger.record(minted.secret, key_id, requested_expiry(seen.body))
+        return replace(seen, repeated=repeated)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -186,11 +197,7 @@ def no_store(judge: Judge, seen: Observed) -> Finding:
 @response_check("key.unique")
 def tokens_unique(judge: Judge, seen: Observed) -> Finding:
     """key ids and secrets never repeat"""
-    minted = seen.minted
-    if minted is None:
-        return NOT_APPLICABLE
-    key_id = minted.key_id if isinstance(minted.key_id, str) else None
-    return judge.ledger.record(minted.secret, key_id, requested_expiry(seen.body))
+    return NOT_APPLICABLE if seen.minted is None else seen.repeated
 
 
 @response_check("key.recognised")

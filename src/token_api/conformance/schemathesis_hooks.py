@@ -70,18 +70,33 @@ def after_call(ctx: schemathesis.HookContext, case: Case, response: schemathesis
             time.sleep(delay)
 
 
+# The last response judged and what the checks see of it: every check of one response gets the
+# same Observed, so its key is recorded once. Held, so no other response can take its id.
+_LAST: list[tuple[schemathesis.Response, Observed]] = []
+
+
 def _observed(case: Case, response: schemathesis.Response) -> Observed:
+    if _LAST and _LAST[0][0] is response:
+        return _LAST[0][1]
+    seen = _observe(case, response)
+    _LAST[:] = [(response, seen)]
+    return seen
+
+
+def _observe(case: Case, response: schemathesis.Response) -> Observed:
     headers = {name.lower(): ", ".join(values) for name, values in response.headers.items()}
     request = response.request
     content_type = request.headers.get("Content-Type")
     authorization = case.headers.get("Authorization") if case.headers else None
-    return Observed(
-        str(request.method or case.method),
-        _JUDGE.contract.endpoint(case.operation.method, case.operation.path),
-        Answer(response.status_code, headers, response.content),
-        content_type.decode("latin-1") if isinstance(content_type, bytes) else content_type,
-        authorization,
-        case.body if isinstance(case.body, dict | list | str | int | float | bool) else None,
+    return _JUDGE.observe(
+        Observed(
+            str(request.method or case.method),
+            _JUDGE.contract.endpoint(case.operation.method, case.operation.path),
+            Answer(response.status_code, headers, response.content),
+            content_type.decode("latin-1") if isinstance(content_type, bytes) else content_type,
+            authorization,
+            case.body if isinstance(case.body, dict | list | str | int | float | bool) else None,
+        )
     )
 
 

@@ -515,21 +515,15 @@ class SchemeCaseSensitive(Defect):
             exchange.authorize(UNKNOWN_KEY)
 
 
-class TrailingSpaceUnknown(Defect):
-    """A space after the credential is part of it: that credential is unknown."""
-
-    def before(self, exchange: Exchange) -> None:
-        value = exchange.header("authorization")
-        if value is not None and value != value.rstrip():
-            exchange.authorize(UNKNOWN_KEY)
-
-
 class BodyBeforeCredentials(Defect):
     """The body is judged before the credential: a body the API refuses gets that refusal
     (413, 415, 422) whoever sends it, no credential or an API key included."""
 
     async def after(self, exchange: Exchange, send: Send) -> None:
-        if not exchange.is_create_token or exchange.status not in (401, 403):
+        refused_credential = exchange.status == 401 or (
+            exchange.status == 403 and exchange.presents_key
+        )
+        if not exchange.is_create_token or not refused_credential:
             return
         judged = exchange.copy()
         judged.authorize(self.admin_token)
@@ -568,7 +562,14 @@ class DefaultRoleMember(Defect):
 
     def before(self, exchange: Exchange) -> None:
         body = exchange.request_json()
-        if exchange.is_create_token and isinstance(body, dict) and "organization_role" not in body:
+        # The ADMIN may grant MEMBER: only a narrower caller's default shows.
+        narrower = exchange.bearer != self.admin_token
+        if (
+            exchange.is_create_token
+            and narrower
+            and isinstance(body, dict)
+            and ("organization_role" not in body)
+        ):
             body["organization_role"] = "MEMBER"
             exchange.set_request_json(body)
 
@@ -584,7 +585,8 @@ class UnknownRoleIdIgnored(Defect):
 
     async def after(self, exchange: Exchange, send: Send) -> None:
         body = exchange.request_json()
-        if exchange.status == 422 and b'"role_id"' in exchange.content and isinstance(body, dict):
+        unknown = b"not a role of the organization" in exchange.content
+        if exchange.status == 422 and unknown and isinstance(body, dict):
             body.pop("role_id", None)
             exchange.set_request_json(body)
             await send(exchange)
@@ -703,7 +705,7 @@ class MediaTypeIgnored(Defect):
     """Any Content-Type is read as JSON."""
 
     def before(self, exchange: Exchange) -> None:
-        if exchange.is_create_token and exchange.header("content-type") is not None:
+        if exchange.is_create_token and len(exchange.header_values("content-type")) == 1:
             exchange.set_header("Content-Type", "application/json")
 
 
@@ -817,7 +819,6 @@ DEFECTS: dict[str, type[Defect]] = {
     "unknown_key_accepted": UnknownKeyAccepted,
     "first_authorization_wins": FirstAuthorizationWins,
     "scheme_case_sensitive": SchemeCaseSensitive,
-    "trailing_space_unknown": TrailingSpaceUnknown,
     "body_before_credentials": BodyBeforeCredentials,
     "short_default_lifetime": ShortDefaultLifetime,
     "cacheable_key": CacheableKey,
