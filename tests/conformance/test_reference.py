@@ -70,7 +70,9 @@ def test_a_default_run_passes_every_check(reference: Deployment, tmp_path: Path)
     assert list(rules) == RULES
     for rule_id, rule in rules.items():
         assert set(rule) >= {"id", "checks", "probes", "result"}
-        if rule_id == "key.default-lifetime":
+        if rule_id == "auth.no-retry-refused":
+            assert rule["result"] == "client" and "token-api proxy" in rule["reason"]
+        elif rule_id == "key.default-lifetime":
             assert rule["result"] == "unchecked" and rule["probes"] == 0
             assert "--allow-long-lived-tokens" in rule["reason"]
         else:

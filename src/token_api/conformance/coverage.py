@@ -8,11 +8,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from token_api.conformance.spec import Contract
+from token_api.spectools.openapi import CLIENT
 
 if TYPE_CHECKING:
     from token_api.conformance.results import CheckResult
 
 PASS, FAIL, PARTIAL, UNCHECKED = "pass", "fail", "partial", "unchecked"
+CLIENTS_RULE = "client"  # the result of a rule that binds clients, not the deployment
+FOR_CLIENTS = (
+    "a rule for clients, not the deployment: token-api proxy judges it on a client's traffic"
+)
 
 # Documented statuses no outside client can cause on purpose, and why: the run does not count
 # them missing (--require-coverage) but says they were not seen.
@@ -66,6 +71,11 @@ class Coverage:
     statuses: tuple[StatusCoverage, ...] = ()
 
     @property
+    def deployment(self) -> list[RuleCoverage]:
+        """The rules the deployment must follow: what a run can probe."""
+        return [rule for rule in self.rules if rule.result != CLIENTS_RULE]
+
+    @property
     def unchecked(self) -> list[RuleCoverage]:
         return [rule for rule in self.rules if rule.result == UNCHECKED]
 
@@ -86,8 +96,8 @@ class Coverage:
 
     def summary(self) -> list[str]:
         """Two sentences: the rules probed, the statuses observed; each naming what was not."""
-        probed = len(self.rules) - len(self.unchecked)
-        lines = [f"Rules: {probed} of {len(self.rules)} probed"]
+        probed = len(self.deployment) - len(self.unchecked)
+        lines = [f"Rules: {probed} of {len(self.deployment)} probed"]
         if self.unchecked:
             lines[0] += "; unchecked: " + "; ".join(
                 f"{rule.id} ({rule.reason})" for rule in self.unchecked
@@ -121,12 +131,13 @@ def compute(
     contract: Contract,
     results: Iterable[CheckResult],
     statuses: set[tuple[str, int]],
-    unselected: str | None = None,
 ) -> Coverage:
-    """``unselected``: why a rule none of whose checks was selected went unchecked."""
     results = list(results)
     rules = []
     for rule in contract.rules:
+        if rule.applies_to == CLIENT:
+            rules.append(RuleCoverage(rule.id, rule.text, (), 0, CLIENTS_RULE, FOR_CLIENTS))
+            continue
         judging = [result for result in results if rule.id in result.rules]
         counts = [result.rule_counts(rule.id) for result in judging]
         probes = sum(cases for cases, _ in counts)
@@ -136,7 +147,7 @@ def compute(
             result, reason = FAIL, None
         elif probes == 0:
             result = UNCHECKED
-            reason = "; ".join(dict.fromkeys(reasons)) or unselected or "no check judges it"
+            reason = "; ".join(dict.fromkeys(reasons)) or "no check judges it"
         elif partial:
             result, reason = PARTIAL, "; ".join(dict.fromkeys(p for p in partial if p))
         else:

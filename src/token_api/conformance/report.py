@@ -14,7 +14,13 @@ from token_api.conformance.coverage import FAIL, UNCHECKED, Coverage, RuleCovera
 from token_api.conformance.results import CheckResult, Report, Verdict
 
 _MARKS = {Verdict.PASS: "pass", Verdict.FAIL: "FAIL", Verdict.SKIP: "skip"}
-_RULE_MARKS = {"pass": "pass", "fail": "FAIL", "partial": "partial", "unchecked": "UNCHECKED"}
+_RULE_MARKS = {
+    "pass": "pass",
+    "fail": "FAIL",
+    "partial": "partial",
+    "unchecked": "UNCHECKED",
+    "client": "client",
+}
 
 
 def _first_line(text: str) -> str:

@@ -52,9 +52,8 @@ class Options:
     require_coverage: bool = False
 
 
-def _validated(options: Options) -> tuple[str, str | None]:
-    """The options checked: the base URL without a trailing slash, and the rate in
-    Schemathesis's form. ConformanceError for the first option that is wrong."""
+def _refuse_wrong_options(options: Options) -> None:
+    """ConformanceError for the first option that is wrong."""
     parts = urlsplit(options.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConformanceError(f"--base-url must be an http(s) URL, not {options.base_url!r}.")
@@ -76,13 +75,16 @@ def _validated(options: Options) -> tuple[str, str | None]:
             f"--checks: no check is called {', '.join(strange)}; "
             "`token-api conformance --list-checks` lists them."
         )
-    rate = None
-    if options.rate_limit is not None:
-        try:
-            rate = safety.schemathesis_rate(options.rate_limit)
-        except ValueError as error:
-            raise ConformanceError(f"--rate-limit: {error}.") from None
-    return options.base_url.rstrip("/"), rate
+
+
+def _schemathesis_rate(options: Options) -> str | None:
+    """--rate-limit in Schemathesis's '<limit>/<duration>' form."""
+    if options.rate_limit is None:
+        return None
+    try:
+        return safety.schemathesis_rate(options.rate_limit)
+    except ValueError as error:
+        raise ConformanceError(f"--rate-limit: {error}.") from None
 
 
 def _callers(
@@ -109,7 +111,8 @@ def _workspaces(options: Options, ids: identities.Identities | None) -> list[tup
 
 def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> Report:
     started = time.monotonic()
-    base_url, rate = _validated(options)
+    _refuse_wrong_options(options)
+    base_url, rate = options.base_url.rstrip("/"), _schemathesis_rate(options)
     try:
         probe = callers.KeyProbe.parse(options.key_probe) if options.key_probe else None
     except callers.CallerError as error:

@@ -100,6 +100,8 @@ def documents(statuses: Iterable[str], status: int) -> bool:
 
 
 RULES_KEY = "x-rules"
+# Whom a rule binds (an entry's ``applies-to``): the deployment, unless it says the client.
+DEPLOYMENT, CLIENT = "deployment", "client"
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class ContractRule:
     text: str
     operation: str  # the operation's label
     pointer: str  # of the entry
+    applies_to: str = DEPLOYMENT  # DEPLOYMENT or CLIENT
 
 
 def contract_rules(document: dict[str, Any]) -> list[ContractRule]:
@@ -123,7 +126,8 @@ def contract_rules(document: dict[str, Any]) -> list[ContractRule]:
                 rule_id, text = entry.get("id"), entry.get("rule")
                 if isinstance(rule_id, str) and isinstance(text, str):
                     pointer = join(operation.pointer, RULES_KEY, index)
-                    found.append(ContractRule(rule_id, text, operation.label, pointer))
+                    party = str(entry.get("applies-to", DEPLOYMENT))
+                    found.append(ContractRule(rule_id, text, operation.label, pointer, party))
     return found
 
 

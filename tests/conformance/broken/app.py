@@ -549,14 +549,6 @@ def _soon(**delta: float) -> str:
     return (datetime.now(UTC) + timedelta(**delta)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class CacheableKey(Defect):
-    """The answer carrying a key may be cached for an hour."""
-
-    async def after(self, exchange: Exchange, send: Send) -> None:
-        if exchange.is_create_token and exchange.status == 200:
-            exchange.response_headers["cache-control"] = "max-age=3600"
-
-
 class DefaultRoleMember(Defect):
     """Without organization_role a key is MEMBER (the schema's default, not the caller's role)."""
 
@@ -784,6 +776,14 @@ class BigHeadersDropped(Defect):
         exchange.headers = [(k, v) for k, v in exchange.headers if len(v) <= 8192]
 
 
+class CachedKey(Defect):
+    """The 200 that carries a key lets caches keep it (no Cache-Control: no-store)."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        for name in [k for k in exchange.response_headers if k.lower() == "cache-control"]:
+            del exchange.response_headers[name]
+
+
 DEFECTS: dict[str, type[Defect]] = {
     "none": NoDefect,
     "metered": Recorded,
@@ -821,7 +821,6 @@ DEFECTS: dict[str, type[Defect]] = {
     "scheme_case_sensitive": SchemeCaseSensitive,
     "body_before_credentials": BodyBeforeCredentials,
     "short_default_lifetime": ShortDefaultLifetime,
-    "cacheable_key": CacheableKey,
     "default_role_member": DefaultRoleMember,
     "role_id_unchecked": RoleIdUnchecked,
     "unknown_role_id_ignored": UnknownRoleIdIgnored,
@@ -843,6 +842,7 @@ DEFECTS: dict[str, type[Defect]] = {
     "method_not_found": MethodNotFound,
     "content_types_merged": ContentTypesMerged,
     "big_headers_dropped": BigHeadersDropped,
+    "cached_key": CachedKey,
 }
 
 

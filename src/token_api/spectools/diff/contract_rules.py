@@ -7,17 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from token_api.spectools.openapi import RULES_KEY
+from token_api.spectools.diff import rules
+from token_api.spectools.openapi import DEPLOYMENT, RULES_KEY
 from token_api.spectools.pointers import join
 
 
-def _by_id(node: dict[str, Any]) -> dict[str, tuple[int, str]]:
-    """Rule id -> (its index, its sentence), for the well-formed entries."""
+def _by_id(node: dict[str, Any]) -> dict[str, tuple[int, tuple[str, str]]]:
+    """Rule id -> (its index, (its sentence, whom it applies to)), for the well-formed entries."""
     listed = node.get(RULES_KEY)
-    found: dict[str, tuple[int, str]] = {}
+    found: dict[str, tuple[int, tuple[str, str]]] = {}
     for index, entry in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            found.setdefault(entry["id"], (index, str(entry.get("rule", ""))))
+            said = (str(entry.get("rule", "")), str(entry.get("applies-to", DEPLOYMENT)))
+            found.setdefault(entry["id"], (index, said))
     return found
 
 
@@ -30,10 +32,10 @@ def compare_contract_rules(
     for rule_id, (index, _) in before.items():
         if rule_id not in after:
             where = join(old_pointer, RULES_KEY, index)
-            yield "contract-rule-removed", where, f"rule {rule_id} was removed", True
-    for rule_id, (index, text) in after.items():
+            yield rules.CONTRACT_RULE_REMOVED, where, f"rule {rule_id} was removed", True
+    for rule_id, (index, said) in after.items():
         where = join(new_pointer, RULES_KEY, index)
         if rule_id not in before:
-            yield "contract-rule-added", where, f"rule {rule_id} was added", False
-        elif before[rule_id][1] != text:
-            yield "contract-rule-reworded", where, f"rule {rule_id} was reworded", False
+            yield rules.CONTRACT_RULE_ADDED, where, f"rule {rule_id} was added", False
+        elif before[rule_id][1] != said:
+            yield rules.CONTRACT_RULE_REWORDED, where, f"rule {rule_id} was reworded", False

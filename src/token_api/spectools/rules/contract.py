@@ -7,7 +7,14 @@ import re
 from collections.abc import Iterator
 
 from token_api.spectools import published
-from token_api.spectools.openapi import RULES_KEY, documents, is_public, security
+from token_api.spectools.openapi import (
+    CLIENT,
+    DEPLOYMENT,
+    RULES_KEY,
+    documents,
+    is_public,
+    security,
+)
 from token_api.spectools.pointers import join
 from token_api.spectools.rules import Context, Issue, rule
 from token_api.spectools.server_statuses import ServerStatuses
@@ -50,8 +57,8 @@ _RULE_ID = re.compile(r"[a-z][a-z0-9-]*(\.[a-z0-9-]+)+")
 
 @rule(
     "contract-rules",
-    "Each x-rules entry has a unique id and a sentence and is judged by a conformance check; "
-    "each check judges rules the list has.",
+    "Each x-rules entry has a unique id and a sentence, and (unless it applies to clients) a "
+    "conformance check that judges it; each check judges rules the list has.",
 )
 def contract_rules_judged(context: Context) -> Iterator[Issue]:
     from token_api.conformance import registry
@@ -77,11 +84,15 @@ def contract_rules_judged(context: Context) -> Iterator[Issue]:
                 continue
             if not isinstance(text, str) or not text.strip():
                 yield at, f"rule {rule_id} has no sentence (rule: ...)"
+            party = entry.get("applies-to", DEPLOYMENT)
+            if party not in (DEPLOYMENT, CLIENT):
+                yield at, f"rule {rule_id}: applies-to is {DEPLOYMENT} (the default) or {CLIENT}"
             if rule_id in seen:
                 yield at, f"rule id {rule_id} is already used at {seen[rule_id]}"
                 continue
             seen[rule_id] = at
-            if rule_id not in judged:
+            # A rule for clients is judged where clients are seen (token-api proxy), not here.
+            if rule_id not in judged and party != CLIENT:
                 yield at, f"rule {rule_id} is judged by no conformance check"
     if listed_anywhere:
         for rule_id, checks in judged.items():
