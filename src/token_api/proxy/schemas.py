@@ -133,7 +133,13 @@ class Schemas:
             compiled = self.compiled(header)
             if compiled is not None and not compiled.is_valid(value):
                 return f"the {answer.status}'s {name} header breaks its schema"
-        media = self.media(documented, answer.headers.get("content-type"))
+        content_type = answer.headers.get("content-type")
+        media = self.media(documented, content_type)
+        mime = (content_type or "").split(";")[0].strip().lower()
+        if media is None and mime.startswith("application/") and mime.endswith("+json"):
+            # JSON under another name (RFC 6839: problem+json): its body is still held to the
+            # documented JSON schema; json_content_type reports the name.
+            media = self.media(documented, "application/json")
         if media is None or "json" not in media[0] or seen.method.upper() == "HEAD":
             return None  # no JSON schema for this media type (json_content_type judges it)
         compiled = self.compiled(media[1])
