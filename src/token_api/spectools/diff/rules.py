@@ -80,6 +80,38 @@ _rule("server-removed", P, "clients configured with that URL must move to anothe
 _rule("operation-changed", B, "diff cannot rank this change: review it")
 _rule("documentation-changed", N, "documentation only")
 
+# -- lifecycle: deprecation, sunset (x-sunset), stability (x-stability-level), version ---------
+# oasdiff: deprecating without a sunset under a notice policy (*-deprecated-sunset-missing) and
+# deleting a deprecated element's sunset (sunset-deleted) are ERR; here they are possibly
+# breaking (nothing fails until the element goes), and removing an element deprecated without
+# a sunset is breaking while a notice applies (oasdiff: api-removed-with-deprecation, INFO).
+_REMOVABLE = "clients were told it would go, and when"
+_EARLY = "clients were promised it until its sunset"
+_NO_DATE = "clients are told it will go but not when: give it an x-sunset"
+_SOON = "clients get less notice than the deprecation policy promises"
+for _thing in ("operation", "request-parameter"):
+    _rule(f"{_thing}-deprecated", N, "clients are told it will go; nothing changes yet")
+    _rule(f"{_thing}-deprecated-without-sunset", P, _NO_DATE)
+    _rule(f"{_thing}-sunset-too-soon", B, _SOON)
+    _rule(f"{_thing}-sunset-removed", P, _NO_DATE)
+    _rule(f"{_thing}-reactivated", N, "clients may keep using it")
+    _rule(f"{_thing}-removed-after-sunset", N, _REMOVABLE)
+    _rule(f"{_thing}-removed-before-sunset", B, _EARLY)
+_rule("sunset-unreadable", B, "diff cannot tell when clients were told it would go")
+_rule("stability-decreased", B, "clients relied on the stability it promised")
+_rule("stability-increased", N, "it promises clients more")
+_rule("stability-unreadable", B, "diff cannot tell what the operation promises: stable assumed")
+_rule(
+    "major-version-not-bumped",
+    B,
+    "a breaking change needs a new major version (--require-major-bump)",
+)
+_rule(
+    "version-not-comparable",
+    P,
+    "--require-major-bump reads semantic versions (MAJOR.MINOR.PATCH) only",
+)
+
 # -- security ----------------------------------------------------------------------------------
 # oasdiff: api-security-added and api-global-security-added are INFO.
 _rule("security-added", B, "clients that send no credentials are now refused")

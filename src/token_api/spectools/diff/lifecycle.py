@@ -1,0 +1,187 @@
+"""Deprecation, sunset and stability: when removing something stops breaking clients.
+
+oasdiff's model: an operation, parameter or property marked ``deprecated: true`` may be removed
+without breaking clients once its sunset date (``x-sunset``) has passed; a sunset must leave a
+minimum notice, which depends on the operation's stability (``x-stability-level``: draft and
+alpha promise nothing, beta and stable the days the policy sets). token-api differs in one
+place, on purpose: an element deprecated without a sunset cannot be removed without breaking
+while a notice period applies (clients were told it would go, never when), and deprecating it
+so is possibly breaking rather than breaking (nothing fails until it is removed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from token_api.spectools.diff.values import shown
+
+SUNSET = "x-sunset"
+STABILITY = "x-stability-level"
+STABILITY_LEVELS = ("draft", "alpha", "beta", "stable")  # least to most stable
+# Keys these rules judge, so that documentation-changed does not list them again.
+LIFECYCLE_KEYS = frozenset({"deprecated", SUNSET, STABILITY})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What ``diff`` is told about the team's deprecation policy; the defaults are its options'."""
+
+    today: dt.date
+    deprecation_days: int = 180  # stable operations (and those that say nothing)
+    deprecation_days_beta: int = 0
+    stability_level: str = "beta"  # operations below it are not held to compatibility
+    require_major_bump: bool = False
+
+    def notice(self, stability: str) -> int:
+        """Days a sunset must leave, for an operation of this stability."""
+        if stability == "beta":
+            return self.deprecation_days_beta
+        if stability == "stable":
+            return self.deprecation_days
+        return 0  # draft, alpha
+
+    def held(self, stability: str) -> bool:
+        """Whether changes to an operation of this stability are judged at all."""
+        return STABILITY_LEVELS.index(stability) >= STABILITY_LEVELS.index(self.stability_level)
+
+
+def utc_today() -> dt.date:
+    """The date sunsets and waivers are judged on: UTC, as on CI runners."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+class Unreadable(ValueError):
+    """An extension's value is not one diff can read; the message says what it holds."""
+
+
+def stability_of(node: Any) -> str:
+    """An operation's ``x-stability-level``, ``stable`` when absent; raises Unreadable."""
+    value = node.get(STABILITY) if isinstance(node, dict) else None
+    if value is None:
+        return "stable"
+    if value not in STABILITY_LEVELS:
+        raise Unreadable(
+            f"x-stability-level {shown(value)} is not one of {', '.join(STABILITY_LEVELS)}"
+        )
+    return str(value)
+
+
+def sunset_of(node: Any) -> dt.date | None:
+    """``x-sunset`` as a date: ``YYYY-MM-DD``, an RFC 3339 date-time or an HTTP-date (RFC 8594's
+    Sunset header); None when absent; raises Unreadable."""
+    value = node.get(SUNSET) if isinstance(node, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+        try:
+            return email.utils.parsedate_to_datetime(text).date()
+        except (TypeError, ValueError, IndexError):
+            pass
+    raise Unreadable(
+        f"x-sunset {shown(value)} is not a date (YYYY-MM-DD, RFC 3339 or an HTTP-date)"
+    )
+
+
+def deprecated(node: Any) -> bool:
+    return isinstance(node, dict) and node.get("deprecated") is True
+
+
+Finding = tuple[str, str]  # (rule id, detail)
+
+
+def _days(count: int) -> str:
+    if count < 0:
+        return f"{-count} day{'s' if count != -1 else ''} past"
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    policy: Policy
+
+    def removed(self, thing: str, node: Any, name: str, stability: str) -> Finding | None:
+        """The rule for removing a deprecated element (``thing``: operation, request-parameter,
+        request-property, response-property); None when it was not deprecated, for the
+        caller's own removal rule."""
+        if not deprecated(node):
+            return None
+        try:
+            sunset = sunset_of(node)
+        except Unreadable as error:
+            return "sunset-unreadable", f"{name} was removed; its {error}"
+        notice = self.policy.notice(stability)
+        if sunset is None:
+            if notice:
+                return (
+                    f"{thing}-removed-before-sunset",
+                    f"{name} was removed; it was deprecated without a sunset date, and a "
+                    f"{stability} operation owes {notice} days' notice",
+                )
+            return (
+                f"{thing}-removed-after-sunset",
+                f"{name} was removed; it was deprecated, and a {stability} operation owes no "
+                "notice",
+            )
+        if self.policy.today < sunset:
+            return (
+                f"{thing}-removed-before-sunset",
+                f"{name} was removed before its sunset {sunset}",
+            )
+        return f"{thing}-removed-after-sunset", f"{name} was removed after its sunset {sunset}"
+
+    def changed(
+        self, thing: str, old: Any, new: Any, name: str, stability: str
+    ) -> Iterator[Finding]:
+        """Deprecation and sunset changes of an element present in both versions."""
+        was, now = deprecated(old), deprecated(new)
+        if was and not now:
+            yield f"{thing}-reactivated", f"{name} is no longer deprecated"
+            return
+        if not now:
+            return
+        try:
+            sunset = sunset_of(new)
+        except Unreadable as error:
+            yield "sunset-unreadable", f"{name} is deprecated; its {error}"
+            return
+        try:
+            before = sunset_of(old) if was else None
+        except Unreadable:
+            before = None  # reported when it was set; judged now as if absent
+        notice = self.policy.notice(stability)
+        if sunset is None:
+            if was and isinstance(old, dict) and SUNSET in old:
+                yield f"{thing}-sunset-removed", f"{name} stays deprecated, its sunset removed"
+            elif not was:
+                rule = f"{thing}-deprecated-without-sunset" if notice else f"{thing}-deprecated"
+                owed = f"; a {stability} operation owes {notice} days' notice" if notice else ""
+                yield rule, f"{name} deprecated without a sunset date{owed}"
+            return
+        if was and before == sunset:
+            return
+        left = (sunset - self.policy.today).days
+        when = _days(left) + ("" if left < 0 else " away")
+        moved = f"sunset {before} → {sunset}" if was and before else f"sunset {sunset}"
+        if left < notice and (before is None or sunset < before):
+            yield (
+                f"{thing}-sunset-too-soon",
+                f"{name} deprecated, {moved}: {when}, and a {stability} operation owes "
+                f"{notice} days' notice",
+            )
+        elif not was:
+            yield f"{thing}-deprecated", f"{name} deprecated, {moved}"
+        else:
+            yield "documentation-changed", f"{name}: {moved}"
