@@ -429,6 +429,7 @@ def _version(version: str) -> Callable[[Doc], None]:
 
 
 MAJOR_BUMP = Policy(TODAY, require_major_bump=True)
+DOC = {("documentation-changed", N)}
 
 
 PAIRS = [
@@ -724,6 +725,29 @@ PAIRS = [
          {("request-parameter-removed-before-sunset", B)},
          {("request-parameter-optional-added", N)},
          setup=_deprecate(_verbose_parameter, _days(1000))),
+    # A property of a schema both sent and received: its deprecation is judged on each side.
+    Pair("a property deprecated, its sunset 400 days away",
+         _update("kind", deprecated=True, **{"x-sunset": _days(400)}),
+         both("property-deprecated", N, N) | DOC, both("property-reactivated", N, N) | DOC),
+    Pair("a property deprecated without a sunset", _update("kind", deprecated=True),
+         both("property-deprecated-without-sunset", P, P) | DOC,
+         both("property-reactivated", N, N) | DOC),
+    Pair("a property deprecated, its sunset 10 days away",
+         _update("kind", deprecated=True, **{"x-sunset": _days(10)}),
+         both("property-sunset-too-soon", B, B) | DOC, both("property-reactivated", N, N) | DOC),
+    Pair("a deprecated property's sunset removed", _update("kind", **{"x-sunset": None}),
+         both("property-sunset-removed", P, P) | DOC, DOC,
+         setup=_update("kind", deprecated=True, **{"x-sunset": _days(400)})),
+    Pair("a deprecated property removed after its sunset", _drop_kind,
+         both("property-removed-after-sunset", N, N), both("property-added", N, N),
+         setup=_update("kind", deprecated=True, **{"x-sunset": _days(-5)})),
+    Pair("a deprecated property removed before its sunset", _drop_kind,
+         both("property-removed-before-sunset", B, B), both("property-added", N, N),
+         setup=_update("kind", deprecated=True, **{"x-sunset": _days(400)})),
+    Pair("a property's own x-stability-level lowered",
+         _update("kind", **{"x-stability-level": "beta"}),
+         both("property-stability-decreased", B, B) | DOC,
+         both("property-stability-increased", N, N) | DOC),
     # Stability (x-stability-level): draft and alpha operations are not held to compatibility.
     Pair("a stable operation becomes beta", _stability("beta"),
          {("stability-decreased", B)}, {("stability-increased", N)}),

@@ -185,3 +185,37 @@ class Lifecycle:
             yield f"{thing}-deprecated", f"{name} deprecated, {moved}"
         else:
             yield "documentation-changed", f"{name}: {moved}"
+
+    def property(
+        self, side: str, name: str, old: Any, new: Any, stability: str
+    ) -> list[tuple[str, str, bool]]:
+        """A property's findings on one side, as (rule, detail, located in the old spec);
+        ``new`` None: removed."""
+        thing, label = f"{side}-property", f"property {shown(name)}"
+        if new is None:
+            found = self.removed(thing, old, label, stability)
+            return [] if found is None else [(*found, True)]
+        every = [
+            (rule, detail, False)
+            for rule, detail in self.changed(thing, old, new, label, stability)
+        ]
+        every = [f for f in every if f[0] != "documentation-changed"]  # the schema lists those
+        return [*self.stability_changed(thing, old, new, label), *every]
+
+    def stability_changed(
+        self, thing: str, old: Any, new: Any, name: str
+    ) -> list[tuple[str, str, bool]]:
+        """An element's own x-stability-level (oasdiff reads it on properties): a decrease
+        breaks, judged when the level it leaves is held."""
+        levels = []
+        for node, at_old in ((old, True), (new, False)):
+            try:
+                levels.append(stability_of(node))
+            except Unreadable as error:
+                return [("stability-unreadable", f"{name}: {error}", at_old)]
+        before, after = levels
+        if before == after or not self.policy.held(before):
+            return []
+        lower = STABILITY_LEVELS.index(after) < STABILITY_LEVELS.index(before)
+        rule = f"{thing}-stability-{'decreased' if lower else 'increased'}"
+        return [(rule, f"{name}: x-stability-level {before} → {after}", False)]

@@ -61,7 +61,10 @@ class DocumentDiff:
         # Operation label → its stability: the new spec's, or the old one's when it was removed.
         self.stability: dict[str, str] = {}
         old_schemas, new_schemas = Schemas(old), Schemas(new)
-        self.sides = {side: SchemaDiff(old_schemas, new_schemas, side) for side in Side}
+        self.sides = {
+            side: SchemaDiff(old_schemas, new_schemas, side, lifecycle=self.lifecycle)
+            for side in Side
+        }
         # What diff does not rank is compared whole, $refs followed: a refactor is no change.
         self.same = Same(old, new)
         # (rule, location, detail, old) → the operations it was found in, in order.
@@ -85,15 +88,20 @@ class DocumentDiff:
             self._held(change(rule, where, detail, tuple(operations_), old=old))
             for (rule, where, detail, old), operations_ in self.found.items()
         ]
-        return every + self.document_changes
+        return [c for c in every if c is not None] + self.document_changes
 
-    def _held(self, found: Change) -> Change:
+    def _held(self, found: Change) -> Change | None:
         """A change that only touches operations below --stability-level breaks no promise
-        (oasdiff leaves them out; diff lists them, as not breaking)."""
+        (oasdiff leaves them out; diff lists them, as not breaking, except the stability of
+        their properties, which promises nothing there)."""
         if not found.operations or found.rule.startswith("stability-"):
             return found
         levels = {self.stability.get(label, "stable") for label in found.operations}
-        if any(self.policy.held(level) for level in levels) or found.level is Level.NOT_BREAKING:
+        if any(self.policy.held(level) for level in levels):
+            return found
+        if "-property-stability-" in found.rule:
+            return None
+        if found.level is Level.NOT_BREAKING:
             return found
         below = ", ".join(sorted(levels))
         reason = f"{found.reason} (not held to compatibility: x-stability-level {below})"
@@ -322,7 +330,11 @@ class DocumentDiff:
         # As declared: a path parameter must say required, and one that does not (an invalid
         # document) is judged as written, like oasdiff does.
         required = bool(after.get("required"))
-        context = Context(text=True, role=f"parameter-{'required' if required else 'optional'}")
+        context = Context(
+            text=True,
+            role=f"parameter-{'required' if required else 'optional'}",
+            stability=self.stability.get(label, "stable"),
+        )
         if "schema" not in before and "schema" not in after:
             self._content(before, old_where, after, where, Side.REQUEST, label, context.role)
             return
@@ -426,7 +438,9 @@ class DocumentDiff:
                 )
             before, media = old_content[old_written], new_content[written]
             self._documentation(before, media, where, label, frozenset({"example", "examples"}))
-            context = Context(text=not is_json(written), role=role)
+            context = Context(
+                text=not is_json(written), role=role, stability=self.stability.get(label, "stable")
+            )
             found = self.sides[side].compare(
                 before.get("schema"),
                 join(old_where, "content", old_written, "schema"),

@@ -89,17 +89,30 @@ _REMOVABLE = "clients were told it would go, and when"
 _EARLY = "clients were promised it until its sunset"
 _NO_DATE = "clients are told it will go but not when: give it an x-sunset"
 _SOON = "clients get less notice than the deprecation policy promises"
+_TOLD = "clients are told it will go; nothing changes yet"
+_KEEP = "clients may keep using it"
+_RELIED = "clients relied on the stability it promised"
+_MORE = "it promises clients more"
 for _thing in ("operation", "request-parameter"):
-    _rule(f"{_thing}-deprecated", N, "clients are told it will go; nothing changes yet")
+    _rule(f"{_thing}-deprecated", N, _TOLD)
     _rule(f"{_thing}-deprecated-without-sunset", P, _NO_DATE)
     _rule(f"{_thing}-sunset-too-soon", B, _SOON)
     _rule(f"{_thing}-sunset-removed", P, _NO_DATE)
-    _rule(f"{_thing}-reactivated", N, "clients may keep using it")
+    _rule(f"{_thing}-reactivated", N, _KEEP)
     _rule(f"{_thing}-removed-after-sunset", N, _REMOVABLE)
     _rule(f"{_thing}-removed-before-sunset", B, _EARLY)
+_schema("property-deprecated", (N, _TOLD), (N, _TOLD))
+_schema("property-deprecated-without-sunset", (P, _NO_DATE), (P, _NO_DATE))
+_schema("property-sunset-too-soon", (B, _SOON), (B, _SOON))
+_schema("property-sunset-removed", (P, _NO_DATE), (P, _NO_DATE))
+_schema("property-reactivated", (N, _KEEP), (N, _KEEP))
+_schema("property-removed-after-sunset", (N, _REMOVABLE), (N, _REMOVABLE))
+_schema("property-removed-before-sunset", (B, _EARLY), (B, _EARLY))
+_schema("property-stability-decreased", (B, _RELIED), (B, _RELIED))
+_schema("property-stability-increased", (N, _MORE), (N, _MORE))
 _rule("sunset-unreadable", B, "diff cannot tell when clients were told it would go")
-_rule("stability-decreased", B, "clients relied on the stability it promised")
-_rule("stability-increased", N, "it promises clients more")
+_rule("stability-decreased", B, _RELIED)
+_rule("stability-increased", N, _MORE)
 _rule("stability-unreadable", B, "diff cannot tell what the operation promises: stable assumed")
 _rule(
     "major-version-not-bumped",

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from token_api.spectools.diff import patterns
 from token_api.spectools.diff.changes import Side
+from token_api.spectools.diff.lifecycle import Lifecycle
 from token_api.spectools.diff.normalize import (
     DOCUMENTATION,
     ORGANISATION,
@@ -88,6 +89,7 @@ class Context(NamedTuple):
 
     text: bool = False  # a text location (parameter, non-JSON media type): 1 reads as "1"
     role: str = "optional"  # optional | required | parameter-optional | parameter-required
+    stability: str = "stable"  # the operation's x-stability-level: the notice a sunset owes
 
 
 _PLAIN = Context()
@@ -101,6 +103,7 @@ class SchemaDiff:
     new: Schemas
     side: Side
     probe: bool = False  # asking "does new refuse anything old took?" (see implies)
+    lifecycle: Lifecycle | None = None  # deprecation and stability of properties
 
     def __post_init__(self) -> None:
         self._done: dict[tuple[str, str, Context, bool], list[Found]] = {}
@@ -457,6 +460,7 @@ class _Pair:
                 seen.add(name)
                 if was and now:
                     self._other_flag(name, before, after)
+                    self._lifecycle(name, before, after)
                     role = "required" if name in new_required else "optional"
                     self.child(before, after, role)
                 elif was:
@@ -471,7 +475,7 @@ class _Pair:
                     self.emit(rule, after[1], f"property {shown(name)} is no longer {flag}")
             elif before is not None:
                 seen.add(name)
-                if was:
+                if was and not self._lifecycle(name, before, None):
                     self._removed(name, before[1], name in old_required, new_extra)
             elif after is not None:
                 seen.add(name)
@@ -498,6 +502,21 @@ class _Pair:
             rule = f"property-became-{'' if now else 'not-'}{flag_name(other)}"
             text = f"property {shown(name)} {'became' if now else 'is no longer'} {other}"
             self.emit(rule, after[1], text)
+
+    def _lifecycle(self, name: str, before: Branch, after: Branch | None) -> bool:
+        """Deprecation, sunset and stability of a property (lifecycle.py); True when it was
+        removed deprecated, which the lifecycle rules judge instead of the removal rules."""
+        lifecycle = self.diff.lifecycle
+        if lifecycle is None or self.diff.probe:
+            return False
+        old = self.diff.old.view(*before).schema
+        new = None if after is None else self.diff.new.view(*after).schema
+        found = lifecycle.property(self.diff.side.value, name, old, new, self.context.stability)
+        for rule, detail, at_old in found:
+            self.out.append(
+                (rule, before[1] if at_old or after is None else after[1], detail, at_old)
+            )
+        return after is None and bool(found)
 
     def _removed(self, name: str, where: str, required: bool, new_extra: Any) -> None:
         if self.diff.probe and new_extra is not False:
