@@ -935,3 +935,13 @@ def test_a_recursive_ref_with_sibling_keywords_finishes() -> None:
     prop(new, "parent")["description"] = "The item above."
     assert verdicts(old, new) == {("documentation-changed", N)}
     assert diff_documents(old, old) == []
+
+
+def test_every_lifecycle_id_is_a_rule() -> None:
+    """The ids lifecycle.py emits are the table's (a typo there would fail at run time)."""
+    from dataclasses import astuple
+
+    from token_api.spectools.diff.lifecycle import OPERATION, PARAMETER, PROPERTY
+
+    for ids in (OPERATION, PARAMETER, *PROPERTY.values()):
+        assert set(astuple(ids)) <= set(rule_ids())

@@ -102,6 +102,69 @@ def deprecated(node: Any) -> bool:
 Finding = tuple[str, str]  # (rule id, detail)
 
 
+@dataclass(frozen=True)
+class Ids:
+    """The rule ids one kind of element is judged by (each in rules.py)."""
+
+    deprecated: str
+    without_sunset: str
+    too_soon: str
+    sunset_removed: str
+    reactivated: str
+    after_sunset: str
+    before_sunset: str
+    stability_decreased: str
+    stability_increased: str
+
+
+OPERATION = Ids(
+    "operation-deprecated",
+    "operation-deprecated-without-sunset",
+    "operation-sunset-too-soon",
+    "operation-sunset-removed",
+    "operation-reactivated",
+    "operation-removed-after-sunset",
+    "operation-removed-before-sunset",
+    "stability-decreased",
+    "stability-increased",
+)
+PARAMETER = Ids(
+    "request-parameter-deprecated",
+    "request-parameter-deprecated-without-sunset",
+    "request-parameter-sunset-too-soon",
+    "request-parameter-sunset-removed",
+    "request-parameter-reactivated",
+    "request-parameter-removed-after-sunset",
+    "request-parameter-removed-before-sunset",
+    "stability-decreased",  # a parameter has no stability of its own: never emitted
+    "stability-increased",
+)
+PROPERTY = {
+    "request": Ids(
+        "request-property-deprecated",
+        "request-property-deprecated-without-sunset",
+        "request-property-sunset-too-soon",
+        "request-property-sunset-removed",
+        "request-property-reactivated",
+        "request-property-removed-after-sunset",
+        "request-property-removed-before-sunset",
+        "request-property-stability-decreased",
+        "request-property-stability-increased",
+    ),
+    "response": Ids(
+        "response-property-deprecated",
+        "response-property-deprecated-without-sunset",
+        "response-property-sunset-too-soon",
+        "response-property-sunset-removed",
+        "response-property-reactivated",
+        "response-property-removed-after-sunset",
+        "response-property-removed-before-sunset",
+        "response-property-stability-decreased",
+        "response-property-stability-increased",
+    ),
+}
+
+
 def _days(count: int) -> str:
     if count < 0:
         return f"{-count} day{'s' if count != -1 else ''} past"
@@ -112,10 +175,9 @@ def _days(count: int) -> str:
 class Lifecycle:
     policy: Policy
 
-    def removed(self, thing: str, node: Any, name: str, stability: str) -> Finding | None:
-        """The rule for removing a deprecated element (``thing``: operation, request-parameter,
-        request-property, response-property); None when it was not deprecated, for the
-        caller's own removal rule."""
+    def removed(self, ids: Ids, node: Any, name: str, stability: str) -> Finding | None:
+        """The rule for removing a deprecated element; None when it was not deprecated, for
+        the caller's own removal rule."""
         if not deprecated(node):
             return None
         try:
@@ -126,29 +188,27 @@ class Lifecycle:
         if sunset is None:
             if notice:
                 return (
-                    f"{thing}-removed-before-sunset",
+                    ids.before_sunset,
                     f"{name} was removed; it was deprecated without a sunset date, and a "
                     f"{stability} operation owes {notice} days' notice",
                 )
             return (
-                f"{thing}-removed-after-sunset",
+                ids.after_sunset,
                 f"{name} was removed; it was deprecated, and a {stability} operation owes no "
                 "notice",
             )
         if self.policy.today < sunset:
             return (
-                f"{thing}-removed-before-sunset",
+                ids.before_sunset,
                 f"{name} was removed before its sunset {sunset}",
             )
-        return f"{thing}-removed-after-sunset", f"{name} was removed after its sunset {sunset}"
+        return ids.after_sunset, f"{name} was removed after its sunset {sunset}"
 
-    def changed(
-        self, thing: str, old: Any, new: Any, name: str, stability: str
-    ) -> Iterator[Finding]:
+    def changed(self, ids: Ids, old: Any, new: Any, name: str, stability: str) -> Iterator[Finding]:
         """Deprecation and sunset changes of an element present in both versions."""
         was, now = deprecated(old), deprecated(new)
         if was and not now:
-            yield f"{thing}-reactivated", f"{name} is no longer deprecated"
+            yield ids.reactivated, f"{name} is no longer deprecated"
             return
         if not now:
             return
@@ -164,9 +224,9 @@ class Lifecycle:
         notice = self.policy.notice(stability)
         if sunset is None:
             if was and isinstance(old, dict) and SUNSET in old:
-                yield f"{thing}-sunset-removed", f"{name} stays deprecated, its sunset removed"
+                yield ids.sunset_removed, f"{name} stays deprecated, its sunset removed"
             elif not was:
-                rule = f"{thing}-deprecated-without-sunset" if notice else f"{thing}-deprecated"
+                rule = ids.without_sunset if notice else ids.deprecated
                 owed = f"; a {stability} operation owes {notice} days' notice" if notice else ""
                 yield rule, f"{name} deprecated without a sunset date{owed}"
             return
@@ -177,12 +237,12 @@ class Lifecycle:
         moved = f"sunset {before} → {sunset}" if was and before else f"sunset {sunset}"
         if left < notice and (before is None or sunset < before):
             yield (
-                f"{thing}-sunset-too-soon",
+                ids.too_soon,
                 f"{name} deprecated, {moved}: {when}, and a {stability} operation owes "
                 f"{notice} days' notice",
             )
         elif not was:
-            yield f"{thing}-deprecated", f"{name} deprecated, {moved}"
+            yield ids.deprecated, f"{name} deprecated, {moved}"
         else:
             yield "documentation-changed", f"{name}: {moved}"
 
@@ -191,19 +251,18 @@ class Lifecycle:
     ) -> list[tuple[str, str, bool]]:
         """A property's findings on one side, as (rule, detail, located in the old spec);
         ``new`` None: removed."""
-        thing, label = f"{side}-property", f"property {shown(name)}"
+        ids, label = PROPERTY[side], f"property {shown(name)}"
         if new is None:
-            found = self.removed(thing, old, label, stability)
+            found = self.removed(ids, old, label, stability)
             return [] if found is None else [(*found, True)]
         every = [
-            (rule, detail, False)
-            for rule, detail in self.changed(thing, old, new, label, stability)
+            (rule, detail, False) for rule, detail in self.changed(ids, old, new, label, stability)
         ]
         every = [f for f in every if f[0] != "documentation-changed"]  # the schema lists those
-        return [*self.stability_changed(thing, old, new, label), *every]
+        return [*self.stability_changed(ids, old, new, label), *every]
 
     def stability_changed(
-        self, thing: str, old: Any, new: Any, name: str
+        self, ids: Ids, old: Any, new: Any, name: str
     ) -> list[tuple[str, str, bool]]:
         """An element's own x-stability-level (oasdiff reads it on properties): a decrease
         breaks, judged when the level it leaves is held."""
@@ -217,5 +276,5 @@ class Lifecycle:
         if before == after or not self.policy.held(before):
             return []
         lower = STABILITY_LEVELS.index(after) < STABILITY_LEVELS.index(before)
-        rule = f"{thing}-stability-{'decreased' if lower else 'increased'}"
+        rule = ids.stability_decreased if lower else ids.stability_increased
         return [(rule, f"{name}: x-stability-level {before} → {after}", False)]

@@ -10,6 +10,8 @@ from typing import Any
 from token_api.spectools.diff.changes import Change, Side, change
 from token_api.spectools.diff.lifecycle import (
     LIFECYCLE_KEYS,
+    OPERATION,
+    PARAMETER,
     STABILITY_LEVELS,
     SUNSET,
     Lifecycle,
@@ -121,7 +123,7 @@ class DocumentDiff:
         """An operation gone, alone or with its path: deprecated, it is judged by its sunset."""
         stability = self._stability(operation, old=True)
         self.stability.setdefault(operation.label, stability)
-        found = self.lifecycle.removed("operation", operation.node, operation.label, stability)
+        found = self.lifecycle.removed(OPERATION, operation.node, operation.label, stability)
         if found is not None:
             rule, detail = found
             where = operation.pointer
@@ -134,14 +136,12 @@ class DocumentDiff:
         if before != after and self.policy.held(before):
             lower = STABILITY_LEVELS.index(after) < STABILITY_LEVELS.index(before)
             self.add(
-                f"stability-{'decreased' if lower else 'increased'}",
+                OPERATION.stability_decreased if lower else OPERATION.stability_increased,
                 join(new.pointer, "x-stability-level"),
                 f"{new.label}: x-stability-level {before} → {after}",
                 new.label,
             )
-        for rule, detail in self.lifecycle.changed(
-            "operation", old.node, new.node, new.label, after
-        ):
+        for rule, detail in self.lifecycle.changed(OPERATION, old.node, new.node, new.label, after):
             self.add(rule, _lifecycle_pointer(new.node, new.pointer), detail, new.label)
 
     def run(self) -> list[Change]:
@@ -263,9 +263,10 @@ class DocumentDiff:
         for key, (parameter, where) in before_all.items():
             if key not in after_all:
                 name = f"{key[0]} parameter {shown(parameter.get('name'))}"
-                rule, detail = self.lifecycle.removed(
-                    "request-parameter", parameter, name, stability
-                ) or ("request-parameter-removed", f"{name} was removed")
+                rule, detail = self.lifecycle.removed(PARAMETER, parameter, name, stability) or (
+                    "request-parameter-removed",
+                    f"{name} was removed",
+                )
                 self.add(rule, where, detail, label, old=True)
         for key, (parameter, where) in after_all.items():
             name = f"{key[0]} parameter {shown(parameter.get('name'))}"
@@ -323,9 +324,7 @@ class DocumentDiff:
             lifecycle=True,
         )
         stability = self.stability.get(label, "stable")
-        for rule, detail in self.lifecycle.changed(
-            "request-parameter", before, after, name, stability
-        ):
+        for rule, detail in self.lifecycle.changed(PARAMETER, before, after, name, stability):
             self.add(rule, _lifecycle_pointer(after, where), detail, label)
         # As declared: a path parameter must say required, and one that does not (an invalid
         # document) is judged as written, like oasdiff does.

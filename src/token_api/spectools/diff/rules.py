@@ -93,14 +93,20 @@ _TOLD = "clients are told it will go; nothing changes yet"
 _KEEP = "clients may keep using it"
 _RELIED = "clients relied on the stability it promised"
 _MORE = "it promises clients more"
-for _thing in ("operation", "request-parameter"):
-    _rule(f"{_thing}-deprecated", N, _TOLD)
-    _rule(f"{_thing}-deprecated-without-sunset", P, _NO_DATE)
-    _rule(f"{_thing}-sunset-too-soon", B, _SOON)
-    _rule(f"{_thing}-sunset-removed", P, _NO_DATE)
-    _rule(f"{_thing}-reactivated", N, _KEEP)
-    _rule(f"{_thing}-removed-after-sunset", N, _REMOVABLE)
-    _rule(f"{_thing}-removed-before-sunset", B, _EARLY)
+_rule("operation-deprecated", N, _TOLD)
+_rule("operation-deprecated-without-sunset", P, _NO_DATE)
+_rule("operation-sunset-too-soon", B, _SOON)
+_rule("operation-sunset-removed", P, _NO_DATE)
+_rule("operation-reactivated", N, _KEEP)
+_rule("operation-removed-after-sunset", N, _REMOVABLE)
+_rule("operation-removed-before-sunset", B, _EARLY)
+_rule("request-parameter-deprecated", N, _TOLD)
+_rule("request-parameter-deprecated-without-sunset", P, _NO_DATE)
+_rule("request-parameter-sunset-too-soon", B, _SOON)
+_rule("request-parameter-sunset-removed", P, _NO_DATE)
+_rule("request-parameter-reactivated", N, _KEEP)
+_rule("request-parameter-removed-after-sunset", N, _REMOVABLE)
+_rule("request-parameter-removed-before-sunset", B, _EARLY)
 _schema("property-deprecated", (N, _TOLD), (N, _TOLD))
 _schema("property-deprecated-without-sunset", (P, _NO_DATE), (P, _NO_DATE))
 _schema("property-sunset-too-soon", (B, _SOON), (B, _SOON))
