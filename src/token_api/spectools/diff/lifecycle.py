@@ -15,8 +15,10 @@ import datetime as dt
 import email.utils
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from token_api.spectools.diff import rules
+from token_api.spectools.diff.rules import SchemaRule
 from token_api.spectools.diff.values import shown
 
 SUNSET = "x-sunset"
@@ -99,70 +101,53 @@ def deprecated(node: Any) -> bool:
     return isinstance(node, dict) and node.get("deprecated") is True
 
 
-Finding = tuple[str, str]  # (rule id, detail)
+# (rule, detail): the rule is the element's kind's (R), or one of no kind (sunset-unreadable)
+Finding = tuple["R | str", str]
+
+
+R = TypeVar("R", str, SchemaRule)
 
 
 @dataclass(frozen=True)
-class Ids:
-    """The rule ids one kind of element is judged by (each in rules.py)."""
+class Ids(Generic[R]):
+    """The rules one kind of element is judged by (a schema rule for properties: one per side)."""
 
-    deprecated: str
-    without_sunset: str
-    too_soon: str
-    sunset_removed: str
-    reactivated: str
-    after_sunset: str
-    before_sunset: str
-    stability_decreased: str
-    stability_increased: str
+    deprecated: R
+    without_sunset: R
+    too_soon: R
+    sunset_removed: R
+    reactivated: R
+    after_sunset: R
+    before_sunset: R
 
 
 OPERATION = Ids(
-    "operation-deprecated",
-    "operation-deprecated-without-sunset",
-    "operation-sunset-too-soon",
-    "operation-sunset-removed",
-    "operation-reactivated",
-    "operation-removed-after-sunset",
-    "operation-removed-before-sunset",
-    "stability-decreased",
-    "stability-increased",
+    rules.OPERATION_DEPRECATED,
+    rules.OPERATION_DEPRECATED_WITHOUT_SUNSET,
+    rules.OPERATION_SUNSET_TOO_SOON,
+    rules.OPERATION_SUNSET_REMOVED,
+    rules.OPERATION_REACTIVATED,
+    rules.OPERATION_REMOVED_AFTER_SUNSET,
+    rules.OPERATION_REMOVED_BEFORE_SUNSET,
 )
 PARAMETER = Ids(
-    "request-parameter-deprecated",
-    "request-parameter-deprecated-without-sunset",
-    "request-parameter-sunset-too-soon",
-    "request-parameter-sunset-removed",
-    "request-parameter-reactivated",
-    "request-parameter-removed-after-sunset",
-    "request-parameter-removed-before-sunset",
-    "stability-decreased",  # a parameter has no stability of its own: never emitted
-    "stability-increased",
+    rules.REQUEST_PARAMETER_DEPRECATED,
+    rules.REQUEST_PARAMETER_DEPRECATED_WITHOUT_SUNSET,
+    rules.REQUEST_PARAMETER_SUNSET_TOO_SOON,
+    rules.REQUEST_PARAMETER_SUNSET_REMOVED,
+    rules.REQUEST_PARAMETER_REACTIVATED,
+    rules.REQUEST_PARAMETER_REMOVED_AFTER_SUNSET,
+    rules.REQUEST_PARAMETER_REMOVED_BEFORE_SUNSET,
 )
-PROPERTY = {
-    "request": Ids(
-        "request-property-deprecated",
-        "request-property-deprecated-without-sunset",
-        "request-property-sunset-too-soon",
-        "request-property-sunset-removed",
-        "request-property-reactivated",
-        "request-property-removed-after-sunset",
-        "request-property-removed-before-sunset",
-        "request-property-stability-decreased",
-        "request-property-stability-increased",
-    ),
-    "response": Ids(
-        "response-property-deprecated",
-        "response-property-deprecated-without-sunset",
-        "response-property-sunset-too-soon",
-        "response-property-sunset-removed",
-        "response-property-reactivated",
-        "response-property-removed-after-sunset",
-        "response-property-removed-before-sunset",
-        "response-property-stability-decreased",
-        "response-property-stability-increased",
-    ),
-}
+PROPERTY = Ids(
+    rules.PROPERTY_DEPRECATED,
+    rules.PROPERTY_DEPRECATED_WITHOUT_SUNSET,
+    rules.PROPERTY_SUNSET_TOO_SOON,
+    rules.PROPERTY_SUNSET_REMOVED,
+    rules.PROPERTY_REACTIVATED,
+    rules.PROPERTY_REMOVED_AFTER_SUNSET,
+    rules.PROPERTY_REMOVED_BEFORE_SUNSET,
+)
 
 
 def _days(count: int) -> str:
@@ -175,7 +160,9 @@ def _days(count: int) -> str:
 class Lifecycle:
     policy: Policy
 
-    def removed(self, ids: Ids, node: Any, name: str, stability: str) -> Finding | None:
+    def removed(
+        self, ids: Ids[R], node: Any, name: str, stability: str
+    ) -> tuple[R | str, str] | None:
         """The rule for removing a deprecated element; None when it was not deprecated, for
         the caller's own removal rule."""
         if not deprecated(node):
@@ -183,7 +170,7 @@ class Lifecycle:
         try:
             sunset = sunset_of(node)
         except Unreadable as error:
-            return "sunset-unreadable", f"{name} was removed; its {error}"
+            return rules.SUNSET_UNREADABLE, f"{name} was removed; its {error}"
         notice = self.policy.notice(stability)
         if sunset is None:
             if notice:
@@ -204,7 +191,9 @@ class Lifecycle:
             )
         return ids.after_sunset, f"{name} was removed after its sunset {sunset}"
 
-    def changed(self, ids: Ids, old: Any, new: Any, name: str, stability: str) -> Iterator[Finding]:
+    def changed(
+        self, ids: Ids[R], old: Any, new: Any, name: str, stability: str
+    ) -> Iterator[tuple[R | str, str]]:
         """Deprecation and sunset changes of an element present in both versions."""
         was, now = deprecated(old), deprecated(new)
         if was and not now:
@@ -215,7 +204,7 @@ class Lifecycle:
         try:
             sunset = sunset_of(new)
         except Unreadable as error:
-            yield "sunset-unreadable", f"{name} is deprecated; its {error}"
+            yield rules.SUNSET_UNREADABLE, f"{name} is deprecated; its {error}"
             return
         try:
             before = sunset_of(old) if was else None
@@ -244,37 +233,38 @@ class Lifecycle:
         elif not was:
             yield ids.deprecated, f"{name} deprecated, {moved}"
         else:
-            yield "documentation-changed", f"{name}: {moved}"
+            yield rules.DOCUMENTATION_CHANGED, f"{name}: {moved}"
 
     def property(
-        self, side: str, name: str, old: Any, new: Any, stability: str
-    ) -> list[tuple[str, str, bool]]:
-        """A property's findings on one side, as (rule, detail, located in the old spec);
-        ``new`` None: removed."""
-        ids, label = PROPERTY[side], f"property {shown(name)}"
+        self, name: str, old: Any, new: Any, stability: str
+    ) -> list[tuple[SchemaRule | str, str, bool]]:
+        """A property's findings, as (rule, detail, located in the old spec); ``new`` None:
+        removed. The schema lists a sunset moved as documentation itself."""
+        label = f"property {shown(name)}"
         if new is None:
-            found = self.removed(ids, old, label, stability)
+            found = self.removed(PROPERTY, old, label, stability)
             return [] if found is None else [(*found, True)]
-        every = [
-            (rule, detail, False) for rule, detail in self.changed(ids, old, new, label, stability)
+        changed = [
+            (rule, detail, False)
+            for rule, detail in self.changed(PROPERTY, old, new, label, stability)
+            if rule != rules.DOCUMENTATION_CHANGED
         ]
-        every = [f for f in every if f[0] != "documentation-changed"]  # the schema lists those
-        return [*self.stability_changed(ids, old, new, label), *every]
+        return [*self._own_stability(old, new, label), *changed]
 
-    def stability_changed(
-        self, ids: Ids, old: Any, new: Any, name: str
-    ) -> list[tuple[str, str, bool]]:
-        """An element's own x-stability-level (oasdiff reads it on properties): a decrease
-        breaks, judged when the level it leaves is held."""
+    def _own_stability(
+        self, old: Any, new: Any, name: str
+    ) -> list[tuple[SchemaRule | str, str, bool]]:
+        """A property's own x-stability-level (oasdiff reads it there too): a decrease breaks,
+        judged when the level it leaves is held."""
         levels = []
         for node, at_old in ((old, True), (new, False)):
             try:
                 levels.append(stability_of(node))
             except Unreadable as error:
-                return [("stability-unreadable", f"{name}: {error}", at_old)]
+                return [(rules.STABILITY_UNREADABLE, f"{name}: {error}", at_old)]
         before, after = levels
         if before == after or not self.policy.held(before):
             return []
         lower = STABILITY_LEVELS.index(after) < STABILITY_LEVELS.index(before)
-        rule = ids.stability_decreased if lower else ids.stability_increased
+        rule = rules.PROPERTY_STABILITY_DECREASED if lower else rules.PROPERTY_STABILITY_INCREASED
         return [(rule, f"{name}: x-stability-level {before} → {after}", False)]

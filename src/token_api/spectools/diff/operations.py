@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from token_api.spectools.diff.changes import Change, Side, change
+from token_api.spectools.diff import rules
+from token_api.spectools.diff.changes import Change, change
 from token_api.spectools.diff.lifecycle import (
     LIFECYCLE_KEYS,
     OPERATION,
@@ -22,7 +23,7 @@ from token_api.spectools.diff.lifecycle import (
 )
 from token_api.spectools.diff.media_types import is_json, pair_media_types
 from token_api.spectools.diff.normalize import Schemas
-from token_api.spectools.diff.rules import Level
+from token_api.spectools.diff.rules import Level, Side
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
 from token_api.spectools.diff.security import compare_schemes, compare_security
@@ -51,6 +52,28 @@ _OPERATION_KEYS = frozenset(
 _OPERATION_DOCUMENTATION = frozenset({"summary", "description", "tags", "externalDocs"})
 _INFO = frozenset(
     {"title", "summary", "description", "version", "contact", "license", "termsOfService"}
+)
+_MEDIA_TYPE_ADDED = {
+    Side.REQUEST: rules.REQUEST_MEDIA_TYPE_ADDED,
+    Side.RESPONSE: rules.RESPONSE_MEDIA_TYPE_ADDED,
+}
+_MEDIA_TYPE_REMOVED = {
+    Side.REQUEST: rules.REQUEST_MEDIA_TYPE_REMOVED,
+    Side.RESPONSE: rules.RESPONSE_MEDIA_TYPE_REMOVED,
+}
+# A response media type paired with one it specializes or generalizes (see media_types).
+_MEDIA_TYPE_PAIRED = {
+    "specialized": rules.RESPONSE_MEDIA_TYPE_SPECIALIZED,
+    "generalized": rules.RESPONSE_MEDIA_TYPE_GENERALIZED,
+}
+# Stability changes are judged apart from the --stability-level filter (_held).
+_OPERATION_STABILITY = frozenset(
+    {rules.STABILITY_DECREASED, rules.STABILITY_INCREASED, rules.STABILITY_UNREADABLE}
+)
+_PROPERTY_STABILITY = frozenset(
+    rule_id
+    for rule in (rules.PROPERTY_STABILITY_DECREASED, rules.PROPERTY_STABILITY_INCREASED)
+    for rule_id in (rule.request, rule.response)
 )
 _STYLE_DEFAULTS = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
@@ -96,12 +119,12 @@ class DocumentDiff:
         """A change that only touches operations below --stability-level breaks no promise
         (oasdiff leaves them out; diff lists them, as not breaking, except the stability of
         their properties, which promises nothing there)."""
-        if not found.operations or found.rule.startswith("stability-"):
+        if not found.operations or found.rule in _OPERATION_STABILITY:
             return found
         levels = {self.stability.get(label, "stable") for label in found.operations}
         if any(self.policy.held(level) for level in levels):
             return found
-        if "-property-stability-" in found.rule:
+        if found.rule in _PROPERTY_STABILITY:
             return None
         if found.level is Level.NOT_BREAKING:
             return found
@@ -116,7 +139,7 @@ class DocumentDiff:
         except Unreadable as error:
             where = join(operation.pointer, "x-stability-level")
             detail = f"{operation.label}: {error}"
-            self.add("stability-unreadable", where, detail, operation.label, old=old)
+            self.add(rules.STABILITY_UNREADABLE, where, detail, operation.label, old=old)
             return "stable"
 
     def _removed_operation(self, operation: Operation, rule: str, where: str, detail: str) -> None:
@@ -136,7 +159,7 @@ class DocumentDiff:
         if before != after and self.policy.held(before):
             lower = STABILITY_LEVELS.index(after) < STABILITY_LEVELS.index(before)
             self.add(
-                OPERATION.stability_decreased if lower else OPERATION.stability_increased,
+                rules.STABILITY_DECREASED if lower else rules.STABILITY_INCREASED,
                 join(new.pointer, "x-stability-level"),
                 f"{new.label}: x-stability-level {before} → {after}",
                 new.label,
@@ -150,7 +173,9 @@ class DocumentDiff:
         self._documentation(self.old, self.new, "", None, frozenset({"tags", "externalDocs"}))
         self.document_changes += compare_schemes(self.old, self.new)
         if not self.same(self.old.get("webhooks"), self.new.get("webhooks")):
-            self.add("operation-changed", "/webhooks", "webhooks changed; diff does not rank them")
+            self.add(
+                rules.OPERATION_CHANGED, "/webhooks", "webhooks changed; diff does not rank them"
+            )
         old_ops = {(template(o.path), o.method): o for o in operations(self.old)}
         new_ops = {(template(o.path), o.method): o for o in operations(self.new)}
         old_paths = {path: o.path for (path, _), o in old_ops.items()}
@@ -158,21 +183,23 @@ class DocumentDiff:
         for key, operation in old_ops.items():
             if key[0] in new_paths and key not in new_ops:
                 detail = f"{operation.label} was removed"
-                self._removed_operation(operation, "operation-removed", operation.pointer, detail)
+                self._removed_operation(
+                    operation, rules.OPERATION_REMOVED, operation.pointer, detail
+                )
         for path in sorted(old_paths.keys() - new_paths.keys()):
             original = old_paths[path]
             for removed in _operations_of(old_ops, path):
                 where, detail = join("/paths", original), f"path {original} was removed"
-                self._removed_operation(removed, "path-removed", where, detail)
+                self._removed_operation(removed, rules.PATH_REMOVED, where, detail)
         for path in sorted(new_paths.keys() - old_paths.keys()):
             original = new_paths[path]
             for added in _operations_of(new_ops, path):
                 where = join("/paths", original)
-                self.add("path-added", where, f"path {original} was added", added.label)
+                self.add(rules.PATH_ADDED, where, f"path {original} was added", added.label)
         for key, operation in new_ops.items():
             if key[0] in old_paths and key not in old_ops:
                 self.add(
-                    "operation-added",
+                    rules.OPERATION_ADDED,
                     operation.pointer,
                     f"{operation.label} was added",
                     operation.label,
@@ -190,10 +217,12 @@ class DocumentDiff:
         old_urls, new_urls = urls(old), urls(new)
         for url, text in old_urls.items():
             if url not in new_urls:
-                self.add("server-removed", where, f"server {text} was removed", operation, old=True)
+                self.add(
+                    rules.SERVER_REMOVED, where, f"server {text} was removed", operation, old=True
+                )
         for url, text in new_urls.items():
             if url not in old_urls:
-                self.add("server-added", where, f"server {text} was added", operation)
+                self.add(rules.SERVER_ADDED, where, f"server {text} was added", operation)
 
     def _documentation(
         self,
@@ -219,13 +248,13 @@ class DocumentDiff:
             if (k in old or k in new) and not self.same(old.get(k), new.get(k))
         )
         if changed:
-            self.add("documentation-changed", where, f"{', '.join(changed)} changed", operation)
+            self.add(rules.DOCUMENTATION_CHANGED, where, f"{', '.join(changed)} changed", operation)
 
     def _operation(self, old: Operation, new: Operation) -> None:
         label = new.label
         if old.operation_id != new.operation_id:
             self.add(
-                "operation-id-changed",
+                rules.OPERATION_ID_CHANGED,
                 join(new.pointer, "operationId"),
                 transition("operationId", old.node, new.node),
                 label,
@@ -250,7 +279,7 @@ class DocumentDiff:
                 continue
             if not self.same(old.node.get(key), new.node.get(key)):
                 self.add(
-                    "operation-changed",
+                    rules.OPERATION_CHANGED,
                     join(new.pointer, key),
                     f"{key} changed; diff does not rank it, so review it",
                     label,
@@ -264,7 +293,7 @@ class DocumentDiff:
             if key not in after_all:
                 name = f"{key[0]} parameter {shown(parameter.get('name'))}"
                 rule, detail = self.lifecycle.removed(PARAMETER, parameter, name, stability) or (
-                    "request-parameter-removed",
+                    rules.REQUEST_PARAMETER_REMOVED,
                     f"{name} was removed",
                 )
                 self.add(rule, where, detail, label, old=True)
@@ -273,14 +302,18 @@ class DocumentDiff:
             if key not in before_all and key[0] == "path" and key[1].startswith("#"):
                 # In the URL template already, so clients sent it; now declared, its schema
                 # may refuse values: compared with the any-string it was.
-                self.add("documentation-changed", where, f"{name} declared", label)
+                self.add(rules.DOCUMENTATION_CHANGED, where, f"{name} declared", label)
                 undeclared = {"in": "path", "name": parameter.get("name"), "required": True}
                 at = join(old.pointer, "parameters", f"(undeclared {parameter.get('name')})")
                 self._parameter(undeclared, at, parameter, where, label)
                 continue
             if key not in before_all:
                 required = bool(parameter.get("required")) or key[0] == "path"
-                rule = f"request-parameter-{'required' if required else 'optional'}-added"
+                rule = (
+                    rules.REQUEST_PARAMETER_REQUIRED_ADDED
+                    if required
+                    else rules.REQUEST_PARAMETER_OPTIONAL_ADDED
+                )
                 self.add(rule, where, f"{name} was added", label)
                 continue
             before, old_where = before_all[key]
@@ -293,24 +326,34 @@ class DocumentDiff:
         name = f"{place} parameter {shown(after.get('name'))}"
         if before.get("name") != after.get("name"):
             self.add(
-                "documentation-changed",
+                rules.DOCUMENTATION_CHANGED,
                 join(where, "name"),
                 f"path parameter {shown(before.get('name'))} renamed {shown(after.get('name'))} "
                 "(the URL is the same)",
                 label,
             )
         if place != "path" and bool(before.get("required")) != bool(after.get("required")):
-            rule = "became-required" if after.get("required") else "became-optional"
-            self.add(
-                f"request-parameter-{rule}",
-                join(where, "required"),
-                f"{name} {rule.replace('-', ' ')}",
-                label,
-            )
+            if after.get("required"):
+                rule, text = rules.REQUEST_PARAMETER_BECAME_REQUIRED, "became required"
+            else:
+                rule, text = rules.REQUEST_PARAMETER_BECAME_OPTIONAL, "became optional"
+            self.add(rule, join(where, "required"), f"{name} {text}", label)
+        if place == "query" and bool(before.get("allowEmptyValue")) != bool(
+            after.get("allowEmptyValue")
+        ):
+            # Valid only in a query (`?name=`); elsewhere OpenAPI ignores it.
+            if after.get("allowEmptyValue"):
+                at = join(where, "allowEmptyValue")
+                text = f"{name} may now be sent empty"
+                self.add(rules.REQUEST_PARAMETER_EMPTY_VALUE_ALLOWED, at, text, label)
+            else:
+                at = join(old_where, "allowEmptyValue")
+                text = f"{name} may no longer be sent empty"
+                self.add(rules.REQUEST_PARAMETER_EMPTY_VALUE_REFUSED, at, text, label, old=True)
         exploded = _serialization(after, place)
         if _serialization(before, place) != exploded:
             self.add(
-                "request-parameter-serialization-changed",
+                rules.REQUEST_PARAMETER_SERIALIZATION_CHANGED,
                 where,
                 f"{name} is serialized differently (style, explode, allowReserved)",
                 label,
@@ -351,7 +394,7 @@ class DocumentDiff:
                 found = request.compare(*old_schema, items, new_view.at("items"), context)
                 self.attach(label, found)
                 self.add(
-                    "request-type-widened",
+                    rules.TYPE_WIDENED.on(Side.REQUEST),
                     new_view.at("type"),
                     f"{name} may now be repeated (form, exploded)",
                     label,
@@ -371,21 +414,27 @@ class DocumentDiff:
             return
         if after is None:
             self.add(
-                "request-body-removed", old_where, "the request body was removed", label, old=True
+                rules.REQUEST_BODY_REMOVED,
+                old_where,
+                "the request body was removed",
+                label,
+                old=True,
             )
             return
         if before is None:
-            rule = "request-body-required-added" if after.get("required") else "request-body-added"
+            rule = (
+                rules.REQUEST_BODY_REQUIRED_ADDED
+                if after.get("required")
+                else rules.REQUEST_BODY_ADDED
+            )
             self.add(rule, new_where, "a request body was added", label)
             return
         if bool(before.get("required")) != bool(after.get("required")):
-            rule = "became-required" if after.get("required") else "became-optional"
-            self.add(
-                f"request-body-{rule}",
-                join(new_where, "required"),
-                f"the request body {rule.replace('-', ' ')}",
-                label,
-            )
+            if after.get("required"):
+                rule, text = rules.REQUEST_BODY_BECAME_REQUIRED, "became required"
+            else:
+                rule, text = rules.REQUEST_BODY_BECAME_OPTIONAL, "became optional"
+            self.add(rule, join(new_where, "required"), f"the request body {text}", label)
         self._documentation(before, after, new_where, label, frozenset({"description"}))
         role = "required" if after.get("required") else "optional"
         self._content(before, old_where, after, new_where, Side.REQUEST, label, role)
@@ -406,7 +455,7 @@ class DocumentDiff:
         )
         for written in removed:
             self.add(
-                f"{side.value}-media-type-removed",
+                _MEDIA_TYPE_REMOVED[side],
                 join(old_where, "content", written),
                 f"media type {written} was removed",
                 label,
@@ -414,7 +463,7 @@ class DocumentDiff:
             )
         for written in added:
             self.add(
-                f"{side.value}-media-type-added",
+                _MEDIA_TYPE_ADDED[side],
                 join(new_where, "content", written),
                 f"media type {written} was added",
                 label,
@@ -423,14 +472,14 @@ class DocumentDiff:
             where = join(new_where, "content", written)
             if relation == "equivalent":
                 self.add(
-                    "documentation-changed",
+                    rules.DOCUMENTATION_CHANGED,
                     where,
                     f"media type {old_written} spelled {written}",
                     label,
                 )
             elif relation:
                 self.add(
-                    f"response-media-type-{relation}",
+                    _MEDIA_TYPE_PAIRED[relation],
                     where,
                     f"media type {old_written} → {written}",
                     label,
@@ -455,9 +504,13 @@ class DocumentDiff:
         new_responses = new.node.get("responses") or {}
         for status in old_responses:
             if status not in new_responses:
-                kind = "success" if success(status) else "error"
+                removed = (
+                    rules.RESPONSE_SUCCESS_STATUS_REMOVED
+                    if success(status)
+                    else rules.RESPONSE_ERROR_STATUS_REMOVED
+                )
                 self.add(
-                    f"response-{kind}-status-removed",
+                    removed,
                     join(old.pointer, "responses", status),
                     f"status {status} is no longer documented",
                     label,
@@ -466,10 +519,12 @@ class DocumentDiff:
         for status, raw in new_responses.items():
             where = join(new.pointer, "responses", status)
             if status not in old_responses:
-                kind = "success" if success(status) else "error"
-                self.add(
-                    f"response-{kind}-status-added", where, f"status {status} was added", label
+                added = (
+                    rules.RESPONSE_SUCCESS_STATUS_ADDED
+                    if success(status)
+                    else rules.RESPONSE_ERROR_STATUS_ADDED
                 )
+                self.add(added, where, f"status {status} was added", label)
                 continue
             before, old_where = deref(
                 self.old, old_responses[status], join(old.pointer, "responses", status)
@@ -493,7 +548,9 @@ class DocumentDiff:
                 header, _ = deref(self.old, raw, join(old_where, "headers", written))
                 required = isinstance(header, dict) and bool(header.get("required"))
                 self.add(
-                    f"response-{'required-' if required else ''}header-removed",
+                    rules.RESPONSE_REQUIRED_HEADER_REMOVED
+                    if required
+                    else rules.RESPONSE_HEADER_REMOVED,
                     join(old_where, "headers", written),
                     f"header {written} was removed",
                     label,
@@ -503,7 +560,7 @@ class DocumentDiff:
         for name, (raw, written) in new_headers.items():
             where = join(new_where, "headers", written)
             if name not in old_headers:
-                self.add("response-header-added", where, f"header {written} was added", label)
+                self.add(rules.RESPONSE_HEADER_ADDED, where, f"header {written} was added", label)
                 continue
             old_raw, old_written = old_headers[name]
             before, before_where = deref(self.old, old_raw, join(old_where, "headers", old_written))
@@ -511,13 +568,12 @@ class DocumentDiff:
             before = before if isinstance(before, dict) else {}
             after = after if isinstance(after, dict) else {}
             if bool(before.get("required")) != bool(after.get("required")):
-                rule = "became-required" if after.get("required") else "became-optional"
-                self.add(
-                    f"response-property-{rule}",
-                    join(after_where, "required"),
-                    f"header {written} {rule.replace('-', ' ')}",
-                    label,
-                )
+                # A header is a property of the response: the same rules.
+                if after.get("required"):
+                    rule, text = rules.PROPERTY_BECAME_REQUIRED.on(Side.RESPONSE), "became required"
+                else:
+                    rule, text = rules.PROPERTY_BECAME_OPTIONAL.on(Side.RESPONSE), "became optional"
+                self.add(rule, join(after_where, "required"), f"header {written} {text}", label)
             self._documentation(
                 before,
                 after,

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from token_api.spectools.diff import rules
 from token_api.spectools.diff.changes import Change, change
 from token_api.spectools.diff.rules import Level
 from token_api.spectools.diff.values import shown
@@ -49,7 +50,7 @@ def version_changes(
     old_semver, new_semver = _semver(before), _semver(after)
     if old_semver is None or new_semver is None:
         unreadable = shown(before) if old_semver is None else shown(after)
-        return [change("version-not-comparable", "/info/version", f"info.version {unreadable}")]
+        return [change(rules.VERSION_NOT_COMPARABLE, "/info/version", f"info.version {unreadable}")]
     if _bumped(old_semver, new_semver):
         return []
     if before == after:
@@ -58,4 +59,4 @@ def version_changes(
         how = f"info.version went back, {before} → {after}"
     else:
         how = f"info.version {before} → {after}"
-    return [change("major-version-not-bumped", "/info/version", how)]
+    return [change(rules.MAJOR_VERSION_NOT_BUMPED, "/info/version", how)]
