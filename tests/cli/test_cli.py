@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import socket
 import subprocess
 import sys
@@ -96,8 +98,8 @@ def test_keys_list_shows_everything_but_secrets(sqlite: str) -> None:
     assert len(keys) == 4  # the three demo keys and the one above; sessions are not keys
     assert set(keys[0]) == {
         "id", "name", "user", "user_removed", "organization_role", "role_id", "workspaces",
-        "effective_role", "effective_workspaces", "personal", "created_at", "expires_at",
-        "revoked_at",
+        "effective_role", "effective_role_id", "effective_workspaces", "personal", "created_at",
+        "expires_at", "revoked_at",
     }  # fmt: skip
     mine = json.loads(
         cli("keys", "list", "--json", "--user", "member@example.com", database=sqlite).stdout
@@ -161,11 +163,14 @@ def test_admin_mistakes_are_one_sentence(sqlite: str, args: tuple[str, ...], fra
         ("mysql://root@127.0.0.1/test", "not supported"),
         ("sqlite:////no/such/folder/x.db", "does not exist"),
         ("postgresql://postgres@127.0.0.1:1/none", "Cannot reach the database"),
+        ("postgresql://postgres:hunter2@127.0.0.1:abc/test", "port is not a number"),
+        ("sqlite://x:y/token-api.db", "port is not a number"),
     ],
 )
 def test_bad_database_urls_are_one_sentence(url: str, fragment: str) -> None:
     line = assert_one_sentence(token_api("users", "list", "--database", url))
     assert fragment in line
+    assert "hunter2" not in line
 
 
 def test_uninitialised_database_is_one_sentence(sqlite: str) -> None:
@@ -300,24 +305,45 @@ def _serve_default(folder: Path, port: int) -> str:
     return "".join(_serve_until_healthy(port, cwd=folder, env=env))
 
 
-def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
-    """First start of the default database: the demo organization and its ADMIN user's session,
-    shown once, with how to get a fresh one; the session mints, the key it mints does not."""
-    port = free_port()
-    first = _serve_default(tmp_path, port)
-    assert (tmp_path / "token-api.db").is_file()
-    sessions = [word for word in first.split() if word.startswith("ses_")]
-    assert len(sessions) == 1, first
-    assert "api_" not in first
-    assert "token-api users login admin@example.com" in first
-    database = f"sqlite:///{tmp_path / 'token-api.db'}"
-    check = cli("users", "list", database=database)
-    assert "admin@example.com\tADMIN" in check.stdout
+def _serve_default_on_a_terminal(folder: Path, port: int) -> str:
+    """``token-api serve`` on the default database in ``folder``, its stdout a terminal (a
+    pseudo-terminal); what it printed there by the time it answered."""
+    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "token_api", "serve", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    try:
+        _wait_for_health(port)
+        shown = b""
+        # Printed (and flushed) before the server started: it is all in the terminal by now.
+        while select.select([controller], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        process.terminate()
+        process.wait(20)
+        os.close(controller)
+    return shown.decode()
+
+
+def _mints(database: str, port: int, session: str) -> None:
+    """The session mints a key; the key does not mint."""
     with Server(database, port=port) as server:
         minted = httpx.post(
             server.url + "/api/v1/token",
             json={},
-            headers={"Authorization": f"Bearer {sessions[0]}"},
+            headers={"Authorization": f"Bearer {session}"},
         )
         assert minted.status_code == 200
         refused = httpx.post(
@@ -326,7 +352,35 @@ def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {minted.json()['api_token']}"},
         )
         assert refused.status_code == 403
+
+
+def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
+    """First start of the default database with its output going to a file or a pipe (a log,
+    a journal): the demo organization, and how to get a session, but no secret (issue #20
+    finding 9); the session ``users login`` prints mints, the key it mints does not."""
+    port = free_port()
+    first = _serve_default(tmp_path, port)
+    assert (tmp_path / "token-api.db").is_file()
+    assert "ses_" not in first and "api_" not in first, first
+    assert "token-api users login admin@example.com" in first
+    database = f"sqlite:///{tmp_path / 'token-api.db'}"
+    check = cli("users", "list", database=database)
+    assert "admin@example.com\tADMIN" in check.stdout
+    session = cli("users", "login", "admin@example.com", database=database).stdout.strip()
+    _mints(database, port, session)
     second = _serve_default(tmp_path, port)
+    assert "ses_" not in second and "api_" not in second
+
+
+def test_the_first_serve_shows_a_session_on_a_terminal_once(tmp_path: Path) -> None:
+    port = free_port()
+    first = _serve_default_on_a_terminal(tmp_path, port)
+    sessions = [word for word in first.split() if word.startswith("ses_")]
+    assert len(sessions) == 1, first
+    assert "api_" not in first
+    assert "token-api users login admin@example.com" in first
+    _mints(f"sqlite:///{tmp_path / 'token-api.db'}", port, sessions[0])
+    second = _serve_default_on_a_terminal(tmp_path, port)
     assert "ses_" not in second and "api_" not in second
 
 
@@ -406,3 +460,24 @@ def test_an_admin_user_has_no_workspace_list(sqlite: str) -> None:
     )
     cli("users", "update", "member@example.com", "--role", "MEMBER", database=sqlite)
     assert workspaces("member@example.com") is None  # no list nobody saw comes back
+
+
+def test_users_and_workspaces_lists_escape_what_they_print(sqlite: str) -> None:
+    """Stored text printed as text: one line per user or workspace, no control reaches the
+    terminal; the names as stored in JSON (``init --json``)."""
+    init_demo(sqlite)
+    workspace = "ws\x1b[2J\nforged-workspace\r"
+    email = "evil\x1b]0;owned\x07@example.com"
+    cli("workspaces", "add", workspace, database=sqlite)
+    cli("users", "add", email, "--role", "MEMBER", "--workspace", workspace, database=sqlite)
+    listed = cli("workspaces", "list", database=sqlite).stdout
+    users = cli("users", "list", database=sqlite).stdout
+    for text in (listed, users):
+        assert all(char.isprintable() or char in "\t\n" for char in text), repr(text)
+    assert "ws\\x1b[2J\\nforged-workspace\\r" in listed.split("\n")
+    assert "forged-workspace" not in listed.replace("\\nforged-workspace", "")
+    row = "evil\\x1b]0;owned\\x07@example.com\tMEMBER\tws\\x1b[2J\\nforged-workspace\\r"
+    assert row in users.split("\n")
+    again = init_demo(sqlite)
+    assert workspace in again["workspaces"]
+    assert email in [user["email"] for user in again["users"]]

@@ -1043,7 +1043,7 @@ def test_every_rule_is_reported_by_its_constant() -> None:
     """Each entry of rules.py is a constant the emitting code names, so grepping it from the
     table finds where it is reported (no ids put together from pieces)."""
     package = Path(rules.__file__).parent
-    emitting = "".join(p.read_text() for p in package.glob("*.py") if p.name != "rules.py")
+    emitting = "".join(p.read_text() for p in package.rglob("*.py") if p.name != "rules.py")
     constants = {
         name: value
         for name, value in vars(rules).items()

@@ -15,11 +15,12 @@ from token_api.cli import (
     github_comment,
     keys,
     lint,
+    proxy,
     serve,
     stubs,
     users,
 )
-from token_api.cli.common import CommandError
+from token_api.cli.common import CommandError, printable
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
         users,
         keys,
         conformance,
+        proxy,
         lint,
         diff,
         changelog,
@@ -52,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except CommandError as error:
-        print(f"token-api {args.command}: {error}", file=sys.stderr)
+        print(f"token-api {args.command}: {printable(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130

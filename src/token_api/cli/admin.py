@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from token_api.cli.common import add_database_option, open_store
+from token_api.cli.common import add_database_option, open_store, printable
 
 DEMO_ADMIN = "admin@example.com"
 FRESH_CREDENTIALS = (
@@ -77,7 +77,7 @@ def run_workspaces_add(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         Organization(store).add_workspace(args.name)
-    print(f"Added workspace {args.name}.")
+    print(f"Added workspace {printable(args.name)}.")
     return 0
 
 
@@ -86,5 +86,5 @@ def run_workspaces_list(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         for name in Organization(store).workspaces():
-            print(name)
+            print(printable(name))
     return 0

@@ -35,6 +35,30 @@ def within(value: float, low: float, high: float, option: str, unit: str) -> Non
         raise CommandError(f"{option} must be {low:,g} to {high:,g} {unit}.", exit_code=2)
 
 
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """Stored text for a terminal: control and other non-printable characters (escape
+    sequences, a carriage return, a tab or newline that would forge a row, bidi overrides) as
+    Python writes them in a string literal (``\\x1b``, ``\\n``, ``\\u202e``), and a backslash
+    doubled, so that the escaped form cannot be mistaken for the text itself. JSON output
+    needs none of this: ``json.dumps`` escapes the same characters."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(
+        char if char.isprintable() and char != "\\" else _ESCAPES.get(char) or _escape(char)
+        for char in text
+    )
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def add_database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",

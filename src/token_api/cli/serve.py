@@ -135,9 +135,10 @@ def _allow_open_files(connections: int) -> None:
 
 
 def _first_start(store: Store, url: str, is_default: bool) -> None:
-    """An empty default database gets the demo organization and its ADMIN user's session;
-    another empty database gets the hint (the server still starts: users may be added while it
-    runs)."""
+    """An empty default database gets the demo organization and, on a terminal, its ADMIN
+    user's session; another empty database gets the hint (the server still starts: users may be
+    added while it runs). A secret never goes to a log: where stdout is a file, a pipe or a
+    journal, the session is not made, and the message says how to get one."""
     from token_api.storage.organization import NO_ORGANIZATION, Organization, seed_demo
 
     organization = Organization(store)
@@ -147,13 +148,20 @@ def _first_start(store: Store, url: str, is_default: bool) -> None:
         print(f"token-api serve: the database {describe(url)} {NO_ORGANIZATION}.", file=sys.stderr)
         return
     seed_demo(organization)
+    fresh = f"token-api users login {DEMO_ADMIN}"
+    if not sys.stdout.isatty():
+        print(
+            f"Created the demo organization in token-api.db; its ADMIN user is {DEMO_ADMIN}. "
+            f"A session to mint API keys with (Authorization: Bearer <session>): {fresh}",
+            flush=True,
+        )
+        return
     session = organization.login(DEMO_ADMIN)
     hours = int(sessions.DEFAULT_LIFETIME.total_seconds() // 3600)
     print(
         "Created the demo organization in token-api.db. A session of "
         f"{DEMO_ADMIN} (ADMIN), shown once, valid {hours} hours:\n{session}\n"
-        f"Mint API keys with it (Authorization: Bearer <session>). A fresh session: "
-        f"token-api users login {DEMO_ADMIN}",
+        f"Mint API keys with it (Authorization: Bearer <session>). A fresh session: {fresh}",
         flush=True,
     )
 

@@ -99,6 +99,8 @@ def create_engine_for(url: str, *, lock_timeout: float = 10.0) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
+    except ValueError:  # SQLAlchemy's int() of the port; the URL is not echoed (a password)
+        raise DatabaseError("The database URL's port is not a number.") from None
     except ArgumentError:
         raise DatabaseError(
             f"{url!r} is not a database URL (try sqlite:///FILE or postgresql+psycopg://...)."

@@ -54,14 +54,17 @@ def database_errors() -> Iterator[None]:
 _MEMBER_COLUMNS = (
     "u.id, u.organization_id, u.organization_role, u.role_id, u.workspaces, u.removed_at"
 )
-_CREDENTIAL = (
+_CREDENTIAL_ROW = (
     "SELECT t.id, t.kind, t.secret_digest, t.organization_role, t.role_id, t.personal, "
     f"t.workspaces, t.expires_at, t.revoked_at, {_MEMBER_COLUMNS} "
-    "FROM tokens AS t JOIN users AS u ON u.id = t.user_id WHERE t.secret_digest = {p}"
+    "FROM tokens AS t JOIN users AS u ON u.id = t.user_id "
 )
-# FOR SHARE on PostgreSQL: concurrent mints of one user do not wait for each other, but a change
-# to the user (removal, demotion) waits for them, and they for it. SQLite has no row locks: there
-# the transaction holds the database's write lock from its start (BEGIN IMMEDIATE).
+_CREDENTIAL = _CREDENTIAL_ROW + "WHERE t.secret_digest = {p}"
+# FOR SHARE on PostgreSQL (both rows of the join): concurrent mints of one user do not wait for
+# each other, but a change to the user (removal, demotion) or to the caller's session (logout)
+# waits for them, and they for it. SQLite has no row locks: there the transaction holds the
+# database's write lock from its start (BEGIN IMMEDIATE).
+_CALLER = _CREDENTIAL_ROW + "WHERE t.id = {p}{share}"
 _MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM users AS u WHERE u.id = {{p}}{{share}}"
 _ROLE_EXISTS = "SELECT 1 FROM roles WHERE organization_id = {p} AND id = {p}"
 _WORKSPACE_IDS = "SELECT name, id FROM workspaces WHERE organization_id = {p} AND name IN ({ps})"
@@ -126,8 +129,28 @@ class _Dialect:
         return self.sql(_CREDENTIAL)
 
     @cached_property
+    def caller(self) -> str:
+        return self.sql(_CALLER)
+
+    @cached_property
     def member(self) -> str:
         return self.sql(_MEMBER)
+
+    def credential_from(self, row: Sequence[Any]) -> Credential:
+        """A Credential from the columns of ``_CREDENTIAL_ROW``."""
+        token_id, kind, _, token_role, role_id, personal, workspaces = row[:7]
+        expires_at, revoked_at = row[7:9]
+        return Credential(
+            token_id=self.uuid_out(token_id),
+            kind=Kind(kind),
+            token_role=None if token_role is None else Role[token_role],
+            role_id=None if role_id is None else self.uuid_out(role_id),
+            personal=bool(personal),
+            token_workspaces=reach_from_json(self.json_out(workspaces)),
+            expires_at=self.time_out(expires_at),
+            revoked=revoked_at is not None,
+            user=self.member_from(row[9:]),
+        )
 
     def member_from(self, row: Sequence[Any]) -> Member:
         """A Member from the six columns of ``_MEMBER_COLUMNS``."""
@@ -199,6 +222,12 @@ class _Directory:
         self._cursor.execute(d.member, (d.uuid_in(user_id),))
         row = self._cursor.fetchone()
         return None if row is None else d.member_from(row)
+
+    def credential(self, token_id: uuid.UUID) -> Credential | None:
+        d = self._dialect
+        self._cursor.execute(d.caller, (d.uuid_in(token_id),))
+        row = self._cursor.fetchone()
+        return None if row is None else d.credential_from(row)
 
     def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool:
         d = self._dialect
@@ -404,19 +433,7 @@ class Store:
         # The lookup is by an indexed digest; compare once more in constant time anyway.
         if row is None or not hmac.compare_digest(bytes(row[2]), secret_digest):
             return None
-        token_id, kind, _, token_role, role_id, personal, workspaces = row[:7]
-        expires_at, revoked_at = row[7:9]
-        return Credential(
-            token_id=d.uuid_out(token_id),
-            kind=Kind(kind),
-            token_role=None if token_role is None else Role[token_role],
-            role_id=None if role_id is None else d.uuid_out(role_id),
-            personal=bool(personal),
-            token_workspaces=reach_from_json(d.json_out(workspaces)),
-            expires_at=d.time_out(expires_at),
-            revoked=revoked_at is not None,
-            user=d.member_from(row[9:]),
-        )
+        return d.credential_from(row)
 
     def ping(self) -> None:
         with database_errors(), self.engine.connect() as connection:

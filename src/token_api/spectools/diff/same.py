@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from token_api.spectools.diff import discriminator
+from token_api.spectools.diff.keywords import discriminator
 from token_api.spectools.diff.normalize import canonical
 from token_api.spectools.pointers import DATA_KEYS, NAME_MAPS, RefError, locate
 
