@@ -40,25 +40,43 @@ def test_prism_findings_map_to_rule_ids(found: dict[str, Any], rule: tuple[str, 
 
 def test_a_finding_of_prism_that_token_api_lacks_is_a_miss() -> None:
     steps = len(proxy_traffic.STEPS)
-    prism: list[list[Any]] = [[] for _ in range(steps)]
-    ours: list[Any] = [[] for _ in range(steps)]
-    prism[1] = [violation(["response", "body", "api_token"], "pattern", "must match pattern")]
+    prism: list[Any] = [(200, []) for _ in range(steps)]
+    ours: list[Any] = [(200, []) for _ in range(steps)]
+    prism[1] = (200, [violation(["response", "body", "api_token"], "pattern", "must match")])
     assert compare(prism, ours)["missed"] == [
         {"step": proxy_traffic.STEPS[1].name, "prism": ("response", "response.schema")}
     ]
-    ours[1] = [("response", "response.schema"), ("response", "key.format")]
+    ours[1] = (200, [("response", "response.schema"), ("response", "key.format")])
     found = compare(prism, ours)
     assert found["missed"] == []
     assert found["only_token_api"] == {"key.format (response)": 1}
 
 
+def test_an_exchange_answered_differently_compares_its_request_side() -> None:
+    steps = len(proxy_traffic.STEPS)
+    prism: list[Any] = [(200, []) for _ in range(steps)]
+    ours: list[Any] = [(200, []) for _ in range(steps)]
+    prism[7] = (200, [violation(["response", "body", "api_token"], "pattern", "must match"),
+                      violation(["request"], 401, "Invalid security scheme used")])  # fmt: skip
+    ours[7] = (401, [("request", "auth.single-header"), ("response", "auth.single-header")])
+    found = compare(prism, ours)
+    # The request side still counts; the answers do not compare.
+    assert found["missed"] == [
+        {"step": proxy_traffic.STEPS[7].name, "prism": ("request", "auth.credential-required")}
+    ]
+    assert found["only_token_api"] == {"auth.single-header (request)": 1}
+    assert found["different_answers"] == [
+        {"step": proxy_traffic.STEPS[7].name, "prism": 200, "token_api": 401}
+    ]
+
+
 def test_a_body_judged_in_another_media_type_is_the_media_types_finding() -> None:
     steps = len(proxy_traffic.STEPS)
-    prism: list[list[Any]] = [[] for _ in range(steps)]
-    ours: list[Any] = [[] for _ in range(steps)]
-    prism[0] = [
+    prism: list[Any] = [(200, []) for _ in range(steps)]
+    ours: list[Any] = [(200, []) for _ in range(steps)]
+    prism[0] = (200, [
         violation(["response", "header"], None, "The received media type does not match"),
         violation(["response", "body"], "type", "Response body must be object"),
-    ]
-    ours[0] = [("response", "response.json")]
+    ])  # fmt: skip
+    ours[0] = (200, [("response", "response.json")])
     assert compare(prism, ours)["missed"] == []
