@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import os
 import resource
 import socket
@@ -82,6 +83,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (paths without the query)"
     )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        default=None,
+        help="believe X-Forwarded-For and X-Forwarded-Proto (the client's address and scheme, "
+        "as in the access log) only from these proxies: comma-separated addresses or networks, "
+        "or * for any (default: from none, whatever FORWARDED_ALLOW_IPS says)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -96,6 +105,24 @@ def _seconds(
         metavar="SECONDS",
         help=f"{meaning} (default {seconds:g})",
     )
+
+
+def _proxies(value: str | None) -> str | None:
+    """--forwarded-allow-ips checked: each entry an IP address or network, or *."""
+    if value is None:
+        return None
+    entries = [entry.strip() for entry in value.split(",")]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise CommandError(
+                f"--forwarded-allow-ips takes IP addresses or networks, or *, not {entry[:60]!r}.",
+                exit_code=2,
+            ) from None
+    return ",".join(entries)
 
 
 def _check_port(host: str, port: int) -> None:
@@ -181,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_connections < 1:
         raise CommandError("--max-connections must be at least 1.", exit_code=2)
     within(args.port, 1, 65535, "--port", "(a TCP port)")
+    proxies = _proxies(args.forwarded_allow_ips)
     within(args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds")
     _allow_open_files(args.max_connections)
     _check_port(args.host, args.port)
@@ -207,6 +235,10 @@ def run(args: argparse.Namespace) -> int:
         http="token_api.server.http:GuardedHttpToolsProtocol",
         ws="none",
         access_log=args.access_log,
+        # uvicorn believes proxy headers from 127.0.0.1 unless told otherwise, so any local
+        # client could put any address in the access log: none is believed unless named.
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
         log_config=log_config(),
         log_level="info",
     )
