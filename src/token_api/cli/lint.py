@@ -7,9 +7,10 @@ import argparse
 from pathlib import Path
 
 from token_api.cli.common import CommandError
+from token_api.server.layout import HANDLERS_MODULE
+from token_api.spectools import DEFAULT_SPEC
 
 FORMATS = ("text", "json", "github")
-DEFAULT_SPEC = "openapi.yaml"
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--handlers-module",
         metavar="MODULE",
         default=None,
-        help="the module Connexion resolves operationIds in (default: token_api.server.handlers)",
+        help=f"the module Connexion resolves operationIds in (default: {HANDLERS_MODULE})",
     )
     lint.set_defaults(run=run)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from token_api.cli.common import CommandError
-
-DEFAULT_SPEC = "openapi.yaml"
+from token_api.server.layout import HANDLERS_MODULE
+from token_api.spectools import DEFAULT_SPEC
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--handlers-module",
         metavar="MODULE",
         default=None,
-        help="where Connexion resolves operationIds (default: token_api.server.handlers)",
+        help=f"where Connexion resolves operationIds (default: {HANDLERS_MODULE})",
     )
     stubs.set_defaults(run=run)
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         spec = load(args.spec)
-        module = handler_source.load(args.handlers_module or handler_source.DEFAULT_MODULE)
+        module = handler_source.load(args.handlers_module or HANDLERS_MODULE)
         if args.write:
             written = write(spec.document, module)
             for name in written:

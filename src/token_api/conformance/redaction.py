@@ -2,7 +2,8 @@
 
 Every secret the run knows (the ADMIN token, each token a scenario minted, each ``api_token`` seen
 in a Schemathesis response) is replaced wherever it appears; patterns catch what was not seen
-whole: ``api_…`` keys, ``"api_token"`` values and ``Bearer`` credentials.
+whole: ``api_…`` keys, ``ses_…`` sessions, JSON Web Tokens, ``"api_token"`` values and ``Bearer``
+credentials.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from collections.abc import Iterable
 MARK = "[REDACTED]"
 
 _PATTERNS = (
-    # An api_ key of any implementation: the prefix and at least 16 key characters.
-    (re.compile(r"\bapi_[A-Za-z0-9_\-]{16,}"), MARK),
+    # An api_ key or a ses_ session of any implementation: the prefix and at least 16 characters.
+    (re.compile(r"\b(?:api|ses)_[A-Za-z0-9_\-]{16,}"), MARK),
+    # A JSON Web Token (what an identity provider's session often is): three base64url parts.
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), MARK),
     # The value of an "api_token" member, also inside JSON that is itself a JSON string.
     (
         re.compile(r'((?:\\)?"api_token(?:\\)?"\s*:\s*(?:\\)?")(?:[^"\\]|\\.)*?((?:\\)?")'),

@@ -295,12 +295,17 @@ class Minted:
 
 
 class MintLedger:
-    """The tokens a run has minted, keyed by the SHA-256 of the secret (never the secret)."""
+    """The tokens a run has minted, keyed by the SHA-256 of the secret (never the secret).
 
-    def __init__(self) -> None:
+    ``limit``: at most that many are remembered, the oldest forgotten first (a proxy in front of
+    a busy client must not grow without end); None remembers all.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
         self._by_secret: dict[bytes, Minted] = {}
         self._ids: set[str] = set()
         self._lock = threading.Lock()
+        self._limit = limit
 
     @staticmethod
     def _key(secret: str) -> bytes:
@@ -322,6 +327,9 @@ class MintLedger:
             self._by_secret[self._key(secret)] = minted
             if token_id is not None:
                 self._ids.add(token_id)
+            if self._limit is not None and len(self._by_secret) > self._limit:
+                oldest = self._by_secret.pop(next(iter(self._by_secret)))
+                self._ids.discard(oldest.token_id or "")
         return None
 
     def find(self, secret: str) -> Minted | None:

@@ -423,6 +423,14 @@ class NoWwwAuthenticate(Defect):
             del exchange.response_headers[name]
 
 
+class CachedKey(Defect):
+    """The 200 that carries a key lets caches keep it (no Cache-Control: no-store)."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        for name in [k for k in exchange.response_headers if k.lower() == "cache-control"]:
+            del exchange.response_headers[name]
+
+
 DEFECTS: dict[str, type[Defect]] = {
     "none": NoDefect,
     "metered": Recorded,
@@ -451,6 +459,7 @@ DEFECTS: dict[str, type[Defect]] = {
     "workspace_escalation": WorkspaceEscalation,
     "expired_accepted": ExpiredAccepted,
     "no_www_authenticate": NoWwwAuthenticate,
+    "cached_key": CachedKey,
 }
 
 
