@@ -39,6 +39,9 @@ def test_init_demo_json(sqlite: str) -> None:
     assert all(user["token"].startswith("api_") for user in users.values())
     assert all(user["session"].startswith("ses_") for user in users.values())
     assert len({user[kind] for user in users.values() for kind in ("session", "token")}) == 6
+    # The organization's role ids, for the conformance checks of role_id.
+    assert set(demo["roles"]) == {"ADMIN", "MEMBER", "EXTERNAL"}
+    assert len({str(uuid.UUID(role_id)) for role_id in demo["roles"].values()}) == 3
 
 
 FIELDS = ("email", "organization_role", "workspaces")
@@ -47,6 +50,7 @@ FIELDS = ("email", "organization_role", "workspaces")
 def test_init_is_idempotent_and_json_gives_fresh_credentials(sqlite: str) -> None:
     first, second = init_demo(sqlite), init_demo(sqlite)
     assert first["workspaces"] == second["workspaces"]
+    assert first["roles"] == second["roles"]
     for kind in ("session", "token"):
         assert {u[kind] for u in first["users"]}.isdisjoint(u[kind] for u in second["users"])
 

@@ -26,9 +26,13 @@ def curl(
     body: bytes | None,
     *,
     body_from: str | None = None,
+    chunked: bool = False,
 ) -> str:
-    """``body_from``: a shell command that prints the body, piped in instead of spelling it out."""
+    """``body_from``: a shell command that prints the body, piped in instead of spelling it out;
+    ``chunked``: the body is sent without a length."""
     parts = ["curl", "-X", method.upper()]
+    if chunked:
+        parts += ["-H", shlex.quote("Transfer-Encoding: chunked")]
     for name, value in headers:
         lowered = name.lower()
         if lowered in _NOISE or lowered.startswith(_NOISE_PREFIX):

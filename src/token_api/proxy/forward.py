@@ -1,4 +1,5 @@
-"""The forwarding proxy as an ASGI application (uvicorn parses HTTP, httpx talks to the upstream).
+"""The forwarding proxy as an ASGI application: uvicorn parses the client's HTTP, aiohttp's client
+talks to the upstream (httpx cost three times its CPU per exchange: docs/proxy.md).
 
 Each request goes upstream as it came: method, raw path and query, headers (but the hop-by-hop
 ones, RFC 9110 §7.6.1, and ``Host``, which names the upstream), body with its framing (a
@@ -14,23 +15,24 @@ and never reaches the upstream. The proxy's own answers (``422``, ``502``, ``504
 
 from __future__ import annotations
 
-import logging
+import gc
 import sys
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
+from multidict import CIMultiDict
 from starlette.types import Message, Receive, Scope, Send
+from yarl import URL
 
-from token_api.conformance import rules
 from token_api.conformance.curl import curl
-from token_api.proxy.exchange import REQUEST, Headers, Request, Response, Violation, header
+from token_api.conformance.exchange import Answer, minted_key
+from token_api.proxy.exchange import REQUEST, Headers, Request, Response, header
 from token_api.proxy.findings import Findings
-from token_api.proxy.har import CREATOR, HarRecorder
+from token_api.proxy.har import HarRecorder
 from token_api.proxy.judge import Judge, Judgement
 
 # Read whole before forwarding (the contract's bodies are at most 64 KiB); larger ones stream.
@@ -50,7 +52,7 @@ _HOP_BY_HOP = frozenset(
         b"upgrade",
     )
 )
-# Not sent upstream: it names the proxy (httpx sets the upstream's), or asks the proxy itself
+# Not sent upstream: it names the proxy (aiohttp sets the upstream's), or asks the proxy itself
 # for an interim answer that uvicorn has already given.
 _NOT_FORWARDED = _HOP_BY_HOP | {b"host", b"expect"}
 _NO_BODY_STATUSES = frozenset((204, 304))
@@ -59,8 +61,6 @@ _DECODERS: dict[str, Callable[[], Any]] = {
     "x-gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
     "deflate": lambda: zlib.decompressobj(),
 }
-
-log = logging.getLogger("token_api.proxy")
 
 
 class ClientGone(Exception):
@@ -129,40 +129,45 @@ class Proxy:
         timeout: float = 30.0,
         recorder: HarRecorder | None = None,
     ) -> None:
-        self.upstream = httpx.URL(upstream)
-        self._prefix = self.upstream.raw_path.split(b"?")[0].rstrip(b"/")
+        self.upstream = URL(upstream)
+        self._origin = self.upstream.origin()
+        self._prefix = self.upstream.raw_path.rstrip("/")
         self.judge = judge
         self.findings = findings
         self.errors = errors
         self.timeout = timeout
         self.recorder = recorder
-        self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
 
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
             # Keep-alive connections are dropped before a server's usual 5 s idle timeout,
             # so that a request is never written to a connection the upstream is closing.
-            limits = httpx.Limits(
-                max_connections=None, max_keepalive_connections=100, keepalive_expiry=2.0
-            )
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
-                limits=limits,
+            connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=min(self.timeout, 10.0), sock_read=self.timeout
+                ),
                 # The client's cookies are its own: the proxy keeps none.
-                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-                follow_redirects=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # Nothing of aiohttp's own: no User-Agent, Accept, Accept-Encoding, Content-Type.
+                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+                # The body goes back as it came; a copy is decoded for judging.
+                auto_decompress=False,
             )
-            self._client.headers.clear()  # no User-Agent, Accept... of httpx's own
-        return self._client
+        return self._session
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
-    def _url(self, scope: Scope) -> httpx.URL:
-        query = scope.get("query_string") or b""
-        raw = self._prefix + (scope.get("raw_path") or scope["path"].encode())
-        return self.upstream.copy_with(raw_path=raw + (b"?" + query if query else b""))
+    def _url(self, scope: Scope) -> str:
+        """The upstream's URL for the request: its raw path and query, percent-encoding kept."""
+        query = (scope.get("query_string") or b"").decode("latin-1")
+        raw = scope.get("raw_path") or scope["path"].encode()
+        target = self._prefix + raw.decode("latin-1") + (f"?{query}" if query else "")
+        return f"{self._origin}{target}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -185,12 +190,16 @@ class Proxy:
                 flush=True,
             )
             if not exchange.started:
-                await exchange.answer(500, "token-api proxy: internal error; see its log.")
+                await exchange.answer(500, "token-api proxy: internal error; its stderr says more.")
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # What is built by now (the document, compiled schemas) lives as long as the
+                # process; frozen, the collector no longer walks it on each full collection.
+                gc.collect()
+                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.aclose()
@@ -239,7 +248,7 @@ class _Exchange:
         request = Request(
             method=scope["method"],
             path=scope["path"],
-            target=self.proxy._url(scope).raw_path.decode("latin-1"),
+            target=self.proxy._url(scope),
             headers=headers,
             body=body,
             size=size,
@@ -274,42 +283,50 @@ class _Exchange:
             proxy.findings.summary.refused += 1
             response = await self.answer(422, _refusal(refused))
         else:
-            headers = [(k, v) for k, v in request.headers if k not in _NOT_FORWARDED]
+            headers = CIMultiDict(
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, v in request.headers
+                if k not in _NOT_FORWARDED
+            )
             content: bytes | AsyncIterator[bytes] | None = None
             if request.has_body:
                 chunked = header(request.headers, b"content-length") is None
                 content = self._rest(first, request, more) if more or chunked else request.body
-            upstream = httpx.Request(
-                request.method, proxy._url(self.scope), headers=headers, content=content
-            )
             sent = time.perf_counter()
-            response, waited = await self._forward(upstream, judgement)
+            response, waited = await self._forward(headers, content, judgement)
         if response is not None and not response.by_proxy:
             proxy.judge.response(judgement, response)
         self._finish(judgement, request, response, (sent, waited))
 
     async def _forward(
-        self, upstream: httpx.Request, judgement: Judgement
+        self,
+        headers: CIMultiDict[str],
+        content: bytes | AsyncIterator[bytes] | None,
+        judgement: Judgement,
     ) -> tuple[Response | None, float]:
         proxy = self.proxy
         where = str(proxy.upstream)
+        url = URL(proxy._url(self.scope), encoded=True)
         try:
-            answer = await proxy.client().send(upstream, stream=True)
+            answer = await proxy.session().request(
+                self.scope["method"], url, headers=headers, data=content, allow_redirects=False
+            )
         except ClientGone:
             raise
-        except httpx.TimeoutException as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             proxy.findings.summary.unanswered += 1
-            if isinstance(error, httpx.PoolTimeout | httpx.WriteTimeout):
-                why = "could not take the request in time"
-            elif isinstance(error, httpx.ConnectTimeout):
+            if isinstance(error, aiohttp.ConnectionTimeoutError):
                 why = "did not accept a connection in time"
-            else:
+            elif isinstance(error, TimeoutError):
                 why = f"did not answer within {proxy.timeout:g} s"
-            return await self.answer(504, f"token-api proxy: the upstream {where} {why}."), 0.0
-        except httpx.HTTPError as error:
-            proxy.findings.summary.unanswered += 1
-            if isinstance(error, httpx.ConnectError):
-                reason = str(error) or "connection refused"
+            else:
+                why = ""
+            if why:
+                return await self.answer(504, f"token-api proxy: the upstream {where} {why}."), 0.0
+            if isinstance(error, aiohttp.ClientConnectorError):
+                reason = str(error.os_error) or type(error).__name__
+                if isinstance(error, aiohttp.ClientConnectorCertificateError):
+                    reason = str(error.certificate_error)
                 detail = f"token-api proxy: cannot connect to the upstream {where} ({reason})."
             else:
                 proxy.judge.dropped(judgement, "closed the connection without an answer")
@@ -320,12 +337,12 @@ class _Exchange:
         try:
             return await self._relay(answer, judgement), waited
         finally:
-            await answer.aclose()
+            answer.release()
 
-    async def _relay(self, answer: httpx.Response, judgement: Judgement) -> Response:
+    async def _relay(self, answer: aiohttp.ClientResponse, judgement: Judgement) -> Response:
         proxy = self.proxy
-        status = answer.status_code
-        headers = [(k, v) for k, v in answer.headers.raw if k.lower() not in _HOP_BY_HOP]
+        status = answer.status
+        headers = [(k, v) for k, v in answer.raw_headers if k.lower() not in _HOP_BY_HOP]
         length = answer.headers.get("content-length")
         no_body = self.scope["method"] == "HEAD" or status in _NO_BODY_STATUSES or status < 200
         small = length is not None and length.isdigit() and int(length) <= BUFFER
@@ -334,17 +351,16 @@ class _Exchange:
         try:
             if no_body or small:
                 # Whole before anything goes back: an upstream failing now still gets a 502.
-                async for chunk in answer.aiter_raw():
-                    kept.append(chunk)
+                kept.append(await answer.read())
                 self.started = True
                 await self.send({"type": "http.response.start", "status": status,
                                  "headers": headers})  # fmt: skip
-                await self.send({"type": "http.response.body", "body": b"".join(kept)})
+                await self.send({"type": "http.response.body", "body": kept[0]})
             else:
                 self.started = True
                 await self.send({"type": "http.response.start", "status": status,
                                  "headers": headers})  # fmt: skip
-                async for chunk in answer.aiter_raw():
+                async for chunk in answer.content.iter_any():
                     if size < KEEP:
                         kept.append(chunk[: KEEP - size])
                     size += len(chunk)
@@ -352,9 +368,9 @@ class _Exchange:
                         {"type": "http.response.body", "body": chunk, "more_body": True}
                     )
                 await self.send({"type": "http.response.body", "body": b""})
-        except httpx.HTTPError as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             proxy.findings.summary.unanswered += 1
-            timed_out = isinstance(error, httpx.TimeoutException)
+            timed_out = isinstance(error, TimeoutError)
             what = (
                 f"did not finish its answer within {proxy.timeout:g} s"
                 if timed_out
@@ -384,7 +400,7 @@ class _Exchange:
         findings = proxy.findings
         number = findings.begin()
         status = response.status if response is not None else None
-        url = str(proxy._url(self.scope))
+        url = proxy._url(self.scope)
         by_proxy = response is not None and response.by_proxy
 
         def replay() -> str:
@@ -425,10 +441,5 @@ class _Exchange:
 def _minted(judgement: Judgement, response: Response | None) -> str | None:
     if response is None or judgement.operation is None or not response.complete:
         return None
-    answer = rules.Answer(response.status, {}, response.body)
-    found = rules.minted_secret(rules.Observed(judgement.request.method, judgement.operation,
-                                               answer))  # fmt: skip
-    return found[0] if found else None
-
-
-__all__ = ["CREATOR", "ClientGone", "Proxy", "UpstreamDropped", "Violation"]
+    found = minted_key(judgement.operation, Answer(response.status, {}, response.body))
+    return found.secret if found else None

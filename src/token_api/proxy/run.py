@@ -76,6 +76,14 @@ def build(options: Options, emit: Callable[[str], None]) -> tuple[Proxy, Finding
     return proxy, findings
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def _line(text: str) -> None:
     print(f"token-api proxy: {text}", file=sys.stderr, flush=True)
 
@@ -129,7 +137,9 @@ def serve(options: Options) -> int:
     # would end the process before the summary).
     previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        asyncio.run(main())
+        # uvloop, as uvicorn itself would pick: the stock loop costs the proxy a third more CPU.
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(main())
     except KeyboardInterrupt:
         pass
     finally:
