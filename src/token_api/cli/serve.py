@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import ipaddress
 import os
 import resource
-import socket
 import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -16,6 +14,7 @@ from token_api.cli.admin import DEMO_ADMIN
 from token_api.cli.common import (
     CommandError,
     add_database_option,
+    check_port,
     database_url,
     describe,
     open_store,
@@ -125,23 +124,6 @@ def _proxies(value: str | None) -> str | None:
     return ",".join(entries)
 
 
-def _check_port(host: str, port: int) -> None:
-    """Fail with a sentence before uvicorn would fail with a traceback."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise CommandError(f"Cannot resolve the host {host!r}.") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise CommandError(f"Port {port} on {host} is already in use.") from None
-            raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
-
-
 def _allow_open_files(connections: int) -> None:
     """Raise this process's open-file limit (workers inherit it) to fit ``connections``.
 
@@ -211,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     proxies = _proxies(args.forwarded_allow_ips)
     within(args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds")
     _allow_open_files(args.max_connections)
-    _check_port(args.host, args.port)
+    check_port(args.host, args.port)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
     with open_store(args) as store:

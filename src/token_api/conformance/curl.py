@@ -12,7 +12,8 @@ _NOISE = {"host", "user-agent", "accept", "accept-encoding", "connection", "cont
 _NOISE_PREFIX = "x-schemathesis-"
 
 
-def _credential(value: str) -> str:
+def redacted_authorization(value: str) -> str:
+    """An Authorization value with its credential replaced (the scheme kept)."""
     scheme, _, credentials = value.partition(" ")
     if credentials and MARK not in value:
         return f"{scheme} {MARK}"
@@ -38,7 +39,7 @@ def curl(
         if lowered in _NOISE or lowered.startswith(_NOISE_PREFIX):
             continue
         if lowered == "authorization":
-            value = _credential(value)
+            value = redacted_authorization(value)
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     prefix = ""
     if body_from is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +200,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     }
 
 
-_CSS = """
+CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:80rem;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;
 text-align:left;vertical-align:top}th{background:#f4f4f4}.pass{color:#1a7f37}.fail{color:#cf222e;
@@ -249,7 +250,7 @@ def to_html(report: Report) -> str:
     )
     document = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>token-api conformance: {e(report.info.base_url)}</title><style>{_CSS}</style></head>
+<title>token-api conformance: {e(report.info.base_url)}</title><style>{CSS}</style></head>
 <body><h1>token-api conformance</h1>
 <p><strong>{e(_summary(report))}</strong> (exit code {report.exit_code})</p>
 <dl>{settings}</dl><ul>{notes}</ul>
@@ -274,7 +275,8 @@ def _rule_class(rule: RuleCoverage) -> str:
     return "pass" if rule.result == "pass" else "skip"
 
 
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
+    """Text in one Markdown table cell: pipes escaped, on one line."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -285,7 +287,7 @@ def to_markdown(report: Report) -> str:
         f"**{_summary(report)}** (exit code {report.exit_code})",
         "",
     ]
-    lines += [f"- **{k}**: {_cell(v)}" for k, v in _settings(report)]
+    lines += [f"- **{k}**: {markdown_cell(v)}" for k, v in _settings(report)]
     lines += [f"- {note}" for note in (*report.info.notes, *report.coverage.summary())]
     lines += [
         "",
@@ -299,9 +301,8 @@ def to_markdown(report: Report) -> str:
             detail = r.reason or ""
         else:
             detail = r.description
-        lines.append(
-            f"| `{r.name}` | {r.source} | {_MARKS[r.verdict]} | {r.cases} | {_cell(detail)} |"
-        )
+        cell = markdown_cell(detail)
+        lines.append(f"| `{r.name}` | {r.source} | {_MARKS[r.verdict]} | {r.cases} | {cell} |")
     lines += [
         "",
         "## Coverage",
@@ -310,13 +311,13 @@ def to_markdown(report: Report) -> str:
         "|---|---|---:|---|",
     ]
     lines += [
-        f"| `{r.id}` | {_RULE_MARKS[r.result]} | {r.probes} | {_cell(_rule_detail(r))} |"
+        f"| `{r.id}` | {_RULE_MARKS[r.result]} | {r.probes} | {markdown_cell(_rule_detail(r))} |"
         for r in report.coverage.rules
     ]
     lines += ["", "| Operation | Status | Observed |", "|---|---|---|"]
     lines += [
         f"| {s.operation} | {s.status} | "
-        f"{'yes' if s.observed else _cell(f'no ({s.reason})' if s.reason else 'no')} |"
+        f"{'yes' if s.observed else markdown_cell(f'no ({s.reason})' if s.reason else 'no')} |"
         for s in report.coverage.statuses
     ]
     failed = [r for r in report.results if r.verdict is Verdict.FAIL and r.first is not None]
@@ -341,14 +342,26 @@ def to_markdown(report: Report) -> str:
 
 
 def write(report: Report, path: Path) -> None:
-    """HTML (.html, .htm), Markdown (.md, .markdown) or JSON (.json), by the file's extension."""
+    write_by_suffix(
+        path,
+        markdown=lambda: to_markdown(report),
+        data=lambda: report.redact(json.dumps(as_dict(report), indent=2)) + "\n",
+        html=lambda: to_html(report),
+    )
+
+
+def write_by_suffix(
+    path: Path, *, markdown: Callable[[], str], data: Callable[[], str], html: Callable[[], str]
+) -> None:
+    """HTML (.html, .htm), Markdown (.md, .markdown) or JSON (.json), by the file's extension;
+    only that form is made."""
     suffix = path.suffix.lower()
     if suffix in (".md", ".markdown"):
-        text = to_markdown(report)
+        text = markdown()
     elif suffix == ".json":
-        text = report.redact(json.dumps(as_dict(report), indent=2)) + "\n"
+        text = data()
     else:
-        text = to_html(report)
+        text = html()
     path.write_text(text, encoding="utf-8")
 
 
