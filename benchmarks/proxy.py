@@ -9,8 +9,9 @@ of it. The constant-rate generator (benchmarks/constant_rate.py, wrk2-style: lat
 from when each request was due) sends Create Token calls (the bodies and sessions of
 create_token.lua) at ``--rate`` per second over 8 keep-alive connections, straight to the server
 and through the proxy, in alternating rounds of ``--seconds``; each round's added latency is the
-proxied percentile minus the direct one, and the median over rounds is reported. Nothing is
-pinned: the server, the proxy and the generator share the two cores as the scheduler likes.
+proxied percentile minus the direct one, and the median over rounds is reported. As in
+benchmarks/run.py, the server runs on the first core; the proxy shares the second with the
+generator (``--no-pin``: wherever the scheduler puts them).
 
 Memory: the proxy (recording HAR and judging, its worst case) in front of the same server, driven
 by wrk with create_token.lua as fast as it goes until ``--memory-exchanges`` exchanges; the proxy's
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import constant_rate
-from benchmarks.harness import HERE, LUA, Server, database, init_demo
+from benchmarks.harness import HERE, LUA, PIN, WRK_CPU, Server, database, init_demo, pinned
 
 RESULTS = HERE / "results"
 TARGETS = {"added_p50_ms": 2.0, "added_p99_ms": 10.0}
@@ -57,10 +58,12 @@ class ProxyServer(Server):
     extra: tuple[str, ...] = ()
 
     def command(self) -> list[str]:
-        return [
+        command = [
             *(sys.executable, "-m", "token_api", "proxy", "--upstream", self.upstream),
             *("--port", str(self.port), *self.extra),
         ]
+        # Pinned, the proxy shares the second core with the load generator, not the server's.
+        return pinned(command, WRK_CPU) if self.pin else command
 
 
 def calls(tokens: dict[str, str]) -> list[constant_rate.Call]:
@@ -89,8 +92,10 @@ def calls(tokens: dict[str, str]) -> list[constant_rate.Call]:
 def latency(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     with database("sqlite", workdir) as url:
         tokens = init_demo(url)
-        server = Server("reference", url, tokens=tokens, pin=False).start()
-        proxy = ProxyServer("proxy", url, pin=False, upstream=server.url).start()
+        server = Server("reference", url, tokens=tokens, pin=args.pin).start()
+        proxy = ProxyServer("proxy", url, pin=args.pin, upstream=server.url).start()
+        if args.pin:
+            os.sched_setaffinity(0, {int(WRK_CPU)})
         mix = calls(tokens)
         rounds: list[dict[str, Any]] = []
         profile = None
@@ -261,7 +266,12 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"{len(lat['rounds'])} alternating rounds of {results['seconds']:g} s, direct and "
             "through the proxy; latency from when each request was due (wrk2-style), median "
-            "over rounds (min–max of the per-round difference).",
+            "over rounds (min–max of the per-round difference). "
+            + (
+                "The server pinned to the first core, the proxy and the generator to the second."
+                if results.get("pinned")
+                else "Nothing pinned."
+            ),
             "",
             "| | direct | proxied | added | target |",
             "|---|---:|---:|---:|---:|",
@@ -316,8 +326,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-exchanges", type=int, default=100_000)
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="py-spy the last proxied round")
+    parser.add_argument("--profile", action="store_true", help="py-spy an extra proxied round")
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="let the scheduler place the server, the proxy and the generator (default: the "
+        "server on the first core, the proxy and the generator on the second)",
+    )
     args = parser.parse_args(argv)
+    args.pin = args.pin and PIN
     args.memory_rate_guess = 1000.0
     results: dict[str, Any] = {
         "when": datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -326,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv[1:] if argv is None else argv,
         "rate": args.rate,
         "seconds": args.seconds,
+        "pinned": args.pin,
         "targets": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-proxy-") as folder:

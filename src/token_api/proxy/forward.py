@@ -30,7 +30,7 @@ from yarl import URL
 
 from token_api.conformance.curl import curl
 from token_api.conformance.exchange import Answer, minted_key
-from token_api.proxy.exchange import REQUEST, Headers, Request, Response, header
+from token_api.proxy.exchange import Headers, Request, Response, header
 from token_api.proxy.findings import Findings
 from token_api.proxy.har import HarRecorder
 from token_api.proxy.judge import Judge, Judgement
@@ -276,7 +276,7 @@ class _Exchange:
         proxy = self.proxy
         request, first, more = await self._read()
         judgement = proxy.judge.request(request)
-        refused = judgement.broken(REQUEST) if proxy.errors else []
+        refused = judgement.refusals() if proxy.errors else []
         response: Response | None
         sent = waited = self.clock
         if refused:

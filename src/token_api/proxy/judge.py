@@ -59,6 +59,7 @@ class Judgement:
     media_problem: bool = False
     oversize: bool = False
     parsed: Any = None  # the request body, when it is JSON
+    looping: str | None = None  # the credential is in a loop of retries after its 401
 
     def check(self, rule: str, side: str, problem: str | None) -> None:
         """One verdict: ``problem`` None is a rule judged and kept."""
@@ -73,6 +74,14 @@ class Judgement:
     def broken(self, side: str) -> list[tuple[str, str]]:
         """(rule, reason) of each violation on ``side``."""
         return [(rule, why) for rule, s, why in self.verdicts if s == side and why is not None]
+
+    def refusals(self) -> list[tuple[str, str]]:
+        """What --errors refuses the request for: its request-side violations, and a retry in a
+        loop even when the loop was reported already."""
+        found = self.broken(REQUEST)
+        if self.looping and not any(rule == "auth.no-retry-refused" for rule, _ in found):
+            found.append(("auth.no-retry-refused", self.looping))
+        return found
 
 
 class Routes:
@@ -105,7 +114,9 @@ class _Remembered:
     def __init__(self) -> None:
         self._refused: OrderedDict[bytes, list[float]] = OrderedDict()  # [at, retries, told]
 
-    def sent(self, digest: bytes, now: float) -> str | None:
+    def sent(self, digest: bytes, now: float) -> tuple[str, bool] | None:
+        """Why this credential is in a loop, and whether that is news (it is told once per
+        loop), or None while it is not."""
         entry = self._refused.get(digest)
         if entry is None:
             return None
@@ -113,13 +124,15 @@ class _Remembered:
             del self._refused[digest]
             return None
         entry[1] += 1
-        if entry[1] < RETRY_LIMIT or entry[2]:
+        if entry[1] < RETRY_LIMIT:
             return None
+        news = not entry[2]
         entry[2] = 1.0
-        return (
+        why = (
             f"a credential answered 401 {now - entry[0]:.1f}s earlier was sent again "
             f"{int(entry[1])} times since"
         )
+        return why, news
 
     def refused(self, digest: bytes, now: float) -> None:
         if digest not in self._refused:
@@ -195,7 +208,10 @@ class Judge:
         if bearer is None:
             return
         now = self._clock()
-        judgement.check("auth.no-retry-refused", REQUEST, self._retries.sent(_digest(bearer), now))
+        loop = self._retries.sent(_digest(bearer), now)
+        # The loop is reported once; with --errors every retry in it is refused.
+        judgement.looping = loop[0] if loop else None
+        judgement.check("auth.no-retry-refused", REQUEST, loop[0] if loop and loop[1] else None)
         if operation.operation_id == CREATE_TOKEN:
             minted = self.ledger.find(bearer)
             judgement.api_key = minted is not None or bearer.startswith("api_")
