@@ -9,8 +9,9 @@ of it. The constant-rate generator (benchmarks/constant_rate.py, wrk2-style: lat
 from when each request was due) sends Create Token calls (the bodies and sessions of
 create_token.lua) at ``--rate`` per second over 8 keep-alive connections, straight to the server
 and through the proxy, in alternating rounds of ``--seconds``; each round's added latency is the
-proxied percentile minus the direct one, and the median over rounds is reported. Nothing is
-pinned: the server, the proxy and the generator share the two cores as the scheduler likes.
+proxied percentile minus the direct one, and the median over rounds is reported. As in
+benchmarks/run.py, the server runs on the first core; the proxy shares the second with the
+generator (``--no-pin``: wherever the scheduler puts them).
 
 Memory: the proxy (recording HAR and judging, its worst case) in front of the same server, driven
 by wrk with create_token.lua as fast as it goes until ``--memory-exchanges`` exchanges; the proxy's
@@ -26,17 +27,19 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks import constant_rate
-from benchmarks.harness import HERE, LUA, Server, database, init_demo
+from benchmarks.harness import HERE, LUA, PIN, WRK_CPU, Server, database, init_demo, pinned
 
 RESULTS = HERE / "results"
 TARGETS = {"added_p50_ms": 2.0, "added_p99_ms": 10.0}
@@ -55,10 +58,12 @@ class ProxyServer(Server):
     extra: tuple[str, ...] = ()
 
     def command(self) -> list[str]:
-        return [
+        command = [
             *(sys.executable, "-m", "token_api", "proxy", "--upstream", self.upstream),
             *("--port", str(self.port), *self.extra),
         ]
+        # Pinned, the proxy shares the second core with the load generator, not the server's.
+        return pinned(command, WRK_CPU) if self.pin else command
 
 
 def calls(tokens: dict[str, str]) -> list[constant_rate.Call]:
@@ -87,8 +92,10 @@ def calls(tokens: dict[str, str]) -> list[constant_rate.Call]:
 def latency(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     with database("sqlite", workdir) as url:
         tokens = init_demo(url)
-        server = Server("reference", url, tokens=tokens, pin=False).start()
-        proxy = ProxyServer("proxy", url, pin=False, upstream=server.url).start()
+        server = Server("reference", url, tokens=tokens, pin=args.pin).start()
+        proxy = ProxyServer("proxy", url, pin=args.pin, upstream=server.url).start()
+        if args.pin:
+            os.sched_setaffinity(0, {int(WRK_CPU)})
         mix = calls(tokens)
         rounds: list[dict[str, Any]] = []
         profile = None
@@ -102,8 +109,6 @@ def latency(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     order.reverse()
                 measured = {}
                 for name, target in order:
-                    if name == "proxied" and args.profile and number == args.rounds:
-                        profile = _profile(proxy, workdir, args.seconds)
                     cpu = proxy.cpu_seconds()
                     measured[name] = constant_rate.run(
                         target, mix, rate=args.rate, seconds=args.seconds
@@ -118,6 +123,11 @@ def latency(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     f"round {number}: direct p50 {d['p50_ms']} p99 {d['p99_ms']} ms; proxied "
                     f"p50 {p['p50_ms']} p99 {p['p99_ms']} ms; non-2xx {d['non2xx']}/{p['non2xx']}"
                 )
+            if args.profile:
+                # One more proxied round, not counted: py-spy slows what it samples.
+                profile = _profile(proxy, lambda: constant_rate.run(
+                    proxy.url, mix, rate=args.rate, seconds=args.seconds
+                ), args.seconds)  # fmt: skip
         finally:
             proxy_output = proxy.output()
             proxy.stop()
@@ -147,37 +157,50 @@ def latency(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return result
 
 
-def _profile(proxy: Server, workdir: Path, seconds: float) -> str | None:
-    """py-spy's flat profile of the proxy for one proxied round (started in the background)."""
+def _profile(proxy: Server, load: Callable[[], object], seconds: float) -> str | None:
+    """py-spy's profile of the proxy while ``load`` runs: the frames with the most samples
+    (inclusive, then their own), written to results/proxy-profile.txt."""
     assert proxy.process is not None
+    with tempfile.TemporaryDirectory() as folder:
+        raw = Path(folder) / "profile.raw"
+        spy_command = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        command = [
+            spy_command, "record", "--pid", str(proxy.process.pid), "--duration", str(int(seconds)),
+            "--format", "raw", "--output", str(raw), "--nonblocking",
+        ]  # fmt: skip
+        try:
+            spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            log("py-spy is not installed: no profile")
+            return None
+        load()
+        spy.wait(60)
+        if not raw.exists():
+            return None
+        totals: dict[str, int] = {}
+        own: dict[str, int] = {}
+        samples = 0
+        for line in raw.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = stack.split(";")
+            samples += int(count)
+            own[frames[-1]] = own.get(frames[-1], 0) + int(count)
+            for frame in set(frames):
+                totals[frame] = totals.get(frame, 0) + int(count)
+    lines = [f"py-spy, {samples} samples of the proxy over one proxied round (not counted).", ""]
+    lines += ["Inclusive:", ""]
+    lines += [
+        f"{100 * n / samples:5.1f}%  {f}"
+        for f, n in sorted(totals.items(), key=lambda x: -x[1])[:40]
+    ]
+    lines += ["", "Own (the event loop's own time is waiting for sockets):", ""]
+    lines += [
+        f"{100 * n / samples:5.1f}%  {f}" for f, n in sorted(own.items(), key=lambda x: -x[1])[:25]
+    ]
     output = RESULTS / "proxy-profile.txt"
-    command = [
-        "py-spy", "record", "--pid", str(proxy.process.pid), "--duration", str(int(seconds)),
-        "--format", "raw", "--output", str(workdir / "profile.raw"), "--nonblocking",
-    ]  # fmt: skip
-    try:
-        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError:
-        return None
+    RESULTS.mkdir(exist_ok=True)
+    output.write_text("\n".join(lines) + "\n")
     return str(output.relative_to(HERE.parent))
-
-
-def _summarise_profile(workdir: Path) -> None:
-    raw = workdir / "profile.raw"
-    if not raw.exists():
-        return
-    totals: dict[str, int] = {}
-    samples = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")
-        samples += int(count)
-        for frame in set(frames):
-            totals[frame] = totals.get(frame, 0) + int(count)
-    top = sorted(totals.items(), key=lambda item: -item[1])[:40]
-    lines = [f"py-spy, {samples} samples of the proxy in one proxied round (inclusive %):", ""]
-    lines += [f"{100 * n / samples:5.1f}%  {frame}" for frame, n in top]
-    (RESULTS / "proxy-profile.txt").write_text("\n".join(lines) + "\n")
 
 
 def memory(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -243,7 +266,12 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"{len(lat['rounds'])} alternating rounds of {results['seconds']:g} s, direct and "
             "through the proxy; latency from when each request was due (wrk2-style), median "
-            "over rounds (min–max of the per-round difference).",
+            "over rounds (min–max of the per-round difference). "
+            + (
+                "The server pinned to the first core, the proxy and the generator to the second."
+                if results.get("pinned")
+                else "Nothing pinned."
+            ),
             "",
             "| | direct | proxied | added | target |",
             "|---|---:|---:|---:|---:|",
@@ -298,8 +326,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-exchanges", type=int, default=100_000)
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="py-spy the last proxied round")
+    parser.add_argument("--profile", action="store_true", help="py-spy an extra proxied round")
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="let the scheduler place the server, the proxy and the generator (default: the "
+        "server on the first core, the proxy and the generator on the second)",
+    )
     args = parser.parse_args(argv)
+    args.pin = args.pin and PIN
     args.memory_rate_guess = 1000.0
     results: dict[str, Any] = {
         "when": datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -308,13 +344,13 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv[1:] if argv is None else argv,
         "rate": args.rate,
         "seconds": args.seconds,
+        "pinned": args.pin,
         "targets": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-proxy-") as folder:
         workdir = Path(folder)
         if not args.skip_latency:
             results["latency"] = latency(args, workdir)
-            _summarise_profile(workdir)
             lat = results["latency"]
             results["targets"]["added p50 ≤ 2 ms"] = lat["added_p50_ms"] <= TARGETS["added_p50_ms"]
             results["targets"]["added p99 ≤ 10 ms"] = lat["added_p99_ms"] <= TARGETS["added_p99_ms"]

@@ -46,6 +46,26 @@ def _stored_session(database: str, session: str) -> dict[str, Any]:
         engine.dispose()
 
 
+def _unrevoke(database: str, *secrets: str) -> None:
+    """Clear the revocation of stored credentials, as a bug or a hand-made restore might."""
+    from sqlalchemy import create_engine, update
+
+    from token_api.domain.secrets import digest
+    from token_api.storage.tables import tokens
+
+    engine = create_engine(database)
+    try:
+        with engine.begin() as connection:
+            for secret in secrets:
+                connection.execute(
+                    update(tokens)
+                    .where(tokens.c.secret_digest == digest(secret))
+                    .values(revoked_at=None)
+                )
+    finally:
+        engine.dispose()
+
+
 def _wait_until(moment: datetime) -> None:
     """Until the clock the server reads too has passed ``moment`` (no fixed sleep)."""
     while (left := (moment - datetime.now(UTC)).total_seconds()) >= 0:
@@ -230,6 +250,27 @@ class TestUserRemoval:
         assert listed[personal["api_token_id"]]["revoked_at"] is not None
         assert listed[service["api_token_id"]]["revoked_at"] is None
         assert all(key["user_removed"] for key in listed.values())
+
+    def test_a_removed_users_personal_keys_are_refused_at_authentication(
+        self, api: Client, deployment: dict[str, Any]
+    ) -> None:
+        """Not only through the rows the removal revoked: with those rows un-revoked behind the
+        server's back, the removed user's session and personal key are still 401, and their
+        service key still works (the user's membership is checked at each use)."""
+        db = deployment["database"]
+        email = new_user(db, "ADMIN", prefix="unrevoked")
+        session = login(db, email)
+        personal = mint(api, {"personal": True}, token=session)
+        service = mint(api, {"personal": False}, token=session)
+        cli("users", "remove", email, database=db)
+        _unrevoke(db, session, personal)
+        for ended, noun in ((session, "session"), (personal, "API key")):
+            response = api.create({}, token=ended)
+            assert_denied(response, 401)
+            assert response.json()["detail"] == (
+                f"The {noun}'s user is no longer a member of the organization."
+            )
+        assert_key_refused(api.create({}, token=service))
 
     def test_the_same_email_added_again_is_a_new_member(
         self, api: Client, deployment: dict[str, Any]

@@ -7,6 +7,7 @@ import os
 import pty
 import select
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -38,6 +39,9 @@ def test_init_demo_json(sqlite: str) -> None:
     assert all(user["token"].startswith("api_") for user in users.values())
     assert all(user["session"].startswith("ses_") for user in users.values())
     assert len({user[kind] for user in users.values() for kind in ("session", "token")}) == 6
+    # The organization's role ids, for the conformance checks of role_id.
+    assert set(demo["roles"]) == {"ADMIN", "MEMBER", "EXTERNAL"}
+    assert len({str(uuid.UUID(role_id)) for role_id in demo["roles"].values()}) == 3
 
 
 FIELDS = ("email", "organization_role", "workspaces")
@@ -46,6 +50,7 @@ FIELDS = ("email", "organization_role", "workspaces")
 def test_init_is_idempotent_and_json_gives_fresh_credentials(sqlite: str) -> None:
     first, second = init_demo(sqlite), init_demo(sqlite)
     assert first["workspaces"] == second["workspaces"]
+    assert first["roles"] == second["roles"]
     for kind in ("session", "token"):
         assert {u[kind] for u in first["users"]}.isdisjoint(u[kind] for u in second["users"])
 
@@ -481,3 +486,57 @@ def test_users_and_workspaces_lists_escape_what_they_print(sqlite: str) -> None:
     again = init_demo(sqlite)
     assert workspace in again["workspaces"]
     assert email in [user["email"] for user in again["users"]]
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The database and the -wal and -shm files SQLite makes beside it: 0600, whatever the
+    umask lets through (issue #20 finding 7). Checked while a server runs and has minted."""
+    path = tmp_path / "token-api.db"
+    url = f"sqlite:///{path}"
+    previous = os.umask(0o022)  # what the servers and commands started below inherit
+    try:
+        demo = init_demo(url)
+        session = next(u["session"] for u in demo["users"] if u["organization_role"] == "ADMIN")
+        with Server(url) as server:
+            minted = httpx.post(
+                server.url + "/api/v1/token",
+                json={},
+                headers={"Authorization": f"Bearer {session}"},
+            )
+            assert minted.status_code == 200
+            modes = {
+                name: stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+                for name in ("token-api.db", "token-api.db-wal", "token-api.db-shm")
+            }
+    finally:
+        os.umask(previous)
+    assert modes == dict.fromkeys(modes, 0o600), {k: oct(v) for k, v in modes.items()}
+
+
+def _access_log(tmp_path: Path, *options: str) -> str:
+    """What a server with --access-log logs for requests claiming X-Forwarded-For."""
+    url = f"sqlite:///{tmp_path / 'forwarded.db'}"
+    init_demo(url)
+    log = tmp_path / f"server{len(options)}.log"
+    with Server(url, extra_args=("--access-log", *options), log=log) as server:
+        claimed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        assert httpx.get(server.url + "/health", headers=claimed).status_code == 200
+        assert httpx.post(server.url + "/api/v1/token", headers=claimed).status_code == 401
+    return log.read_text()
+
+
+def test_the_access_log_believes_no_forwarded_for_unless_told(tmp_path: Path) -> None:
+    """uvicorn believed X-Forwarded-For from 127.0.0.1, so any local client chose the address
+    the access log recorded (issue #20 finding 8); only named proxies are believed."""
+    lines = [line for line in _access_log(tmp_path).splitlines() if '"GET /health' in line]
+    assert lines and all("127.0.0.1:" in line for line in lines), lines
+    assert "203.0.113.9" not in _access_log(tmp_path)
+    trusted = _access_log(tmp_path, "--forwarded-allow-ips", "127.0.0.1, 10.0.0.0/8")
+    claimed = [line for line in trusted.splitlines() if "203.0.113.9" in line]
+    assert ['"GET /health' in line for line in claimed] == [True, False], claimed
+
+
+@pytest.mark.parametrize("value", ["proxy.example", "127.0.0.1,", "10.0.0.0/33"])
+def test_forwarded_allow_ips_takes_addresses_only(value: str) -> None:
+    result = token_api("serve", "--port", str(free_port()), "--forwarded-allow-ips", value)
+    assert "--forwarded-allow-ips" in assert_one_sentence(result, exit_code=2)

@@ -79,3 +79,26 @@ def test_without_errors_the_same_requests_reach_the_upstream(
     assert len(_arrived(broken)) == 1
     assert [line.rule for line in stopped.lines] == ["body.schema"]
     assert not stopped.lines[0].by_proxy
+
+
+def test_a_client_in_a_loop_is_refused_once_it_is_one(
+    broken: str, reference: Deployment, tmp_path: Path
+) -> None:
+    httpx.delete(f"{broken}/_requests/recorded", timeout=10)
+    proxy = Proxy(f"{broken}/recorded", tmp_path, "--errors")
+    gone = traffic.bearer("ses_" + "0" * 49)
+    try:
+        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+            statuses = [
+                client.post(traffic.TOKEN, json={}, headers=gone).status_code for _ in range(6)
+            ]
+            looping = client.post(traffic.TOKEN, json={}, headers=gone)
+    finally:
+        stopped = proxy.stop()
+    # The 401 and two more tries reach the upstream; from the third retry on, the proxy answers.
+    assert statuses == [401, 401, 401, 422, 422, 422]
+    assert [item["rule"] for item in looping.json()["detail"]] == ["auth.no-retry-refused"]
+    assert len(_arrived(broken)) == 3
+    # One loop, one violation.
+    assert [line.rule for line in stopped.lines] == ["auth.no-retry-refused"]
+    assert stopped.report()["refused"] == 4

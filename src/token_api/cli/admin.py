@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     init.add_argument(
         "--json",
         action="store_true",
-        help="print workspaces and users, each with a fresh session and API key, as JSON",
+        help="print workspaces, role ids and users (each with a fresh session and API key) as JSON",
     )
     init.set_defaults(run=run_init)
 
@@ -49,6 +49,7 @@ def run_init(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "workspaces": organization.workspaces(),
+                        "roles": organization.role_ids(),
                         "users": [
                             {
                                 **user.as_json(),

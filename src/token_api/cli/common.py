@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -121,3 +123,20 @@ def open_store(args: argparse.Namespace) -> Iterator[Store]:
             yield store
         finally:
             store.close()
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with a sentence before uvicorn would fail with a traceback."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise CommandError(f"Cannot resolve the host {host!r}.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(f"Port {port} on {host} is already in use.") from None
+            raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None

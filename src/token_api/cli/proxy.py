@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from token_api.cli.common import CommandError, within
+from token_api.cli.common import CommandError, check_port, within
 
 DEFAULT_PORT = 8080
 
@@ -79,7 +79,6 @@ def _check_upstream(url: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from token_api.cli.serve import _check_port
     from token_api.contract.document import SpecError
     from token_api.proxy import report
     from token_api.proxy.run import Options, serve
@@ -104,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(
                 f"{option}: the folder of {str(path)!r} does not exist.", exit_code=2
             )
-    _check_port(args.host, args.port)
+    check_port(args.host, args.port)
     options = Options(
         upstream=args.upstream,
         host=args.host,

@@ -12,6 +12,7 @@ from typing import Any
 from token_api.conformance.redaction import Redactor
 from token_api.proxy.exchange import SIDES, Violation
 from token_api.proxy.judge import Judgement
+from token_api.spectools.openapi import contract_rules
 
 # Violations kept per rule and side, for the reports; the rest are counted.
 EXAMPLES = 3
@@ -21,12 +22,8 @@ OUTSIDE = "(outside the contract)"
 def rules_of(document: Mapping[str, Any]) -> dict[str, str]:
     """The contract's rules (``x-rules`` of its operations): id -> sentence, in order."""
     found: dict[str, str] = {}
-    for item in (document.get("paths") or {}).values():
-        for operation in item.values() if isinstance(item, Mapping) else ():
-            listed = operation.get("x-rules") if isinstance(operation, Mapping) else None
-            for rule in listed if isinstance(listed, list) else ():
-                if isinstance(rule, Mapping) and isinstance(rule.get("id"), str):
-                    found.setdefault(rule["id"], str(rule.get("rule", "")))
+    for rule in contract_rules(dict(document)):
+        found.setdefault(rule.id, rule.text)
     return found
 
 

@@ -28,9 +28,9 @@ from multidict import CIMultiDict
 from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
-from token_api.conformance import rules
 from token_api.conformance.curl import curl
-from token_api.proxy.exchange import REQUEST, Headers, Request, Response, header
+from token_api.conformance.exchange import Answer, minted_key
+from token_api.proxy.exchange import Headers, Request, Response, header
 from token_api.proxy.findings import Findings
 from token_api.proxy.har import HarRecorder
 from token_api.proxy.judge import Judge, Judgement
@@ -276,7 +276,7 @@ class _Exchange:
         proxy = self.proxy
         request, first, more = await self._read()
         judgement = proxy.judge.request(request)
-        refused = judgement.broken(REQUEST) if proxy.errors else []
+        refused = judgement.refusals() if proxy.errors else []
         response: Response | None
         sent = waited = self.clock
         if refused:
@@ -441,7 +441,5 @@ class _Exchange:
 def _minted(judgement: Judgement, response: Response | None) -> str | None:
     if response is None or judgement.operation is None or not response.complete:
         return None
-    answer = rules.Answer(response.status, {}, response.body)
-    found = rules.minted_secret(rules.Observed(judgement.request.method, judgement.operation,
-                                               answer))  # fmt: skip
-    return found[0] if found else None
+    found = minted_key(judgement.operation, Answer(response.status, {}, response.body))
+    return found.secret if found else None

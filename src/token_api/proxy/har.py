@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from token_api.conformance.curl import _credential as redacted_authorization
+from token_api.conformance.curl import redacted_authorization
 from token_api.conformance.redaction import MARK, Redactor
 from token_api.proxy.exchange import Headers, Request, Response, Violation, header
 

@@ -2,8 +2,8 @@
 answered (response side), and what only a run of exchanges shows (a key minted here and later
 presented to Create Token; a refused credential sent again and again).
 
-Response rules are conformance's own per-response functions (``conformance.rules``), so a rule
-means the same whether conformance's requests or a real client's exchange exercised it. Request
+Response rules are conformance's own response checks (its registry), so a rule means the same
+whether conformance's requests or a real client's exchange exercised it. Request
 bodies are validated by the contract layer's compiled validators, the server's own. Every
 verdict names a rule id of the contract's ``x-rules``.
 """
@@ -20,11 +20,15 @@ from typing import Any
 
 import orjson
 
-from token_api.conformance import rules
-from token_api.conformance.safety import requested_expiry
+from token_api.conformance import registry
+from token_api.conformance.exchange import Answer, Observed
+from token_api.conformance.ledger import MintLedger
+from token_api.conformance.response_checks import NOT_APPLICABLE
+from token_api.conformance.response_checks import Judge as ContractJudge
+from token_api.conformance.spec import CREATE_TOKEN, Contract, Endpoint
 from token_api.contract.media_types import canonical
 from token_api.proxy.exchange import REQUEST, RESPONSE, Request, Response, header, headers_map
-from token_api.proxy.schemas import Schemas, no_store, schema_problem
+from token_api.proxy.schemas import Schemas, schema_problem
 
 # RFC 6750 §2.1: b64token.
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -36,16 +40,8 @@ RETRY_WINDOW = 10.0
 # first: the proxy's memory stays flat however long it runs.
 REMEMBERED = 10_000
 
-# conformance's per-response rules (check name -> function), by the rule id each judges.
-_RESPONSE_RULE_IDS: dict[str, str] = {
-    "token_format": "key.format",
-    "credentials_required": "auth.www-authenticate",
-    "documented_status": "response.status-documented",
-    "json_content_type": "response.json",
-    "no_server_error": "response.no-server-error",
-}
-# Rules that read the body: not applied to an answer the proxy did not see whole.
-_READ_THE_BODY = frozenset({"token_format", "error_body_shape"})
+# Checks that read the body: not applied to an answer the proxy did not see whole.
+_READ_THE_BODY = frozenset({"token_format", "validation_error_shape", "error_detail_shape"})
 
 
 @dataclass(slots=True)
@@ -53,7 +49,7 @@ class Judgement:
     """The verdicts on one exchange, and what the request side learnt for the response side."""
 
     request: Request
-    operation: rules.Operation | None
+    operation: Endpoint | None
     verdicts: list[tuple[str, str, str | None]] = field(default_factory=list)
     bearer: str | None = field(default=None, repr=False)  # the credential: a secret
     credential_problem: str | None = None  # "without an Authorization header", ...
@@ -63,6 +59,7 @@ class Judgement:
     media_problem: bool = False
     oversize: bool = False
     parsed: Any = None  # the request body, when it is JSON
+    looping: str | None = None  # the credential is in a loop of retries after its 401
 
     def check(self, rule: str, side: str, problem: str | None) -> None:
         """One verdict: ``problem`` None is a rule judged and kept."""
@@ -78,14 +75,22 @@ class Judgement:
         """(rule, reason) of each violation on ``side``."""
         return [(rule, why) for rule, s, why in self.verdicts if s == side and why is not None]
 
+    def refusals(self) -> list[tuple[str, str]]:
+        """What --errors refuses the request for: its request-side violations, and a retry in a
+        loop even when the loop was reported already."""
+        found = self.broken(REQUEST)
+        if self.looping and not any(rule == "auth.no-retry-refused" for rule, _ in found):
+            found.append(("auth.no-retry-refused", self.looping))
+        return found
+
 
 class Routes:
     """Which operation of the document a request is for: literal paths first, then templates."""
 
-    def __init__(self, contract: rules.Contract) -> None:
-        self._literal: dict[tuple[str, str], rules.Operation] = {}
-        self._templates: list[tuple[str, re.Pattern[str], rules.Operation]] = []
-        for (method, path), operation in contract.operations.items():
+    def __init__(self, contract: Contract) -> None:
+        self._literal: dict[tuple[str, str], Endpoint] = {}
+        self._templates: list[tuple[str, re.Pattern[str], Endpoint]] = []
+        for (method, path), operation in contract.endpoints.items():
             if "{" in path:
                 parts = _TEMPLATE.split(path)
                 pattern = "[^/]+".join(re.escape(part) for part in parts)
@@ -93,7 +98,7 @@ class Routes:
             else:
                 self._literal[(method, path)] = operation
 
-    def find(self, method: str, path: str) -> rules.Operation | None:
+    def find(self, method: str, path: str) -> Endpoint | None:
         found = self._literal.get((method, path))
         if found is not None or not self._templates:
             return found
@@ -109,7 +114,9 @@ class _Remembered:
     def __init__(self) -> None:
         self._refused: OrderedDict[bytes, list[float]] = OrderedDict()  # [at, retries, told]
 
-    def sent(self, digest: bytes, now: float) -> str | None:
+    def sent(self, digest: bytes, now: float) -> tuple[str, bool] | None:
+        """Why this credential is in a loop, and whether that is news (it is told once per
+        loop), or None while it is not."""
         entry = self._refused.get(digest)
         if entry is None:
             return None
@@ -117,13 +124,15 @@ class _Remembered:
             del self._refused[digest]
             return None
         entry[1] += 1
-        if entry[1] < RETRY_LIMIT or entry[2]:
+        if entry[1] < RETRY_LIMIT:
             return None
+        news = not entry[2]
         entry[2] = 1.0
-        return (
+        why = (
             f"a credential answered 401 {now - entry[0]:.1f}s earlier was sent again "
             f"{int(entry[1])} times since"
         )
+        return why, news
 
     def refused(self, digest: bytes, now: float) -> None:
         if digest not in self._refused:
@@ -143,15 +152,18 @@ class Judge:
     def __init__(
         self, document: Mapping[str, Any], clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.contract = rules.Contract(document)
+        self.contract = Contract(document)
         self.schemas = Schemas(self.contract, document)
         self.routes = Routes(self.contract)
-        self.ledger = rules.MintLedger(limit=REMEMBERED)
+        self.ledger = MintLedger(limit=REMEMBERED)
+        # conformance's response checks, judging with this ledger: each names the rule it judges.
+        self.judge = ContractJudge(self.contract, self.ledger)
+        self._checks = [c for c in registry.checks() if c.kind == registry.RESPONSE]
         self._retries = _Remembered()
         self._clock = clock
         self._needs_bearer = {
             key: self.schemas.needs_bearer(operation)
-            for key, operation in self.contract.operations.items()
+            for key, operation in self.contract.endpoints.items()
         }
 
     # -- the request ---------------------------------------------------------------------------
@@ -167,7 +179,7 @@ class Judge:
             self._body(judgement, operation)
         return judgement
 
-    def _credentials(self, judgement: Judgement, operation: rules.Operation) -> None:
+    def _credentials(self, judgement: Judgement, operation: Endpoint) -> None:
         values = [v for k, v in judgement.request.headers if k == b"authorization"]
         several = len(values) > 1
         judgement.several_authorizations = several
@@ -196,8 +208,11 @@ class Judge:
         if bearer is None:
             return
         now = self._clock()
-        judgement.check("auth.no-retry-refused", REQUEST, self._retries.sent(_digest(bearer), now))
-        if operation.operation_id == rules.CREATE_TOKEN:
+        loop = self._retries.sent(_digest(bearer), now)
+        # The loop is reported once; with --errors every retry in it is refused.
+        judgement.looping = loop[0] if loop else None
+        judgement.check("auth.no-retry-refused", REQUEST, loop[0] if loop and loop[1] else None)
+        if operation.operation_id == CREATE_TOKEN:
             minted = self.ledger.find(bearer)
             judgement.api_key = minted is not None or bearer.startswith("api_")
             why = None
@@ -208,7 +223,7 @@ class Judge:
                 why = "an API key was sent to Create Token, which only a session may call"
             judgement.check("auth.api-key-forbidden", REQUEST, why)
 
-    def _body(self, judgement: Judgement, operation: rules.Operation) -> None:
+    def _body(self, judgement: Judgement, operation: Endpoint) -> None:
         request = judgement.request
         definition = self.schemas.request_body(operation)
         if definition is None:
@@ -283,28 +298,27 @@ class Judge:
             return
         request = judgement.request
         headers = headers_map(response.headers)
-        answer = rules.Answer(response.status, headers, response.body if response.complete else b"")
+        answer = Answer(response.status, headers, response.body if response.complete else b"")
         content_type = header(request.headers, b"content-type") if request.has_body else None
-        seen = rules.Observed(request.method, operation, answer, content_type)
+        authorization = f"Bearer {judgement.bearer}" if judgement.bearer is not None else None
+        # The key it hands out is recorded (by digest) before the checks judge it.
+        seen = self.judge.observe(
+            Observed(request.method, operation, answer, content_type, authorization,
+                     judgement.parsed)
+        )  # fmt: skip
         status = response.status
-        for name, rule in rules.RESPONSE_RULES.items():
-            if name in _READ_THE_BODY and not response.complete:
+        for check in self._checks:
+            if check.name in _READ_THE_BODY and not response.complete:
                 continue
-            finding = rule(self.contract, seen)
-            if finding is rules.NOT_APPLICABLE:
-                continue
-            if name == "error_body_shape":
-                rule_id = "error.validation-shape" if status == 422 else "error.detail-shape"
-            else:
-                rule_id = _RESPONSE_RULE_IDS[name]
-            judgement.check(rule_id, RESPONSE, finding)
+            assert check.function is not None
+            finding = check.function(self.judge, seen)
+            if finding is not NOT_APPLICABLE:
+                (rule_id,) = check.rules
+                judgement.check(rule_id, RESPONSE, finding)
         if response.complete:
-            for rule_id, finding in (
-                ("response.schema", self.schemas.response_schema(seen)),
-                ("key.no-store", no_store(seen)),
-            ):
-                if finding is not rules.NOT_APPLICABLE:
-                    judgement.check(rule_id, RESPONSE, finding)
+            finding = self.schemas.response_schema(seen)
+            if finding is not NOT_APPLICABLE:
+                judgement.check("response.schema", RESPONSE, finding)
         self._answered_request(judgement, status)
         self._across(judgement, seen)
 
@@ -339,21 +353,10 @@ class Judge:
             what = "not strict JSON" if rule == "body.strict-json" else "the schema refuses"
             judgement.check(rule, RESPONSE, f"a body {what} was answered {status}" if ok else None)
 
-    def _across(self, judgement: Judgement, seen: rules.Observed) -> None:
-        """Minted keys remembered (by digest), presented keys and refused credentials."""
+    def _across(self, judgement: Judgement, seen: Observed) -> None:
+        """Refused credentials remembered (by digest); minted and presented keys are the
+        response checks' (key.unique, key.recognised, auth.api-key-forbidden)."""
         bearer, answer = judgement.bearer, seen.answer
-        authorization = f"Bearer {bearer}" if bearer is not None else None
-        if judgement.api_key and self.ledger.find(bearer or "") is not None:
-            for rule_id, function in (("auth.api-key-forbidden", rules.key_minted),
-                                      ("key.recognised", rules.key_not_recognised)):  # fmt: skip
-                finding = function(self.ledger, authorization, answer)
-                if finding is not rules.NOT_APPLICABLE:
-                    judgement.check(rule_id, RESPONSE, finding)
-        minted = rules.minted_secret(seen)
-        if minted is not None:
-            secret, token_id = minted
-            problem = self.ledger.record(secret, token_id, requested_expiry(judgement.parsed))
-            judgement.check("key.unique", RESPONSE, problem)
         if bearer is not None and not judgement.several_authorizations:
             # Credentials are judged before anything else: any other answer accepted it.
             if answer.status == 401:

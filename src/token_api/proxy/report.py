@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from token_api.conformance.report import _CSS, REPORT_SUFFIXES
+from token_api.conformance.report import CSS, REPORT_SUFFIXES, markdown_cell, write_by_suffix
 from token_api.proxy.findings import Count, Findings
 
 __all__ = ["REPORT_SUFFIXES", "as_dict", "console", "junit", "write"]
@@ -172,7 +172,7 @@ def to_markdown(findings: Findings) -> str:
         first = count.examples[0].violation.line() if count and count.examples else ""
         lines.append(
             f"| `{rule}` | {side} | {_result(count)} | {count.judged if count else 0} | "
-            f"{count.violations if count else 0} | {_cell(first)} |"
+            f"{count.violations if count else 0} | {markdown_cell(first)} |"
         )
     broken = [(r, side, s, c) for r, side, s, c in findings.rows() if c and c.violations]
     if broken:
@@ -182,14 +182,16 @@ def to_markdown(findings: Findings) -> str:
             lines += ["", f"### {rule} ({side})", "", sentence, ""]
             lines.append(f"{count.violations} of {count.judged} exchanges broke it.")
             for example in count.examples:
-                lines += ["", f"- {_cell(example.violation.line())}", "", "```sh", example.curl]
+                lines += [
+                    "",
+                    f"- {markdown_cell(example.violation.line())}",
+                    "",
+                    "```sh",
+                    example.curl,
+                ]
                 lines.append("```")
     lines += ["", "Credentials are redacted: replace `[REDACTED]` to replay a request.", ""]
     return findings.redact("\n".join(lines))
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def to_html(findings: Findings) -> str:
@@ -219,7 +221,7 @@ def to_html(findings: Findings) -> str:
         )
     document = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>token-api proxy: {e(findings.summary.upstream)}</title><style>{_CSS}</style></head>
+<title>token-api proxy: {e(findings.summary.upstream)}</title><style>{CSS}</style></head>
 <body><h1>token-api proxy</h1>
 <p><strong>{e(_verdict(findings))}</strong> {e(_headline(findings))}</p>
 <dl>{settings}</dl>
@@ -234,12 +236,9 @@ def to_html(findings: Findings) -> str:
 
 
 def write(findings: Findings, path: Path) -> None:
-    """HTML (.html, .htm), Markdown (.md, .markdown) or JSON (.json), by the file's extension."""
-    suffix = path.suffix.lower()
-    if suffix in (".md", ".markdown"):
-        text = to_markdown(findings)
-    elif suffix == ".json":
-        text = findings.redact(json.dumps(as_dict(findings), indent=2)) + "\n"
-    else:
-        text = to_html(findings)
-    path.write_text(text, encoding="utf-8")
+    write_by_suffix(
+        path,
+        markdown=lambda: to_markdown(findings),
+        data=lambda: findings.redact(json.dumps(as_dict(findings), indent=2)) + "\n",
+        html=lambda: to_html(findings),
+    )

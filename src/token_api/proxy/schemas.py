@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from token_api.conformance import rules
+from token_api.conformance.exchange import Observed
+from token_api.conformance.response_checks import NOT_APPLICABLE, Finding
+from token_api.conformance.spec import Contract, Endpoint
 from token_api.contract.schemas import CompiledSchema, Violation
 from token_api.spectools.openapi import is_public
 from token_api.spectools.pointers import RefError, deref
@@ -32,14 +34,14 @@ def schema_problem(violations: list[Violation]) -> str:
 
 
 class Schemas:
-    def __init__(self, contract: rules.Contract, document: Mapping[str, Any]) -> None:
+    def __init__(self, contract: Contract, document: Mapping[str, Any]) -> None:
         self.contract = contract
         self.document = document
         self._nodes: dict[tuple[str, str], Mapping[str, Any]] = {}
         for path, item in (document.get("paths") or {}).items():
             item = self.resolve(item)
             for method, node in item.items() if isinstance(item, Mapping) else ():
-                if (method.upper(), path) in contract.operations and isinstance(node, Mapping):
+                if (method.upper(), path) in contract.endpoints and isinstance(node, Mapping):
                     self._nodes[(method.upper(), path)] = node
         # id(schema) -> (schema, compiled): the schema is kept so that its id is not reused.
         self._compiled: dict[int, tuple[Mapping[str, Any], CompiledSchema]] = {}
@@ -52,7 +54,7 @@ class Schemas:
             and str(scheme.get("scheme", "")).lower() == "bearer"
         }
 
-    def node(self, operation: rules.Operation) -> Mapping[str, Any]:
+    def node(self, operation: Endpoint) -> Mapping[str, Any]:
         return self._nodes[(operation.method, operation.path)]
 
     def resolve(self, node: Any) -> Any:
@@ -62,7 +64,7 @@ class Schemas:
         except RefError:
             return None
 
-    def needs_bearer(self, operation: rules.Operation) -> bool:
+    def needs_bearer(self, operation: Endpoint) -> bool:
         """Whether every way to call the operation is a bearer credential."""
         requirement = self.node(operation).get("security", self.document.get("security", []))
         return not is_public(requirement) and all(
@@ -70,11 +72,11 @@ class Schemas:
             for alternative in requirement
         )
 
-    def request_body(self, operation: rules.Operation) -> Mapping[str, Any] | None:
+    def request_body(self, operation: Endpoint) -> Mapping[str, Any] | None:
         found = self.resolve(self.node(operation).get("requestBody"))
         return found if isinstance(found, Mapping) else None
 
-    def response(self, operation: rules.Operation, status: int) -> Mapping[str, Any] | None:
+    def response(self, operation: Endpoint, status: int) -> Mapping[str, Any] | None:
         """The response documented for ``status``: its own, its range's, or the default."""
         responses = self.node(operation).get("responses") or {}
         code = str(status)
@@ -110,15 +112,15 @@ class Schemas:
             self._compiled[key] = (schema, CompiledSchema({**schema, "components": components}))
         return self._compiled[key][1]
 
-    def response_schema(self, seen: rules.Observed) -> rules.Finding:
+    def response_schema(self, seen: Observed) -> Finding:
         """response.schema: the answer's headers and JSON body match what the operation
         documents for its status."""
-        operation, answer = seen.operation, seen.answer
+        operation, answer = seen.endpoint, seen.answer
         if operation is None or seen.method.upper() != operation.method:
-            return rules.NOT_APPLICABLE
+            return NOT_APPLICABLE
         documented = self.response(operation, answer.status)
         if documented is None:
-            return rules.NOT_APPLICABLE  # documented_status judges an undocumented status
+            return NOT_APPLICABLE  # documented_status judges an undocumented status
         for name, header in (documented.get("headers") or {}).items():
             header = self.resolve(header)
             if not isinstance(header, Mapping):
@@ -131,7 +133,13 @@ class Schemas:
             compiled = self.compiled(header)
             if compiled is not None and not compiled.is_valid(value):
                 return f"the {answer.status}'s {name} header breaks its schema"
-        media = self.media(documented, answer.headers.get("content-type"))
+        content_type = answer.headers.get("content-type")
+        media = self.media(documented, content_type)
+        mime = (content_type or "").split(";")[0].strip().lower()
+        if media is None and mime.startswith("application/") and mime.endswith("+json"):
+            # JSON under another name (RFC 6839: problem+json): its body is still held to the
+            # documented JSON schema; json_content_type reports the name.
+            media = self.media(documented, "application/json")
         if media is None or "json" not in media[0] or seen.method.upper() == "HEAD":
             return None  # no JSON schema for this media type (json_content_type judges it)
         compiled = self.compiled(media[1])
@@ -145,17 +153,3 @@ class Schemas:
         if violations:
             return f"the {answer.status} body breaks its schema {schema_problem(violations)}"
         return None
-
-
-def no_store(seen: rules.Observed) -> rules.Finding:
-    """key.no-store: the answer that hands out a key's secret keeps caches from storing it.
-    (Until conformance's registry, which has this check, lands on main.)"""
-    if rules.minted_secret(seen) is None:
-        return rules.NOT_APPLICABLE
-    value = seen.answer.headers.get("cache-control")
-    directives = {part.split("=")[0].strip().lower() for part in (value or "").split(",")}
-    if "no-store" in directives:
-        return None
-    if value is None:
-        return f"the {seen.answer.status} that carries an api_token has no Cache-Control: no-store"
-    return f"the {seen.answer.status} that carries an api_token has Cache-Control {value!r}"

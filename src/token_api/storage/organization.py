@@ -106,6 +106,14 @@ class Organization:
             )
             return True
 
+    def role_ids(self) -> dict[str, str]:
+        """The organization's role ids by role name (ADMIN, MEMBER, EXTERNAL)."""
+        with self.store.transaction() as tx:
+            org_id = self._org_id(tx.connection)
+            return {
+                role.name: str(self._role_id(tx.connection, org_id, role)) for role in ROLE_NAMES
+            }
+
     # Workspaces
 
     def add_workspace(self, name: str) -> None:

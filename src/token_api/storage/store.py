@@ -307,7 +307,7 @@ class Store:
         self._lock = threading.Lock()
         self._drivers: list[Any] = []
         pool = engine.pool
-        self._most_own = pool.size() if isinstance(pool, QueuePool) else 1
+        self._most_thread_connections = pool.size() if isinstance(pool, QueuePool) else 1
 
     @classmethod
     def connect(cls, url: str, *, lock_timeout: float = 10.0) -> Store:
@@ -321,7 +321,7 @@ class Store:
                 driver.close()
         self.engine.dispose()
 
-    def _own(self) -> Any:
+    def _thread_connection(self) -> Any:
         """This thread's own driver connection; None when as many threads as the pool holds
         connections already have one (a caller running many threads, such as a thread-pool
         server, then borrows from the pool per call instead of opening ever more)."""
@@ -337,7 +337,7 @@ class Store:
                 driver = None
         if driver is None:
             with self._lock:
-                if len(self._drivers) >= self._most_own:
+                if len(self._drivers) >= self._most_thread_connections:
                     return None
             # The pool's raw connections raise the driver's own errors, not SQLAlchemy's.
             with database_errors(), _driver_errors(self.engine.dialect, None, None):
@@ -367,7 +367,7 @@ class Store:
         """(driver connection, cursor) for one call: the thread's own connection, or one
         borrowed from the pool for the call; driver errors as 503, a lost connection dropped."""
         dialect = self.engine.dialect
-        driver = self._own()
+        driver = self._thread_connection()
         pooled = None
         if driver is None:
             with database_errors(), _driver_errors(dialect, None, None):

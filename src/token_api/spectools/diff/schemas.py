@@ -25,6 +25,7 @@ from token_api.spectools.diff.keywords import (
     types,
     unranked,
 )
+from token_api.spectools.diff.lifecycle import Lifecycle
 from token_api.spectools.diff.normalize import Branch, Schemas, View
 from token_api.spectools.diff.rules import RULES, Level, SchemaRule, Side
 from token_api.spectools.diff.same import Same
@@ -49,6 +50,7 @@ class Context(NamedTuple):
 
     text: bool = False  # a text location (parameter, non-JSON media type): 1 reads as "1"
     role: str = "optional"  # optional | required | parameter-optional | parameter-required
+    stability: str = "stable"  # the operation's x-stability-level: the notice a sunset owes
 
 
 _PLAIN = Context()
@@ -65,6 +67,7 @@ class SchemaDiff:
     # Probing an allOf member: a property it introduces counts as request-property-added does
     # (not breaking), not as refusing the values the old schema let through under that name.
     lenient: bool = False
+    lifecycle: Lifecycle | None = None  # deprecation, sunset and stability of properties
 
     def __post_init__(self) -> None:
         self._done: dict[tuple[str, str, Context, bool], list[Found]] = {}

@@ -91,6 +91,7 @@ def _properties(pair: Pair, old: View, new: View) -> None:
             seen.add(name)
             if was and now:
                 _other_flag(pair, name, before, after)
+                _lifecycle(pair, name, before, after)
                 pair.child(before, after, "required" if name in new_required else "optional")
             elif was:
                 # Gone from this side: for a response, as if removed (a required one breaks
@@ -102,7 +103,7 @@ def _properties(pair: Pair, old: View, new: View) -> None:
                 pair.emit(rule, after[1], f"property {shown(name)} is no longer {flag}")
         elif before is not None:
             seen.add(name)
-            if was:
+            if was and not _lifecycle(pair, name, before, None):
                 _removed(pair, name, before[1], name in old_required, new_extra)
         elif after is not None:
             seen.add(name)
@@ -129,6 +130,20 @@ def _other_flag(pair: Pair, name: str, before: Branch, after: Branch) -> None:
     if was != now and not pair.diff.probe:
         text = f"property {shown(name)} {'became' if now else 'is no longer'} {other}"
         pair.emit(_FLAGGED[(other, now, False)], after[1], text)
+
+
+def _lifecycle(pair: Pair, name: str, before: Branch, after: Branch | None) -> bool:
+    """Deprecation, sunset and stability of a property (lifecycle.py); True when it was removed
+    deprecated, which the lifecycle rules judge instead of the removal rules."""
+    lifecycle = pair.diff.lifecycle
+    if lifecycle is None or pair.diff.probe:
+        return False
+    old = pair.diff.old.view(*before).schema
+    new = None if after is None else pair.diff.new.view(*after).schema
+    found = lifecycle.property(name, old, new, pair.context.stability)
+    for rule, detail, at_old in found:
+        pair.emit(rule, before[1] if at_old or after is None else after[1], detail, old=at_old)
+    return after is None and bool(found)
 
 
 def _removed(pair: Pair, name: str, where: str, required: bool, new_extra: Any) -> None:
