@@ -65,6 +65,12 @@ _CREDENTIAL = _CREDENTIAL_ROW + "WHERE t.secret_digest = {p}"
 # waits for them, and they for it. SQLite has no row locks: there the transaction holds the
 # database's write lock from its start (BEGIN IMMEDIATE).
 _CALLER = _CREDENTIAL_ROW + "WHERE t.id = {p}{share}"
+# The user's row is locked before the credential's: `users remove` takes them in that order (the
+# user, then their tokens), and a join locks its rows in an order of the planner's choosing, so
+# a mint and a removal would each hold one and wait for the other (PostgreSQL: deadlock).
+_LOCK_CALLERS_USER = (
+    "SELECT 1 FROM users WHERE id = (SELECT user_id FROM tokens WHERE id = {p}){share}"
+)
 _MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM users AS u WHERE u.id = {{p}}{{share}}"
 _ROLE_EXISTS = "SELECT 1 FROM roles WHERE organization_id = {p} AND id = {p}"
 _WORKSPACE_IDS = "SELECT name, id FROM workspaces WHERE organization_id = {p} AND name IN ({ps})"
@@ -131,6 +137,11 @@ class _Dialect:
     @cached_property
     def caller(self) -> str:
         return self.sql(_CALLER)
+
+    @cached_property
+    def lock_callers_user(self) -> str | None:
+        # SQLite locks the whole database at BEGIN IMMEDIATE: no row lock to order.
+        return self.sql(_LOCK_CALLERS_USER) if self.share_lock else None
 
     @cached_property
     def member(self) -> str:
@@ -225,6 +236,8 @@ class _Directory:
 
     def credential(self, token_id: uuid.UUID) -> Credential | None:
         d = self._dialect
+        if d.lock_callers_user is not None:
+            self._cursor.execute(d.lock_callers_user, (d.uuid_in(token_id),))
         self._cursor.execute(d.caller, (d.uuid_in(token_id),))
         row = self._cursor.fetchone()
         return None if row is None else d.credential_from(row)
