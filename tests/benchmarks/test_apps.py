@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from benchmarks.harness import KINDS, Server, database, init_demo
+from benchmarks.trimming import PIECES, Variant
 
 from token_api.domain.minting import API_KEYS_CANNOT_MINT
 
@@ -58,5 +59,32 @@ def test_benchmark_app_applies_the_rules(kind: str, tmp_path: Path) -> None:
                         refused = client.post("/api/v1/token", json=body, headers=member)
                         assert refused.status_code == 422, (body, refused.text)
                 assert client.get("/health").status_code == 200
+        finally:
+            server.stop()
+
+
+@pytest.mark.parametrize("piece", sorted(PIECES))
+def test_each_trimming_variant_answers_as_the_reference(piece: str, tmp_path: Path) -> None:
+    """benchmarks.trimming turns one piece of the Connexion trimming off at a time: each variant
+    must still be the reference to a client, or the comparison would measure something else."""
+    with database("sqlite", tmp_path) as url:
+        server = Variant("reference", url, init_demo(url), pin=False)
+        server.piece = piece
+        server.start()
+        try:
+            with httpx.Client(base_url=server.url) as client:
+                member = {"Authorization": f"Bearer {server.tokens['member']}"}
+                minted = client.post(
+                    "/api/v1/token", json={"workspaces": ["research"]}, headers=member
+                )
+                assert minted.status_code == 200, minted.text
+                key = {"Authorization": f"Bearer {minted.json()['api_token']}"}
+                refused = client.post("/api/v1/token", json={}, headers=key)
+                assert refused.status_code == 403
+                assert refused.json() == {"detail": API_KEYS_CANNOT_MINT}
+                assert client.post("/api/v1/token", json={}).status_code == 401
+                for body in STRICT:
+                    invalid = client.post("/api/v1/token", json=body, headers=member)
+                    assert invalid.status_code == 422, (body, invalid.text)
         finally:
             server.stop()
