@@ -7,15 +7,17 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from token_api import __version__
 from token_api.cli import admin, conformance, diff, keys, lint, serve, stubs, users
-from token_api.cli.common import CommandError
+from token_api.cli.common import CommandError, Parser
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
+    root = Parser(
         prog="token-api",
         description="The Create Token API: reference server, conformance, lint and diff.",
     )
+    root.add_argument("--version", action="version", version=f"token-api {__version__}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (serve, admin, users, keys, conformance, lint, diff, stubs):
         module.register(commands)
