@@ -204,7 +204,7 @@ def test_version() -> None:
     ("args", "usage"),
     [
         (("keys", "list", "--bogus"), "usage: token-api keys list "),
-        (("users", "add", "a@example.com", "--role", "MEMBER", "extra"), "usage: token-api users add "),
+        (("users", "add", "a@b.example", "--role", "MEMBER", "x"), "usage: token-api users add "),
         (("serve", "--no-such-option"), "usage: token-api serve "),
         (("lint", "a.yaml", "b.yaml"), "usage: token-api lint "),
     ],
