@@ -134,6 +134,25 @@ def test_unknown_path_and_wrong_method(api: Client) -> None:
     assert wrong.headers["allow"] == "POST"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1%2Ftoken"),
+        ("POST", "/api%2Fv1%2Ftoken"),
+        ("POST", "/api%2fv1%2ftoken"),
+        ("POST", "/api/v1%2ftoken"),
+        ("POST", "/api%2Fv1/token"),
+        ("GET", "/docs%2Fstatic/swagger-ui.css"),
+    ],
+)
+def test_an_encoded_slash_is_not_a_slash(api: Client, method: str, path: str) -> None:
+    """Rule path.exact: ``%2F`` is not ``/`` (RFC 3986 §6.2.2.2), and a proxy rule written for
+    /api/v1/token does not see it. With a session that would mint: 404."""
+    response = api.request(method, path, json={} if method == "POST" else None, check=False)
+    assert response.status_code == 404, shown(response)
+    assert response.json() == {"detail": "Not found."}
+
+
 def test_health_needs_no_credentials(api: Client) -> None:
     response = api.as_(None).request("GET", "/health")
     assert response.json() == {"status": "ok"}

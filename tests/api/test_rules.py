@@ -9,14 +9,23 @@ from typing import Any
 
 import pytest
 
+from tests.reliability.raw import exchange, request
 from tests.support.api import Client, check_contract
-from tests.support.credentials import DEMO_USERS, assert_denied, mint, shown, stored_key
+from tests.support.credentials import (
+    API_KEY_REFUSED,
+    DEMO_USERS,
+    assert_denied,
+    mint,
+    shown,
+    stored_key,
+)
 from tests.support.server import cli
 
 FUTURE = (datetime.now(UTC) + timedelta(days=3)).isoformat()
 # Dates that stay in the future: a fixed year would turn into "in the past" one day, and the 422
 # would then say something else than what the test is about.
 YEAR = datetime.now(UTC).year + 2
+TOKEN = "/api/v1/token"
 
 
 def loc(response: Any) -> list[list[Any]]:
@@ -40,6 +49,12 @@ class TestAnswer:
         response = api.create({})
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
+
+    def test_no_cache_keeps_the_secret(self, api: Client) -> None:
+        """Rule key.no-store (RFC 6749 §5.1): the one answer that holds a secret."""
+        response = api.create({})
+        assert response.status_code == 200
+        assert response.headers.get_list("cache-control") == ["no-store"]
 
 
 class TestAuthentication:
@@ -72,6 +87,32 @@ class TestAuthentication:
             headers={"Authorization": f"bEaReR {sessions['ADMIN']}"},
         )
         assert response.status_code == 200
+
+    @pytest.mark.parametrize(
+        ("before", "after"),
+        [("", " "), ("", "  \t"), ("  ", ""), ("\t", ""), (" \t ", "\t ")],
+        ids=["space-after", "spaces-tab-after", "spaces-before", "tab-before", "both"],
+    )
+    def test_whitespace_around_the_value_is_not_part_of_it(
+        self, api: Client, sessions: dict[str, str], tokens: dict[str, str], before: str, after: str
+    ) -> None:
+        """RFC 9110 §5.5 (rule auth.scheme-case-insensitive): ``Bearer <key> `` is that key, 403
+        as without the space, and a session with a space around it mints. A raw request: HTTP
+        client libraries refuse to send such a value."""
+
+        def create(credential: str) -> Any:
+            headers = [
+                ("Authorization", f"{before}Bearer {credential}{after}"),
+                ("Content-Type", "application/json"),
+            ]
+            return exchange(api.base_url, request("POST", TOKEN, headers=headers, body=b"{}"))
+
+        for role in ("ADMIN", "EXTERNAL"):
+            refused = create(tokens[role])
+            assert refused.assert_detail(403) == API_KEY_REFUSED
+        minted = create(sessions["MEMBER"])
+        assert minted.status == 200, minted.body
+        assert minted.json()["api_token"].startswith("api_")
 
     @pytest.mark.parametrize("second", ["ADMIN", "invalid"])
     def test_several_authorization_headers_get_401(

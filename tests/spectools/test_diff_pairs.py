@@ -12,13 +12,14 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.spectools.specs import base, item, prop, put, schema
-from token_api.spectools.diff import Level, diff_documents, rule_ids
-from token_api.spectools.diff.report import FORMATS, render
+from token_api.spectools.diff import RULES, Level, diff_documents, rule_ids, rules
+from token_api.spectools.diff.report import FORMATS, Report, Source, render
 
 Doc = dict[str, Any]
 Verdicts = set[tuple[str, Level]]
@@ -292,6 +293,136 @@ def _inline_draft_member(document: Doc) -> None:
     body["description"] = "An item and a draft."
 
 
+def _pets(discriminator: dict[str, Any] | None) -> Callable[[Doc], None]:
+    """Item gains a pet: a Dog or a Cat, told apart (or not) by a discriminator on petType."""
+
+    def change(document: Doc) -> None:
+        schemas = document["components"]["schemas"]
+        for name, own in (
+            ("Dog", {"bark": {"type": "boolean"}}),
+            ("Cat", {"lives": {"type": "integer"}}),
+        ):
+            schemas[name] = {
+                "type": "object",
+                "required": ["petType"],
+                "properties": {"petType": {"type": "string"}, **own},
+            }
+        pet: dict[str, Any] = {
+            "oneOf": [{"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Cat"}]
+        }
+        if discriminator is not None:
+            pet["discriminator"] = copy.deepcopy(discriminator)
+        item(document)["properties"]["pet"] = pet
+
+    return change
+
+
+_DOG_OR_CAT = {
+    "propertyName": "petType",
+    "mapping": {"dog": "#/components/schemas/Dog", "cat": "#/components/schemas/Cat"},
+}
+
+
+def _rename_dog(document: Doc) -> None:
+    """Dog becomes MyDog: the component, the oneOf member's $ref and the mapping entry."""
+    schemas = document["components"]["schemas"]
+    schemas["MyDog"] = schemas.pop("Dog")
+    pet = prop(document, "pet")
+    pet["oneOf"][0] = {"$ref": "#/components/schemas/MyDog"}
+    pet["discriminator"]["mapping"]["dog"] = "#/components/schemas/MyDog"
+
+
+def _pet_base(document: Doc) -> None:
+    """Item gains a pet: a Pet, whose discriminator maps "dog" to Dog, an allOf of Pet."""
+    document["components"]["schemas"]["Pet"] = {
+        "type": "object",
+        "required": ["petType"],
+        "properties": {"petType": {"type": "string"}},
+        "discriminator": {
+            "propertyName": "petType",
+            "mapping": {"dog": "#/components/schemas/Dog"},
+        },
+    }
+    document["components"]["schemas"]["Dog"] = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Pet"},
+            {"type": "object", "properties": {"bark": {"type": "boolean"}}},
+        ]
+    }
+    item(document)["properties"]["pet"] = {"$ref": "#/components/schemas/Pet"}
+
+
+def _rename_dog_of_pet(document: Doc) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["MyDog"] = schemas.pop("Dog")
+    schemas["Pet"]["discriminator"]["mapping"]["dog"] = "#/components/schemas/MyDog"
+
+
+def _dog_requires_bark(document: Doc) -> None:
+    schema(document, "Dog")["allOf"][1]["required"] = ["bark"]
+
+
+def _discriminator(**keywords: Any) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        found = prop(document, "pet")["discriminator"]
+        for keyword, value in keywords.items():
+            found[keyword] = value
+
+    return change
+
+
+def _mapping(**entries: str) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        prop(document, "pet")["discriminator"]["mapping"].update(entries)
+
+    return change
+
+
+def _types_b_and_c(document: Doc) -> None:
+    """The request body is Item and TypeB (an optional fieldB); TypeC has an optional fieldC."""
+    schemas = document["components"]["schemas"]
+    schemas["TypeB"] = {"type": "object", "properties": {"fieldB": {"type": "boolean"}}}
+    schemas["TypeC"] = {"type": "object", "properties": {"fieldC": {"type": "number"}}}
+    _body(
+        {"allOf": [{"$ref": "#/components/schemas/Item"}, {"$ref": "#/components/schemas/TypeB"}]}
+    )(document)
+
+
+def _type_c_for_b(document: Doc) -> None:
+    body = put(document)["requestBody"]["content"]["application/json"]["schema"]
+    body["allOf"][1] = {"$ref": "#/components/schemas/TypeC"}
+
+
+def _verbose_without(keyword: str) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        del put(document)["parameters"][1][keyword]
+
+    return change
+
+
+def _item(**keywords: Any) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        item(document).update(copy.deepcopy(keywords))
+
+    return change
+
+
+def _all(*changes: Callable[[Doc], None]) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        for one in changes:
+            one(document)
+
+    return change
+
+
+def _equal_schemas(document: Doc) -> None:
+    """Two components that say the same: referring to one or the other is no change."""
+    schemas = document["components"]["schemas"]
+    schemas["NotX"] = {"const": "x"}
+    schemas["AlsoNotX"] = {"const": "x"}
+    schemas["Anything"] = {}
+
+
 def _example_by_ref(document: Doc) -> None:
     document["components"]["examples"] = {"One": {"summary": "One item", "value": {"name": "a"}}}
     content = put(document)["responses"]["200"]["content"]["application/json"]
@@ -481,10 +612,30 @@ PAIRS = [
     Pair("request body wrapped in a oneOf whose branches both take it",
          _body({"oneOf": [{"$ref": "#/components/schemas/Item"}, {"type": "object"}]}),
          {("request-wrapped-in-one-of", B)}, {("request-alternative-removed", B)}),
-    Pair("allOf member added that constrains more",
+    # An allOf member is judged by what it requires; an optional property it introduces, the
+    # way the same property added directly is (request-property-added).
+    Pair("allOf member added with an optional typed property",
          _add_member({"type": "object", "properties": {"extra": {"type": "integer"}}}),
-         {("request-all-of-added", B), ("request-property-added", N)},
-         {("request-property-removed", P)},
+         {("request-property-added", N)}, {("request-property-removed", P)},
+         setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("allOf member replaced by one with another optional property", _type_c_for_b,
+         {("request-property-removed", P), ("request-property-added", N)},
+         {("request-property-removed", P), ("request-property-added", N)},
+         setup=_types_b_and_c),
+    Pair("allOf member added that requires a declared property",
+         _add_member({"type": "object", "required": ["count"]}),
+         {("request-all-of-added", B), ("request-property-became-required", B)},
+         {("request-property-became-optional", N)},
+         setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("allOf member added that limits a declared property",
+         _add_member({"type": "object", "properties": {"name": {"maxLength": 10}}}),
+         {("request-all-of-added", B)}, set(),
+         setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
+    Pair("allOf member added with a required new property",
+         _add_member({"type": "object", "required": ["extra"],
+                      "properties": {"extra": {"type": "integer"}}}),
+         {("request-all-of-added", B), ("request-required-property-added", B)},
+         {("request-required-property-removed", P)},
          setup=_body({"allOf": [{"$ref": "#/components/schemas/Item"}]})),
     Pair("allOf member added that the others imply",
          _add_member({"type": "object", "properties": {"name": {"type": "string"}}}),
@@ -499,8 +650,90 @@ PAIRS = [
          _conditions([{"required": ["count"]}, {"required": ["size"]}]),
          both("any-of-added", N, P), both("alternative-removed", B, N),
          setup=_conditions([{"required": ["count"]}])),
-    Pair("a keyword diff cannot rank", _update("kind", **{"not": {"const": "x"}}),
-         both("schema-changed", B, B), both("schema-changed", B, B)),
+    # Discriminators: mapping values are references, compared by what they point to.
+    Pair("a schema renamed with its discriminator mapping is no change", _rename_dog,
+         set(), set(), setup=_pets(_DOG_OR_CAT)),
+    Pair("a schema renamed with its base's discriminator mapping (allOf) is no change",
+         _rename_dog_of_pet, set(), set(), setup=_pet_base),
+    Pair("a schema only a discriminator value selects gains a required property",
+         _dog_requires_bark,
+         {("request-all-of-added", B), *both("property-became-required", B, N)},
+         both("property-became-optional", N, B), setup=_pet_base),
+    Pair("a mapping value written as a schema name is no change", _mapping(dog="Dog"),
+         set(), set(), setup=_pets(_DOG_OR_CAT)),
+    Pair("the discriminator's property changes", _discriminator(propertyName="kind"),
+         both("discriminator-property-changed", B, B),
+         both("discriminator-property-changed", B, B), setup=_pets(_DOG_OR_CAT)),
+    Pair("a discriminator value selects another schema",
+         _mapping(dog="#/components/schemas/Cat", cat="#/components/schemas/Dog"),
+         both("discriminator-mapping-changed", B, B),
+         both("discriminator-mapping-changed", B, B), setup=_pets(_DOG_OR_CAT)),
+    Pair("a discriminator value mapped", _mapping(puppy="#/components/schemas/Dog"),
+         both("discriminator-mapping-added", N, P), both("discriminator-mapping-removed", P, N),
+         setup=_pets(_DOG_OR_CAT)),
+    Pair("a discriminator added", _pets(_DOG_OR_CAT),
+         both("discriminator-added", P, N), both("discriminator-removed", N, P),
+         setup=_pets(None)),
+    # The other schema keywords: a subschema values must also match tightens when added.
+    Pair("contains added", _update("tags", contains={"const": "a"}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("minContains raised", _update("tags", minContains=2),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B),
+         setup=_update("tags", contains={"const": "a"})),
+    Pair("propertyNames added", _item(propertyNames={"maxLength": 10}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("contentSchema added", _update("kind", contentSchema={"type": "object"}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B),
+         setup=_update("kind", contentMediaType="application/json")),
+    Pair("contentEncoding set", _update("kind", contentEncoding="base64"),
+         both("content-encoding-changed", B, B), both("content-encoding-changed", B, B)),
+    Pair("dependentRequired: one more property required with another",
+         _item(dependentRequired={"count": ["size", "tags"]}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B),
+         setup=_item(dependentRequired={"count": ["size"]})),
+    Pair("dependentRequired: another property required instead",
+         _item(dependentRequired={"count": ["tags"]}),
+         both("constraint-changed", B, B), both("constraint-changed", B, B),
+         setup=_item(dependentRequired={"count": ["size"]})),
+    Pair("dependentSchemas added", _item(dependentSchemas={"count": {"required": ["size"]}}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("patternProperties added", _item(patternProperties={"^x-": {"type": "string"}}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("patternProperties added where undeclared properties are refused",
+         _item(patternProperties={"^x-": {"type": "string"}}),
+         both("constraint-relaxed", N, B), both("constraint-tightened", B, N),
+         setup=_forbid_extras),
+    Pair("a patternProperties schema limited",
+         _item(patternProperties={"^x-": {"type": "string", "maxLength": 5}}),
+         both("constraint-added", P, N), both("constraint-relaxed", N, B),
+         setup=_item(patternProperties={"^x-": {"type": "string"}})),
+    Pair("prefixItems: the first item becomes an integer",
+         _update("tags", prefixItems=[{"type": "integer"}]),
+         both("type-changed", B, B), both("type-changed", B, B)),
+    Pair("unevaluatedProperties: false added", _item(unevaluatedProperties=False),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("not added", _update("kind", **{"not": {"const": "x"}}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("not takes more values", _update("kind", **{"not": {"enum": ["x", "y"]}}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B),
+         setup=_update("kind", **{"not": {"const": "x"}})),
+    Pair("not takes another value", _update("kind", **{"not": {"const": "y"}}),
+         both("constraint-changed", B, B), both("constraint-changed", B, B),
+         setup=_update("kind", **{"not": {"const": "x"}})),
+    Pair("if/then added", _item(**{"if": {"required": ["count"]}, "then": {"required": ["size"]}}),
+         both("constraint-tightened", B, N), both("constraint-relaxed", N, B)),
+    Pair("if changed: which values then applies to", _item(**{"if": {"required": ["tags"]}}),
+         both("schema-changed", P, P), both("schema-changed", P, P),
+         setup=_item(**{"if": {"required": ["count"]}, "then": {"required": ["size"]}})),
+    Pair("a keyword referring to another schema that says the same is no change",
+         _update("kind", **{"not": {"$ref": "#/components/schemas/AlsoNotX"}}), set(), set(),
+         setup=_all(_equal_schemas,
+                    _update("kind", **{"not": {"$ref": "#/components/schemas/NotX"}}))),
+    Pair("additionalProperties: true and a $ref to an empty schema are the same",
+         _item(additionalProperties={"$ref": "#/components/schemas/Anything"}), set(), set(),
+         setup=_all(_equal_schemas, _item(additionalProperties=True))),
+    Pair("a keyword diff cannot rank is possibly breaking", _update("tags", additionalItems=False),
+         both("schema-changed", P, P), both("schema-changed", P, P)),
     # Defaults: what omitting a value means.
     Pair("a request default changes what omitting means", _update("flag", default=True),
          both("default-changed", P, N), both("default-changed", P, N)),
@@ -578,6 +811,10 @@ PAIRS = [
     Pair("a path parameter already in the URL template gets declared", _declare_item_id,
          {("documentation-changed", N), ("request-type-compatible", N)},
          {("request-parameter-removed", P)}, setup=_undeclare_item_id),
+    Pair("a query parameter may no longer be sent empty", _verbose_without("allowEmptyValue"),
+         {("request-parameter-empty-value-refused", P)},
+         {("request-parameter-empty-value-allowed", N)},
+         setup=_verbose(allowEmptyValue=True)),
     Pair("path parameter gets a maxLength", _item_id_max_length,
          {("request-constraint-added", P)}, {("request-constraint-relaxed", N)}),
     # Request bodies.
@@ -640,6 +877,26 @@ def test_every_rule_has_a_pair() -> None:
     assert set(rule_ids()) - covered == set()
 
 
+def test_every_rule_is_reported_by_its_constant() -> None:
+    """Each entry of rules.py is a constant the emitting code names, so grepping it from the
+    table finds where it is reported (no ids put together from pieces)."""
+    package = Path(rules.__file__).parent
+    emitting = "".join(p.read_text() for p in package.glob("*.py") if p.name != "rules.py")
+    constants = {
+        name: value
+        for name, value in vars(rules).items()
+        if isinstance(value, rules.SchemaRule) or (isinstance(value, str) and value in RULES)
+    }
+    ids = {
+        rule_id
+        for value in constants.values()
+        for rule_id in ([value] if isinstance(value, str) else [value.request, value.response])
+        if rule_id
+    }
+    assert ids == set(rule_ids())
+    assert [name for name in constants if f"rules.{name}" not in emitting] == []
+
+
 def test_unchanged_spec_has_no_changes() -> None:
     assert diff_documents(base(), base()) == []
 
@@ -690,7 +947,8 @@ def test_no_output_shows_python_values() -> None:
         for before, after in ((old, new), (new, old)):
             changes = diff_documents(before, after)
             for fmt in FORMATS:
-                output = render(changes, fmt, "old.yaml", "new.yaml", None)
+                report = Report(Source("old.yaml"), Source("new.yaml"), changes)
+                output = render(report, fmt)
                 found += [(pair.name, x) for x in output.splitlines() if PYTHON_VALUE.search(x)]
     assert found == []
 

@@ -8,7 +8,18 @@ import warnings
 from collections.abc import Sequence
 
 from token_api import __version__
-from token_api.cli import admin, conformance, diff, keys, lint, serve, stubs, users
+from token_api.cli import (
+    admin,
+    changelog,
+    conformance,
+    diff,
+    github_comment,
+    keys,
+    lint,
+    serve,
+    stubs,
+    users,
+)
 from token_api.cli.common import CommandError, Parser
 
 
@@ -19,7 +30,18 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--version", action="version", version=f"token-api {__version__}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, admin, users, keys, conformance, lint, diff, stubs):
+    for module in (
+        serve,
+        admin,
+        users,
+        keys,
+        conformance,
+        lint,
+        diff,
+        changelog,
+        stubs,
+        github_comment,
+    ):
         module.register(commands)
     return root
 

@@ -1,14 +1,40 @@
 """``token-api diff OLD NEW``: every change and its level; exit 1 if anything breaks (or, with
-``--fail-on possibly``, possibly breaks)."""
+``--fail-on possibly``, possibly breaks), or a waiver has expired."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from token_api.cli.common import CommandError
 
-FORMATS = ("text", "json", "markdown", "github")
+if TYPE_CHECKING:
+    from token_api.spectools.diff import Change
+    from token_api.spectools.loading import Spec
+
+FORMATS = ("text", "json", "markdown", "github", "pr-comment")
 FAIL_ON = ("breaking", "possibly")
+
+
+def add_specs(parser: argparse.ArgumentParser) -> None:
+    """OLD and NEW, as ``diff`` and ``changelog`` take them."""
+    parser.add_argument("old", help="a file, or git:REF[:PATH] (PATH defaults to openapi.yaml)")
+    parser.add_argument("new", help="a file, or git:REF[:PATH]")
+
+
+def compare(args: argparse.Namespace) -> tuple[Spec, Spec, list[Change]]:
+    """The two specs and every change between them: the one comparison diff and changelog share."""
+    from token_api.spectools.diff import diff_documents
+    from token_api.spectools.loading import LoadError, load
+    from token_api.spectools.pointers import RefError
+
+    try:
+        old, new = load(args.old), load(args.new)
+        return old, new, diff_documents(old.document, new.document)
+    except LoadError as error:
+        raise CommandError(str(error), exit_code=2) from None
+    except RefError as error:
+        raise CommandError(f"Cannot compare: {error}", exit_code=2) from None
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,15 +43,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="list the changes between two specs and whether they break clients",
         description="Compare two OpenAPI documents (resolved schemas, request and response "
         "direction). Each change is breaking, possibly breaking or not breaking. Exit 0 if nothing "
-        "breaks, 1 if something does, 2 on errors.",
+        "breaks, 1 if something does (or a waiver has expired), 2 on errors.",
     )
-    diff.add_argument("old", help="a file, or git:REF[:PATH] (PATH defaults to openapi.yaml)")
-    diff.add_argument("new", help="a file, or git:REF[:PATH]")
+    add_specs(diff)
     diff.add_argument(
         "--format",
         choices=FORMATS,
         default="text",
-        help="text (default), json, markdown, or github (workflow annotations)",
+        help="text (default), json, markdown, github (workflow annotations), or pr-comment (one "
+        "Markdown comment with a hidden marker line, for a workflow to create and then update)",
     )
     diff.add_argument(
         "--fail-on",
@@ -33,24 +59,51 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         default="breaking",
         help="exit 1 on breaking changes (default), or also on possibly breaking ones",
     )
+    diff.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="YAML list of accepted changes (rule, location, reason, optional expires): each "
+        "is listed as waived and not counted; expired or unused waivers are reported",
+    )
+    diff.add_argument(
+        "--old-url",
+        metavar="URL",
+        help="pr-comment: the old spec as a web page (…/blob/BASE_SHA/openapi.yaml), for links",
+    )
+    diff.add_argument(
+        "--new-url",
+        metavar="URL",
+        help="pr-comment: the new spec as a web page (…/blob/HEAD_SHA/openapi.yaml), for links",
+    )
     diff.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from token_api.spectools.diff import Level, diff_documents
-    from token_api.spectools.diff.report import render
-    from token_api.spectools.loading import LoadError, load
-    from token_api.spectools.pointers import RefError
+    from token_api.spectools.diff import Level
+    from token_api.spectools.diff.report import Report, Source, render
+    from token_api.spectools.diff.waivers import WaiverError, apply, load_waivers, utc_today
 
-    try:
-        old, new = load(args.old), load(args.new)
-        changes = diff_documents(old.document, new.document)
-    except LoadError as error:
-        raise CommandError(str(error), exit_code=2) from None
-    except RefError as error:
-        raise CommandError(f"Cannot compare: {error}", exit_code=2) from None
-    output = render(changes, args.format, old.label, new.label, new.path)
+    waivers = []
+    if args.waivers is not None:
+        from pathlib import Path
+
+        try:
+            waivers = load_waivers(Path(args.waivers))
+        except WaiverError as error:
+            raise CommandError(str(error), exit_code=2) from None
+    old, new, changes = compare(args)
+    applied = apply(changes, waivers, utc_today())
+    report = Report(
+        Source(old.label, old.path, old.text, args.old_url),
+        Source(new.label, new.path, new.text, args.new_url),
+        applied.counted,
+        applied.waived,
+        applied.findings,
+        args.waivers,
+    )
+    output = render(report, args.format)
     if output:
         print(output)
     threshold = Level.BREAKING if args.fail_on == "breaking" else Level.POSSIBLY_BREAKING
-    return 1 if any(c.level >= threshold for c in changes) else 0
+    failed = any(c.level >= threshold for c in applied.counted)
+    return 1 if failed or any(f.fails for f in applied.findings) else 0

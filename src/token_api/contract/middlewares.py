@@ -45,7 +45,7 @@ from connexion.utils import is_nullable, split_content_type
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from token_api.contract.media_types import with_canonical_content_type
-from token_api.contract.routing import RoutingMiddleware
+from token_api.contract.routing import EncodedSlashesNotFound, RoutingMiddleware
 
 logger = logging.getLogger("connexion.middleware.validation")
 
@@ -315,11 +315,13 @@ class _ContextMiddleware(OperationLookup, ContextMiddleware):  # type: ignore[mi
 
 def middleware_stack(*, before_routing: list[Any]) -> list[Any]:
     """Connexion's default stack in Connexion's order, without SwaggerUIMiddleware, with the
-    validation above (which canonicalises Content-Type first, ``media_types``), and ours
-    inserted where ``MiddlewarePosition`` would put them."""
+    validation above (which canonicalises Content-Type first, ``media_types``), the refusal of
+    encoded slashes first of all (``routing``), and ours inserted where ``MiddlewarePosition``
+    would put them."""
     return [
         ServerErrorMiddleware,
         ExceptionMiddleware,
+        EncodedSlashesNotFound,
         *before_routing,
         RoutingMiddleware,
         _SecurityMiddleware,

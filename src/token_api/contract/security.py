@@ -12,7 +12,8 @@ The bearer handler's verify function is Connexion's, read straight from the ASGI
 own builds Starlette's header mapping and inspects the token-info function's signature on every
 request. Same answers: no ``Authorization`` or another scheme → not this scheme (Connexion then
 answers 401), a value without a space → 401 "Invalid authorization header", a token-info function
-returning None → 401 "Provided token is not valid".
+returning None → 401 "Provided token is not valid". One difference: spaces and tabs around the
+value are not part of it (RFC 9110 §5.5), so ``Bearer <key> `` is that key.
 """
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ def bearer_security_map(token_info: TokenInfoFunction) -> dict[str, type]:
 
     async def verify(request: ConnexionRequest) -> Any:
         values = [value for name, value in request.scope["headers"] if name == b"authorization"]
-        if not values or not values[0]:
+        # Whitespace around a field value is not part of it (RFC 9110 §5.5); the HTTP parser
+        # keeps what trails, so "Bearer <key> " would otherwise be a different credential.
+        value = values[0].decode("latin-1").strip(" \t") if values else ""
+        if not value:
             return NO_VALUE
         try:
-            scheme, token = values[0].decode("latin-1").split(maxsplit=1)
+            scheme, token = value.split(maxsplit=1)
         except ValueError:
             raise OAuthProblem(detail="Invalid authorization header") from None
         if scheme.lower() != "bearer":

@@ -14,7 +14,7 @@ parameter decorator would still read the form, the files, the query string and t
 request to find that there is nothing to pass (the next largest cost, about an eighth of a
 request); such a handler is called with its context values directly. Its answer goes through
 Connexion's response decorator as before, which only learns the operation's one response media
-type once instead of per request (a handler giving its own headers gets Connexion's inference).
+type once instead of per request (a handler giving its own Content-Type gets Connexion's check).
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ class _ResponseDecorator(AsyncResponseDecorator):  # type: ignore[misc]
         self._only_type = types.pop() if len(types) == 1 else None
 
     def _infer_content_type(self, data: Any, headers: dict[str, str]) -> str | None:
-        # Connexion's answer when the handler set no headers and the operation produces one type.
-        if not headers and self._only_type is not None:
+        # Connexion's answer when the handler set no Content-Type and the operation produces one.
+        if self._only_type is not None and not any(k.lower() == "content-type" for k in headers):
             return self._only_type
         return super()._infer_content_type(data, headers)  # type: ignore[no-any-return]
 

@@ -24,12 +24,17 @@ def _service() -> TokenService:
     return scope["state"]["service"]  # type: ignore[no-any-return]
 
 
-async def create_token(token_info: dict[str, Any]) -> tuple[dict[str, str], int]:
+async def create_token(
+    token_info: dict[str, Any],
+) -> tuple[dict[str, str], int, dict[str, str]]:
     body = validated_body(scope)
     token_request = TokenRequest.from_body(body.value, body.sent)
     service = _service()
     grant, secret = await service.call(service.mint, token_info["principal"], token_request)
-    return {"api_token": secret, "api_token_id": str(grant.token_id)}, 200
+    # The answer holds a secret: no cache may keep it (RFC 6749 §5.1; rule key.no-store). A new
+    # dict each time: Connexion adds the Content-Type to it.
+    headers = {"Cache-Control": "no-store"}
+    return {"api_token": secret, "api_token_id": str(grant.token_id)}, 200, headers
 
 
 async def get_health() -> tuple[dict[str, str], int]:

@@ -14,13 +14,16 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class LineIndex:
     """Maps a pointer to the 1-based line of the deepest node of it found in the file."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, text: str | None = None) -> None:
+        """The file at ``path``, or ``text`` when given (a spec read from git has no file)."""
         self._root: yaml.Node | None = None
-        if path is not None:
-            try:
-                self._root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                self._root = None
+        try:
+            if text is None and path is not None:
+                text = path.read_text(encoding="utf-8")
+            if text is not None:
+                self._root = yaml.compose(text, Loader=_Loader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            self._root = None
 
     def line(self, pointer: str) -> int | None:
         node = self._root

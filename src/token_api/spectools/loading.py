@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class Spec:
     document: dict[str, Any]
     label: str  # what the user named, for messages
     path: Path | None  # the file on disk, None for a git revision
+    text: str = field(default="", repr=False, compare=False)  # as read, for line numbers
 
 
 def string_keys(node: Any) -> Any:
@@ -84,7 +85,7 @@ def load_file(path: Path) -> Spec:
         raise LoadError(f"{path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise LoadError(f"Cannot read {path}: {error}.") from None
-    return Spec(parse(text, str(path)), str(path), path)
+    return Spec(parse(text, str(path)), str(path), path, text)
 
 
 def load_git(spec: str) -> Spec:
@@ -109,7 +110,7 @@ def load_git(spec: str) -> Spec:
         text = shown.stdout.decode("utf-8")
     except UnicodeDecodeError:
         raise LoadError(f"{spec} is not UTF-8 text.") from None
-    return Spec(parse(text, spec), spec, None)
+    return Spec(parse(text, spec), spec, None, text)
 
 
 def load(source: str) -> Spec:

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 from token_api.spectools.diff.rules import RULES, Level
-
-
-class Side(enum.Enum):
-    REQUEST = "request"
-    RESPONSE = "response"
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from token_api.spectools.diff.changes import Change, Side, change
+from token_api.spectools.diff import rules
+from token_api.spectools.diff.changes import Change, change
 from token_api.spectools.diff.media_types import is_json, pair_media_types
 from token_api.spectools.diff.normalize import Schemas
+from token_api.spectools.diff.rules import Side
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
 from token_api.spectools.diff.security import compare_schemes, compare_security
@@ -38,6 +40,19 @@ _OPERATION_DOCUMENTATION = frozenset(
 _INFO = frozenset(
     {"title", "summary", "description", "version", "contact", "license", "termsOfService"}
 )
+_MEDIA_TYPE_ADDED = {
+    Side.REQUEST: rules.REQUEST_MEDIA_TYPE_ADDED,
+    Side.RESPONSE: rules.RESPONSE_MEDIA_TYPE_ADDED,
+}
+_MEDIA_TYPE_REMOVED = {
+    Side.REQUEST: rules.REQUEST_MEDIA_TYPE_REMOVED,
+    Side.RESPONSE: rules.RESPONSE_MEDIA_TYPE_REMOVED,
+}
+# A response media type paired with one it specializes or generalizes (see media_types).
+_MEDIA_TYPE_PAIRED = {
+    "specialized": rules.RESPONSE_MEDIA_TYPE_SPECIALIZED,
+    "generalized": rules.RESPONSE_MEDIA_TYPE_GENERALIZED,
+}
 _STYLE_DEFAULTS = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 
@@ -77,7 +92,9 @@ class DocumentDiff:
         self._documentation(self.old, self.new, "", None, frozenset({"tags", "externalDocs"}))
         self.document_changes += compare_schemes(self.old, self.new)
         if not self.same(self.old.get("webhooks"), self.new.get("webhooks")):
-            self.add("operation-changed", "/webhooks", "webhooks changed; diff does not rank them")
+            self.add(
+                rules.OPERATION_CHANGED, "/webhooks", "webhooks changed; diff does not rank them"
+            )
         old_ops = {(template(o.path), o.method): o for o in operations(self.old)}
         new_ops = {(template(o.path), o.method): o for o in operations(self.new)}
         old_paths = {path: o.path for (path, _), o in old_ops.items()}
@@ -85,7 +102,7 @@ class DocumentDiff:
         for key, operation in old_ops.items():
             if key[0] in new_paths and key not in new_ops:
                 self.add(
-                    "operation-removed",
+                    rules.OPERATION_REMOVED,
                     operation.pointer,
                     f"{operation.label} was removed",
                     operation.label,
@@ -93,16 +110,19 @@ class DocumentDiff:
                 )
         for path in sorted(old_paths.keys() - new_paths.keys()):
             original = old_paths[path]
-            self.add(
-                "path-removed", join("/paths", original), f"path {original} was removed", old=True
-            )
+            for label in _labels(old_ops, path):
+                where = join("/paths", original)
+                self.add(rules.PATH_REMOVED, where, f"path {original} was removed", label, old=True)
         for path in sorted(new_paths.keys() - old_paths.keys()):
             original = new_paths[path]
-            self.add("path-added", join("/paths", original), f"path {original} was added")
+            for label in _labels(new_ops, path):
+                self.add(
+                    rules.PATH_ADDED, join("/paths", original), f"path {original} was added", label
+                )
         for key, operation in new_ops.items():
             if key[0] in old_paths and key not in old_ops:
                 self.add(
-                    "operation-added",
+                    rules.OPERATION_ADDED,
                     operation.pointer,
                     f"{operation.label} was added",
                     operation.label,
@@ -120,10 +140,12 @@ class DocumentDiff:
         old_urls, new_urls = urls(old), urls(new)
         for url, text in old_urls.items():
             if url not in new_urls:
-                self.add("server-removed", where, f"server {text} was removed", operation, old=True)
+                self.add(
+                    rules.SERVER_REMOVED, where, f"server {text} was removed", operation, old=True
+                )
         for url, text in new_urls.items():
             if url not in old_urls:
-                self.add("server-added", where, f"server {text} was added", operation)
+                self.add(rules.SERVER_ADDED, where, f"server {text} was added", operation)
 
     def _documentation(
         self, old: Any, new: Any, where: str, operation: str | None, keys: frozenset[str]
@@ -136,13 +158,13 @@ class DocumentDiff:
             if (k in old or k in new) and not self.same(old.get(k), new.get(k))
         )
         if changed:
-            self.add("documentation-changed", where, f"{', '.join(changed)} changed", operation)
+            self.add(rules.DOCUMENTATION_CHANGED, where, f"{', '.join(changed)} changed", operation)
 
     def _operation(self, old: Operation, new: Operation) -> None:
         label = new.label
         if old.operation_id != new.operation_id:
             self.add(
-                "operation-id-changed",
+                rules.OPERATION_ID_CHANGED,
                 join(new.pointer, "operationId"),
                 transition("operationId", old.node, new.node),
                 label,
@@ -164,7 +186,7 @@ class DocumentDiff:
                 continue
             if not self.same(old.node.get(key), new.node.get(key)):
                 self.add(
-                    "operation-changed",
+                    rules.OPERATION_CHANGED,
                     join(new.pointer, key),
                     f"{key} changed; diff does not rank it, so review it",
                     label,
@@ -176,7 +198,7 @@ class DocumentDiff:
         for key, (parameter, where) in before_all.items():
             if key not in after_all:
                 self.add(
-                    "request-parameter-removed",
+                    rules.REQUEST_PARAMETER_REMOVED,
                     where,
                     f"{key[0]} parameter {shown(parameter.get('name'))} was removed",
                     label,
@@ -187,14 +209,18 @@ class DocumentDiff:
             if key not in before_all and key[0] == "path" and key[1].startswith("#"):
                 # In the URL template already, so clients sent it; now declared, its schema
                 # may refuse values: compared with the any-string it was.
-                self.add("documentation-changed", where, f"{name} declared", label)
+                self.add(rules.DOCUMENTATION_CHANGED, where, f"{name} declared", label)
                 undeclared = {"in": "path", "name": parameter.get("name"), "required": True}
                 at = join(old.pointer, "parameters", f"(undeclared {parameter.get('name')})")
                 self._parameter(undeclared, at, parameter, where, label)
                 continue
             if key not in before_all:
                 required = bool(parameter.get("required")) or key[0] == "path"
-                rule = f"request-parameter-{'required' if required else 'optional'}-added"
+                rule = (
+                    rules.REQUEST_PARAMETER_REQUIRED_ADDED
+                    if required
+                    else rules.REQUEST_PARAMETER_OPTIONAL_ADDED
+                )
                 self.add(rule, where, f"{name} was added", label)
                 continue
             before, old_where = before_all[key]
@@ -207,24 +233,34 @@ class DocumentDiff:
         name = f"{place} parameter {shown(after.get('name'))}"
         if before.get("name") != after.get("name"):
             self.add(
-                "documentation-changed",
+                rules.DOCUMENTATION_CHANGED,
                 join(where, "name"),
                 f"path parameter {shown(before.get('name'))} renamed {shown(after.get('name'))} "
                 "(the URL is the same)",
                 label,
             )
         if place != "path" and bool(before.get("required")) != bool(after.get("required")):
-            rule = "became-required" if after.get("required") else "became-optional"
-            self.add(
-                f"request-parameter-{rule}",
-                join(where, "required"),
-                f"{name} {rule.replace('-', ' ')}",
-                label,
-            )
+            if after.get("required"):
+                rule, text = rules.REQUEST_PARAMETER_BECAME_REQUIRED, "became required"
+            else:
+                rule, text = rules.REQUEST_PARAMETER_BECAME_OPTIONAL, "became optional"
+            self.add(rule, join(where, "required"), f"{name} {text}", label)
+        if place == "query" and bool(before.get("allowEmptyValue")) != bool(
+            after.get("allowEmptyValue")
+        ):
+            # Valid only in a query (`?name=`); elsewhere OpenAPI ignores it.
+            if after.get("allowEmptyValue"):
+                at = join(where, "allowEmptyValue")
+                text = f"{name} may now be sent empty"
+                self.add(rules.REQUEST_PARAMETER_EMPTY_VALUE_ALLOWED, at, text, label)
+            else:
+                at = join(old_where, "allowEmptyValue")
+                text = f"{name} may no longer be sent empty"
+                self.add(rules.REQUEST_PARAMETER_EMPTY_VALUE_REFUSED, at, text, label, old=True)
         exploded = _serialization(after, place)
         if _serialization(before, place) != exploded:
             self.add(
-                "request-parameter-serialization-changed",
+                rules.REQUEST_PARAMETER_SERIALIZATION_CHANGED,
                 where,
                 f"{name} is serialized differently (style, explode, allowReserved)",
                 label,
@@ -257,7 +293,7 @@ class DocumentDiff:
                 found = request.compare(*old_schema, items, new_view.at("items"), context)
                 self.attach(label, found)
                 self.add(
-                    "request-type-widened",
+                    rules.TYPE_WIDENED.on(Side.REQUEST),
                     new_view.at("type"),
                     f"{name} may now be repeated (form, exploded)",
                     label,
@@ -277,21 +313,27 @@ class DocumentDiff:
             return
         if after is None:
             self.add(
-                "request-body-removed", old_where, "the request body was removed", label, old=True
+                rules.REQUEST_BODY_REMOVED,
+                old_where,
+                "the request body was removed",
+                label,
+                old=True,
             )
             return
         if before is None:
-            rule = "request-body-required-added" if after.get("required") else "request-body-added"
+            rule = (
+                rules.REQUEST_BODY_REQUIRED_ADDED
+                if after.get("required")
+                else rules.REQUEST_BODY_ADDED
+            )
             self.add(rule, new_where, "a request body was added", label)
             return
         if bool(before.get("required")) != bool(after.get("required")):
-            rule = "became-required" if after.get("required") else "became-optional"
-            self.add(
-                f"request-body-{rule}",
-                join(new_where, "required"),
-                f"the request body {rule.replace('-', ' ')}",
-                label,
-            )
+            if after.get("required"):
+                rule, text = rules.REQUEST_BODY_BECAME_REQUIRED, "became required"
+            else:
+                rule, text = rules.REQUEST_BODY_BECAME_OPTIONAL, "became optional"
+            self.add(rule, join(new_where, "required"), f"the request body {text}", label)
         self._documentation(before, after, new_where, label, frozenset({"description"}))
         role = "required" if after.get("required") else "optional"
         self._content(before, old_where, after, new_where, Side.REQUEST, label, role)
@@ -312,7 +354,7 @@ class DocumentDiff:
         )
         for written in removed:
             self.add(
-                f"{side.value}-media-type-removed",
+                _MEDIA_TYPE_REMOVED[side],
                 join(old_where, "content", written),
                 f"media type {written} was removed",
                 label,
@@ -320,7 +362,7 @@ class DocumentDiff:
             )
         for written in added:
             self.add(
-                f"{side.value}-media-type-added",
+                _MEDIA_TYPE_ADDED[side],
                 join(new_where, "content", written),
                 f"media type {written} was added",
                 label,
@@ -329,14 +371,14 @@ class DocumentDiff:
             where = join(new_where, "content", written)
             if relation == "equivalent":
                 self.add(
-                    "documentation-changed",
+                    rules.DOCUMENTATION_CHANGED,
                     where,
                     f"media type {old_written} spelled {written}",
                     label,
                 )
             elif relation:
                 self.add(
-                    f"response-media-type-{relation}",
+                    _MEDIA_TYPE_PAIRED[relation],
                     where,
                     f"media type {old_written} → {written}",
                     label,
@@ -359,9 +401,13 @@ class DocumentDiff:
         new_responses = new.node.get("responses") or {}
         for status in old_responses:
             if status not in new_responses:
-                kind = "success" if success(status) else "error"
+                removed = (
+                    rules.RESPONSE_SUCCESS_STATUS_REMOVED
+                    if success(status)
+                    else rules.RESPONSE_ERROR_STATUS_REMOVED
+                )
                 self.add(
-                    f"response-{kind}-status-removed",
+                    removed,
                     join(old.pointer, "responses", status),
                     f"status {status} is no longer documented",
                     label,
@@ -370,10 +416,12 @@ class DocumentDiff:
         for status, raw in new_responses.items():
             where = join(new.pointer, "responses", status)
             if status not in old_responses:
-                kind = "success" if success(status) else "error"
-                self.add(
-                    f"response-{kind}-status-added", where, f"status {status} was added", label
+                added = (
+                    rules.RESPONSE_SUCCESS_STATUS_ADDED
+                    if success(status)
+                    else rules.RESPONSE_ERROR_STATUS_ADDED
                 )
+                self.add(added, where, f"status {status} was added", label)
                 continue
             before, old_where = deref(
                 self.old, old_responses[status], join(old.pointer, "responses", status)
@@ -397,7 +445,9 @@ class DocumentDiff:
                 header, _ = deref(self.old, raw, join(old_where, "headers", written))
                 required = isinstance(header, dict) and bool(header.get("required"))
                 self.add(
-                    f"response-{'required-' if required else ''}header-removed",
+                    rules.RESPONSE_REQUIRED_HEADER_REMOVED
+                    if required
+                    else rules.RESPONSE_HEADER_REMOVED,
                     join(old_where, "headers", written),
                     f"header {written} was removed",
                     label,
@@ -407,7 +457,7 @@ class DocumentDiff:
         for name, (raw, written) in new_headers.items():
             where = join(new_where, "headers", written)
             if name not in old_headers:
-                self.add("response-header-added", where, f"header {written} was added", label)
+                self.add(rules.RESPONSE_HEADER_ADDED, where, f"header {written} was added", label)
                 continue
             old_raw, old_written = old_headers[name]
             before, before_where = deref(self.old, old_raw, join(old_where, "headers", old_written))
@@ -415,13 +465,12 @@ class DocumentDiff:
             before = before if isinstance(before, dict) else {}
             after = after if isinstance(after, dict) else {}
             if bool(before.get("required")) != bool(after.get("required")):
-                rule = "became-required" if after.get("required") else "became-optional"
-                self.add(
-                    f"response-property-{rule}",
-                    join(after_where, "required"),
-                    f"header {written} {rule.replace('-', ' ')}",
-                    label,
-                )
+                # A header is a property of the response: the same rules.
+                if after.get("required"):
+                    rule, text = rules.PROPERTY_BECAME_REQUIRED.on(Side.RESPONSE), "became required"
+                else:
+                    rule, text = rules.PROPERTY_BECAME_OPTIONAL.on(Side.RESPONSE), "became optional"
+                self.add(rule, join(after_where, "required"), f"header {written} {text}", label)
             self._documentation(
                 before,
                 after,
@@ -436,6 +485,13 @@ class DocumentDiff:
                 join(after_where, "schema"),
             )
             self.attach(label, found)
+
+
+def _labels(operations_: dict[tuple[str, str], Operation], path: str) -> list[str]:
+    """The operations of a path added or removed whole, which its change is listed under."""
+    return [
+        operation.label for (template_, _), operation in operations_.items() if template_ == path
+    ]
 
 
 def _content_of(holder: dict[str, Any]) -> dict[str, dict[str, Any]]:

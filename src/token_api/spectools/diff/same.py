@@ -3,13 +3,15 @@
 Diff compares what it cannot rank (callbacks, webhooks, examples, an unranked schema keyword)
 as a whole; written text would call a ``$ref`` refactor a change. Both sides are walked together
 and each ``$ref`` followed where it is a reference: in example values, defaults, enums and
-extensions a ``$ref`` key is data, as in :func:`token_api.spectools.pointers.iter_refs`.
+extensions a ``$ref`` key is data, as in :func:`token_api.spectools.pointers.iter_refs`. A
+discriminator's mapping values are references too: what they select is compared.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from token_api.spectools.diff import discriminator
 from token_api.spectools.diff.normalize import canonical
 from token_api.spectools.pointers import DATA_KEYS, NAME_MAPS, RefError, locate
 
@@ -81,6 +83,21 @@ class Same:
                 return found
         return self._walk(old, new, names=names)
 
+    def _same_discriminator(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
+        """The same property, and each value selecting the same schema (by what it is, not by
+        its name: a renamed component and its mapping entry renamed with it are the same)."""
+        before, after = old["discriminator"], new["discriminator"]
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            return canonical(before) == canonical(after)
+        if canonical(_unmapped(before)) != canonical(_unmapped(after)):
+            return False
+        old_map = discriminator.mapping(self.old, before, discriminator.members(old))
+        new_map = discriminator.mapping(self.new, after, discriminator.members(new))
+        return old_map.keys() == new_map.keys() and all(
+            self._same({"$ref": ref}, {"$ref": new_map[value]}, names=False)
+            for value, ref in old_map.items()
+        )
+
     def _walk(self, old: Any, new: Any, *, names: bool = False) -> bool:
         if isinstance(old, dict) and isinstance(new, dict):
             if old.keys() != new.keys():
@@ -95,6 +112,9 @@ class Same:
                 if not names and data:
                     if canonical(value) != canonical(other):
                         return False
+                elif not names and key == "discriminator":
+                    if not self._same_discriminator(old, new):
+                        return False
                 elif not self._same(value, other, names=not names and key in _MAPS):
                     return False
             return True
@@ -103,3 +123,7 @@ class Same:
                 self._same(a, b, names=False) for a, b in zip(old, new, strict=True)
             )
         return canonical(old) == canonical(new)
+
+
+def _unmapped(discriminator: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in discriminator.items() if k != "mapping"}

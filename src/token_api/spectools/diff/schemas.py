@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from token_api.spectools.diff import patterns
-from token_api.spectools.diff.changes import Side
+from token_api.spectools.diff import discriminator, patterns, rules
 from token_api.spectools.diff.normalize import (
     DOCUMENTATION,
     ORGANISATION,
@@ -26,10 +25,10 @@ from token_api.spectools.diff.normalize import (
     View,
     canonical,
 )
-from token_api.spectools.diff.rules import RULES, Level
+from token_api.spectools.diff.rules import RULES, Level, SchemaRule, Side
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.values import ABSENT, listed, shown, transition
-from token_api.spectools.pointers import join
+from token_api.spectools.pointers import RefError, join, locate
 
 _UPPER = ("maxLength", "maxItems", "maxProperties")
 _LOWER = ("minLength", "minItems", "minProperties")
@@ -39,6 +38,8 @@ _BOUNDS = (
     *((keyword, False) for keyword in _LOWER),
     ("maximum", True),
     ("minimum", False),
+    ("maxContains", True),
+    ("minContains", False),
 )
 # A limit set where none was is "possibly breaking" (oasdiff's *-set rules); for these a missing
 # lower bound means 0, so setting one is a plain tightening.
@@ -52,6 +53,26 @@ _WIDER_FORMAT = frozenset(
         ("float", "double"),
         ("date", "date-time"),
         ("time", "date-time"),
+    }
+)
+# How a string's content is encoded: a change is one both ends feel.
+_ENCODING = ("contentEncoding", "contentMediaType")
+# Subschemas that only ever add conditions (a value must also match them): adding one tightens,
+# removing one relaxes, and a change inside is judged like any schema.
+_APPLIED = ("contains", "propertyNames", "contentSchema")
+# Where the properties or items no other keyword evaluated go: like additionalProperties.
+_UNEVALUATED = ("unevaluatedProperties", "unevaluatedItems")
+# Keywords few schemas have: their comparisons run only where one of the two schemas has one.
+_RARE = frozenset(
+    {
+        *_ENCODING,
+        *_APPLIED,
+        *_UNEVALUATED,
+        "dependentSchemas",
+        "patternProperties",
+        "dependentRequired",
+        "not",
+        "if",
     }
 )
 _HANDLED = frozenset(
@@ -76,6 +97,20 @@ _HANDLED = frozenset(
         "exclusiveMinimum",
         "readOnly",
         "writeOnly",
+        "maxContains",
+        "minContains",
+        "discriminator",
+        "prefixItems",
+        "not",
+        "if",
+        "then",
+        "else",
+        "dependentRequired",
+        "dependentSchemas",
+        "patternProperties",
+        *_ENCODING,
+        *_APPLIED,
+        *_UNEVALUATED,
     }
 )
 
@@ -101,11 +136,14 @@ class SchemaDiff:
     new: Schemas
     side: Side
     probe: bool = False  # asking "does new refuse anything old took?" (see implies)
+    # Probing an allOf member: a property it introduces counts as request-property-added does
+    # (not breaking), not as refusing the values the old schema let through under that name.
+    lenient: bool = False
 
     def __post_init__(self) -> None:
         self._done: dict[tuple[str, str, Context, bool], list[Found]] = {}
         self._active: set[tuple[str, str, Context, bool]] = set()
-        self._prober: SchemaDiff | None = None
+        self._probers: dict[tuple[bool, bool], SchemaDiff] = {}
         self._hidden = "readOnly" if self.side is Side.REQUEST else "writeOnly"
         # Keywords diff does not rank are compared whole, $refs followed.
         self.same = Same(self.old.document, self.new.document)
@@ -146,23 +184,47 @@ class SchemaDiff:
         return out
 
     def emit(
-        self, out: list[Found], name: str, where: str, detail: str, *, old: bool = False
+        self,
+        out: list[Found],
+        rule: SchemaRule | str,
+        where: str,
+        detail: str,
+        *,
+        old: bool = False,
     ) -> None:
-        out.append((f"{self.side.value}-{name}", where, detail, old))
+        """A change found: a schema rule on this side, or a rule of no side (documentation)."""
+        out.append((rule if isinstance(rule, str) else rule.on(self.side), where, detail, old))
 
     def hidden(self, schemas: Schemas, node: Any, where: str) -> bool:
         """Not part of this side's messages: readOnly in requests, writeOnly in responses."""
         return schemas.view(node, where).schema.get(self._hidden) is True
 
-    def implies(self, old: Branch, new: Branch, context: Context) -> bool:
+    def implies(self, old: Branch, new: Branch, context: Context, *, lenient: bool = False) -> bool:
         """Every value ``old`` accepts, ``new`` accepts too, as far as diff can tell (a change it
         cannot rank counts as refusing something)."""
-        if self._prober is None:
-            self._prober = SchemaDiff(self.old, self.new, Side.REQUEST, probe=True)
-        found = self._prober.compare(*old, *new, context)
-        return not any(
-            RULES[rule].level > Level.NOT_BREAKING and rule != "request-default-changed"
-            for rule, *_ in found
+        return self.refusal(old, new, context, lenient=lenient) is Level.NOT_BREAKING
+
+    def refusal(
+        self,
+        old: Branch,
+        new: Branch,
+        context: Context,
+        *,
+        lenient: bool = False,
+        reverse: bool = False,
+    ) -> Level:
+        """Whether ``new`` refuses values ``old`` accepts: breaking (it does), possibly (diff
+        cannot tell), not breaking (it does not). ``reverse``: ``old`` is a node of the new
+        document and ``new`` one of the old."""
+        prober = self._probers.get((lenient, reverse))
+        if prober is None:
+            old_schemas, new_schemas = (self.new, self.old) if reverse else (self.old, self.new)
+            prober = SchemaDiff(old_schemas, new_schemas, Side.REQUEST, probe=True, lenient=lenient)
+            self._probers[(lenient, reverse)] = prober
+        found = prober.compare(*old, *new, context)
+        return max(
+            (RULES[rule].level for rule, *_ in found if rule != rules.DEFAULT_CHANGED.request),
+            default=Level.NOT_BREAKING,
         )
 
 
@@ -174,8 +236,8 @@ class _Pair:
     out: list[Found]
     context: Context
 
-    def emit(self, name: str, where: str, detail: str, *, old: bool = False) -> None:
-        self.diff.emit(self.out, name, where, detail, old=old)
+    def emit(self, rule: SchemaRule | str, where: str, detail: str, *, old: bool = False) -> None:
+        self.diff.emit(self.out, rule, where, detail, old=old)
 
     def child(self, old: Branch, new: Branch, role: str = "optional") -> None:
         self.out += self.diff.compare(*old, *new, self.context._replace(role=role))
@@ -188,6 +250,7 @@ class _Pair:
         if outer:
             self._documentation(old, new)
             self._nullable(old, new)
+            self._discriminator(old, new)
         if old.alternatives or new.alternatives:
             if not self._wrapped(old, new):
                 self._alternatives(old, new)
@@ -206,6 +269,17 @@ class _Pair:
         self._properties(old, new)
         self._additional_properties(old, new)
         self._items(old, new)
+        if _RARE & (old.schema.keys() | new.schema.keys()):
+            self._encoding(old, new)
+            for keyword in _APPLIED:
+                self._applied(keyword, old, new)
+            for keyword in ("dependentSchemas", "patternProperties"):
+                self._schema_map(keyword, old, new)
+            self._dependent_required(old, new)
+            for keyword in _UNEVALUATED:
+                self._unevaluated(keyword, old, new)
+            self._not(old, new)
+            self._conditional(old, new)
         self._default(old, new)
         self._other_keywords(old, new)
 
@@ -220,15 +294,13 @@ class _Pair:
             and canonical(old.schema.get(k)) != canonical(new.schema.get(k))
         )
         if keys:
-            self.out.append(
-                ("documentation-changed", new.where, f"{', '.join(keys)} changed", False)
-            )
+            self.emit(rules.DOCUMENTATION_CHANGED, new.where, f"{', '.join(keys)} changed")
 
     def _nullable(self, old: View, new: View) -> None:
         if new.nullable and not old.nullable:
-            self.emit("became-nullable", new.where, "null is now valid")
+            self.emit(rules.BECAME_NULLABLE, new.where, "null is now valid")
         elif old.nullable and not new.nullable:
-            self.emit("no-longer-nullable", new.where, "null is no longer valid")
+            self.emit(rules.NO_LONGER_NULLABLE, new.where, "null is no longer valid")
 
     def _wrapped(self, old: View, new: View) -> bool:
         """A schema turned into a oneOf whose branches each take every old value: old values now
@@ -241,7 +313,7 @@ class _Pair:
         if len(taking) < 2:
             return False
         self.emit(
-            "wrapped-in-one-of",
+            rules.WRAPPED_IN_ONE_OF,
             new.where,
             f"wrapped in a oneOf whose branches {', '.join(w for _, w in taking)} all match it",
         )
@@ -263,8 +335,10 @@ class _Pair:
             self.out += self.diff.compare(*before, *after, self.context, outer=False)
         for branch, where in olds:
             kind = self.diff.old.signature(branch, where)
-            self.emit("alternative-removed", where, f"the {kind} alternative was removed", old=True)
-        added = "one-of-added" if new.one_of or not new.alternatives else "any-of-added"
+            self.emit(
+                rules.ALTERNATIVE_REMOVED, where, f"the {kind} alternative was removed", old=True
+            )
+        added = rules.ONE_OF_ADDED if new.one_of or not new.alternatives else rules.ANY_OF_ADDED
         for branch, where in news:
             kind = self.diff.new.signature(branch, where)
             self.emit(added, where, f"a {kind} alternative was added")
@@ -283,10 +357,16 @@ class _Pair:
                 continue
             # The member at the same place first: a refactor keeps the order.
             olds = sorted(old.all_of, key=lambda b: b[1] != join(old.where, "allOf", index))
-            if any(self.diff.implies(before, (member, where), self.context) for before in olds):
+            # An optional property the member introduces is judged where the merged schemas
+            # are compared (request-property-added), as if it had been added directly.
+            if any(
+                self.diff.implies(before, (member, where), self.context, lenient=True)
+                for before in olds
+            ):
                 continue
-            if not self.diff.implies((old.raw, old.where), (member, where), self.context):
-                self.emit("all-of-added", where, "an allOf member was added")
+            whole = (old.raw, old.where)
+            if not self.diff.implies(whole, (member, where), self.context, lenient=True):
+                self.emit(rules.ALL_OF_ADDED, where, "an allOf member was added")
 
     def _conditions(self, old: View, new: View) -> None:
         """anyOf/oneOf branches that add conditions (``anyOf: [{required: [a]}, {required:
@@ -298,18 +378,20 @@ class _Pair:
                 continue
             where = join(new.where if after else old.where, keyword)
             if not after:
-                self.emit("constraint-relaxed", where, f"{keyword} conditions removed", old=True)
+                self.emit(
+                    rules.CONSTRAINT_RELAXED, where, f"{keyword} conditions removed", old=True
+                )
             elif not before:
-                self.emit("constraint-tightened", where, f"{keyword} conditions added")
+                self.emit(rules.CONSTRAINT_TIGHTENED, where, f"{keyword} conditions added")
             else:
                 known = {canonical(node) for node, _ in before}
                 kept = {canonical(node) for node, _ in after}
                 for node, at in before:
                     if canonical(node) not in kept:
                         self.emit(
-                            "alternative-removed", at, f"{keyword} condition removed", old=True
+                            rules.ALTERNATIVE_REMOVED, at, f"{keyword} condition removed", old=True
                         )
-                added = "one-of-added" if keyword == "oneOf" else "any-of-added"
+                added = rules.ONE_OF_ADDED if keyword == "oneOf" else rules.ANY_OF_ADDED
                 for node, at in after:
                     if canonical(node) not in known:
                         self.emit(added, at, f"{keyword} condition added")
@@ -322,9 +404,11 @@ class _Pair:
         change = f"type {_types(old.types)} → {_types(new.types)}"
         if old.types is None or new.types is None:
             if self.context.text and self.request and new.types and "string" in new.types:
-                self.emit("type-compatible", where, change)  # in text, anything is a string
+                self.emit(rules.TYPE_COMPATIBLE, where, change)  # in text, anything is a string
             else:
-                self.emit("type-narrowed" if old.types is None else "type-widened", where, change)
+                self.emit(
+                    rules.TYPE_NARROWED if old.types is None else rules.TYPE_WIDENED, where, change
+                )
             return True
         old_set, new_set = _with_integers(old.types), _with_integers(new.types)
         widened = old_set <= new_set
@@ -332,14 +416,14 @@ class _Pair:
         # sent before, and a response that was a string was read as one.
         as_text = self.context.text and "string" in (new.types if self.request else old.types)
         if as_text and not (widened if self.request else new_set <= old_set):
-            self.emit("type-compatible", where, change)
+            self.emit(rules.TYPE_COMPATIBLE, where, change)
             return bool(old_set & new_set)
         if new_set <= old_set:
-            self.emit("type-narrowed", where, change)
+            self.emit(rules.TYPE_NARROWED, where, change)
         elif widened:
-            self.emit("type-widened", where, change)
+            self.emit(rules.TYPE_WIDENED, where, change)
         else:
-            self.emit("type-changed", where, change)
+            self.emit(rules.TYPE_CHANGED, where, change)
         return bool(old_set & new_set)
 
     def _enum(self, old: View, new: View) -> None:
@@ -347,10 +431,10 @@ class _Pair:
             return v.at("enum" if "enum" in v.schema else "const")
 
         if old.enum is None and new.enum is not None:
-            self.emit("enum-added", at(new), f"values limited to {listed(new.enum.values())}")
+            self.emit(rules.ENUM_ADDED, at(new), f"values limited to {listed(new.enum.values())}")
         elif old.enum is not None and new.enum is None:
             self.emit(
-                "enum-removed",
+                rules.ENUM_REMOVED,
                 at(old),
                 f"values no longer limited to {listed(old.enum.values())}",
                 old=True,
@@ -358,14 +442,16 @@ class _Pair:
         elif "const" in old.schema and "const" in new.schema and old.enum != new.enum:
             # One value for another: what was sent is refused, what is received is new.
             before, after = old.schema["const"], new.schema["const"]
-            self.emit("const-changed", at(new), f"const {shown(before)} → {shown(after)}")
+            self.emit(rules.CONST_CHANGED, at(new), f"const {shown(before)} → {shown(after)}")
         elif old.enum is not None and new.enum is not None:
             added = [v for k, v in new.enum.items() if k not in old.enum]
             removed = [v for k, v in old.enum.items() if k not in new.enum]
             if added:
-                self.emit("enum-value-added", at(new), f"enum value(s) {listed(added)} added")
+                self.emit(rules.ENUM_VALUE_ADDED, at(new), f"enum value(s) {listed(added)} added")
             if removed:
-                self.emit("enum-value-removed", at(new), f"enum value(s) {listed(removed)} removed")
+                self.emit(
+                    rules.ENUM_VALUE_REMOVED, at(new), f"enum value(s) {listed(removed)} removed"
+                )
 
     def _format(self, old: View, new: View) -> None:
         before, after = old.schema.get("format"), new.schema.get("format")
@@ -373,26 +459,34 @@ class _Pair:
             return
         text = transition("format", old.schema, new.schema)
         if before is None:
-            self.emit("format-added", new.at("format"), text)
+            self.emit(rules.FORMAT_ADDED, new.at("format"), text)
         elif after is None:
-            self.emit("format-removed", old.at("format"), text, old=True)
+            self.emit(rules.FORMAT_REMOVED, old.at("format"), text, old=True)
         elif (before, after) in _WIDER_FORMAT:
-            self.emit("format-widened", new.at("format"), text)
+            self.emit(rules.FORMAT_WIDENED, new.at("format"), text)
         elif (after, before) in _WIDER_FORMAT:
-            self.emit("format-narrowed", new.at("format"), text)
+            self.emit(rules.FORMAT_NARROWED, new.at("format"), text)
         else:
-            self.emit("format-changed", new.at("format"), text)
+            self.emit(rules.FORMAT_CHANGED, new.at("format"), text)
 
     def _bound(self, keyword: str, old: View, new: View, *, upper: bool) -> None:
+        if keyword.endswith("Contains") and not (
+            "contains" in old.schema and "contains" in new.schema
+        ):
+            return  # counts of matches for contains: judged with it when it comes or goes
         before, after = _bound_of(old.schema, keyword, upper), _bound_of(new.schema, keyword, upper)
         if before == after:
             return
         text = f"{keyword} {_bound_text(before)} → {_bound_text(after)}"
         if after is None:
-            self.emit("constraint-relaxed", old.at(keyword), text, old=True)
+            self.emit(rules.CONSTRAINT_RELAXED, old.at(keyword), text, old=True)
             return
         if before is None:
-            name = "constraint-tightened" if keyword in _SET_IS_TIGHTENING else "constraint-added"
+            name = (
+                rules.CONSTRAINT_TIGHTENED
+                if keyword in _SET_IS_TIGHTENING
+                else rules.CONSTRAINT_ADDED
+            )
             self.emit(name, new.at(keyword), text)
             return
         if after[0] == before[0]:
@@ -400,7 +494,9 @@ class _Pair:
         else:
             tighter = after[0] < before[0] if upper else after[0] > before[0]
         self.emit(
-            "constraint-tightened" if tighter else "constraint-relaxed", new.at(keyword), text
+            rules.CONSTRAINT_TIGHTENED if tighter else rules.CONSTRAINT_RELAXED,
+            new.at(keyword),
+            text,
         )
 
     def _pattern(self, old: View, new: View) -> None:
@@ -410,17 +506,17 @@ class _Pair:
         text = transition("pattern", old.schema, new.schema)
         if after is None or patterns.universal(str(after)):
             if before is not None and not patterns.universal(str(before)):
-                name = "pattern-removed" if after is None else "pattern-generalized"
+                name = rules.PATTERN_REMOVED if after is None else rules.PATTERN_GENERALIZED
                 where = old.at("pattern") if after is None else new.at("pattern")
                 self.emit(name, where, text, old=after is None)
         elif before is None or patterns.universal(str(before)):
-            self.emit("pattern-added", new.at("pattern"), text)
+            self.emit(rules.PATTERN_ADDED, new.at("pattern"), text)
         elif patterns.generalizes(str(before), str(after)):
-            self.emit("pattern-generalized", new.at("pattern"), text)
+            self.emit(rules.PATTERN_GENERALIZED, new.at("pattern"), text)
         elif patterns.specializes(str(before), str(after)):
-            self.emit("pattern-specialized", new.at("pattern"), text)
+            self.emit(rules.PATTERN_SPECIALIZED, new.at("pattern"), text)
         else:
-            self.emit("pattern-changed", new.at("pattern"), f"{text}, undecided")
+            self.emit(rules.PATTERN_CHANGED, new.at("pattern"), f"{text}, undecided")
 
     def _multiple_of(self, old: View, new: View) -> None:
         before, after = old.schema.get("multipleOf"), new.schema.get("multipleOf")
@@ -428,25 +524,26 @@ class _Pair:
             return
         text = transition("multipleOf", old.schema, new.schema)
         if after is None:
-            self.emit("constraint-relaxed", old.at("multipleOf"), text, old=True)
+            self.emit(rules.CONSTRAINT_RELAXED, old.at("multipleOf"), text, old=True)
         elif before is None or _divides(before, after):
-            self.emit("constraint-tightened", new.at("multipleOf"), text)
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("multipleOf"), text)
         elif _divides(after, before):
-            self.emit("constraint-relaxed", new.at("multipleOf"), text)
+            self.emit(rules.CONSTRAINT_RELAXED, new.at("multipleOf"), text)
         else:
-            self.emit("constraint-changed", new.at("multipleOf"), text)
+            self.emit(rules.CONSTRAINT_CHANGED, new.at("multipleOf"), text)
 
     def _unique_items(self, old: View, new: View) -> None:
         before, after = bool(old.schema.get("uniqueItems")), bool(new.schema.get("uniqueItems"))
         if before != after:
-            name = "constraint-tightened" if after else "constraint-relaxed"
+            name = rules.CONSTRAINT_TIGHTENED if after else rules.CONSTRAINT_RELAXED
             text = transition("uniqueItems", old.schema, new.schema)
             self.emit(name, new.at("uniqueItems"), text)
 
     def _properties(self, old: View, new: View) -> None:
         old_required = set(old.schema.get("required") or [])
         new_required = set(new.schema.get("required") or [])
-        old_extra, new_extra = _extras(old), _extras(new)
+        old_extra = self._open(old, "additionalProperties", self.diff.old)
+        new_extra = self._open(new, "additionalProperties", self.diff.new)
         diff, flag = self.diff, self.diff._hidden
         seen: set[str] = set()  # properties judged here, whose `required` is judged with them
         for name in dict.fromkeys([*old.properties, *new.properties]):
@@ -462,12 +559,11 @@ class _Pair:
                 elif was:
                     # Gone from this side: for a response, as if removed (a required one
                     # breaks readers); for a request the server now ignores it.
-                    required = "required-" if name in old_required and not self.request else ""
-                    rule = f"{required}property-became-{flag_name(flag)}"
+                    required = name in old_required and not self.request
+                    rule = _FLAGGED[(flag, True, required)]
                     self.emit(rule, after[1], f"property {shown(name)} became {flag}")
                 elif now:
-                    required = "required-" if name in new_required else ""
-                    rule = f"{required}property-became-not-{flag_name(flag)}"
+                    rule = _FLAGGED[(flag, False, name in new_required)]
                     self.emit(rule, after[1], f"property {shown(name)} is no longer {flag}")
             elif before is not None:
                 seen.add(name)
@@ -482,12 +578,12 @@ class _Pair:
             hidden = name in new.properties and diff.hidden(diff.new, *new.properties[name])
             if not hidden and (name not in seen or name in old.properties):
                 text = f"property {shown(name)} became required"
-                self.emit("property-became-required", where, text)
+                self.emit(rules.PROPERTY_BECAME_REQUIRED, where, text)
         for name in sorted(old_required - new_required):
             hidden = name in old.properties and diff.hidden(diff.old, *old.properties[name])
             if not hidden and (name not in seen or name in new.properties):
                 text = f"property {shown(name)} became optional"
-                self.emit("property-became-optional", where, text)
+                self.emit(rules.PROPERTY_BECAME_OPTIONAL, where, text)
 
     def _other_flag(self, name: str, before: Branch, after: Branch) -> None:
         """readOnly in responses, writeOnly in requests: the property is still part of them."""
@@ -495,7 +591,7 @@ class _Pair:
         was = self.diff.old.view(*before).schema.get(other) is True
         now = self.diff.new.view(*after).schema.get(other) is True
         if was != now and not self.diff.probe:
-            rule = f"property-became-{'' if now else 'not-'}{flag_name(other)}"
+            rule = _FLAGGED[(other, now, False)]
             text = f"property {shown(name)} {'became' if now else 'is no longer'} {other}"
             self.emit(rule, after[1], text)
 
@@ -503,30 +599,38 @@ class _Pair:
         if self.diff.probe and new_extra is not False:
             return  # a value carrying it still passes
         if self.request and new_extra is False:
-            rule = "property-now-refused"
+            rule = rules.PROPERTY_NOW_REFUSED
         else:
-            rule = "required-property-removed" if required else "property-removed"
+            rule = rules.REQUIRED_PROPERTY_REMOVED if required else rules.PROPERTY_REMOVED
         suffix = " (required)" if required else ""
         self.emit(rule, where, f"property {shown(name)}{suffix} removed", old=True)
 
     def _added(self, name: str, after: Branch, required: bool, old_extra: Any) -> None:
         node, where = after
         if required:
-            self.emit("required-property-added", where, f"required property {shown(name)} added")
-        elif self.diff.probe and old_extra is not False and node not in ({}, True):
+            self.emit(
+                rules.REQUIRED_PROPERTY_ADDED, where, f"required property {shown(name)} added"
+            )
+        elif (
+            self.diff.probe
+            and not self.diff.lenient
+            and old_extra is not False
+            and node not in ({}, True)
+        ):
             # Probing: a property old left open that new constrains refuses some old values.
-            self.emit("property-now-refused", where, f"property {shown(name)} now constrained")
+            self.emit(rules.PROPERTY_NOW_REFUSED, where, f"property {shown(name)} now constrained")
         elif old_extra is False:
             self.emit(
-                "property-now-allowed",
+                rules.PROPERTY_NOW_ALLOWED,
                 where,
                 f"property {shown(name)} added where no undeclared property was valid",
             )
         else:
-            self.emit("property-added", where, f"optional property {shown(name)} added")
+            self.emit(rules.PROPERTY_ADDED, where, f"optional property {shown(name)} added")
 
     def _additional_properties(self, old: View, new: View) -> None:
-        before, after = _extras(old), _extras(new)
+        before = self._open(old, "additionalProperties", self.diff.old)
+        after = self._open(new, "additionalProperties", self.diff.new)
         if isinstance(before, dict) and isinstance(after, dict):
             self.child(
                 (before, old.at("additionalProperties")), (after, new.at("additionalProperties"))
@@ -537,22 +641,222 @@ class _Pair:
         text = f"additionalProperties {_extra_text(before)} → {_extra_text(after)}"
         where = new.at("additionalProperties")
         if after is False or before is True:
-            self.emit("additional-properties-narrowed", where, text)
+            self.emit(rules.ADDITIONAL_PROPERTIES_NARROWED, where, text)
         else:
-            self.emit("additional-properties-widened", where, text)
+            self.emit(rules.ADDITIONAL_PROPERTIES_WIDENED, where, text)
 
     def _items(self, old: View, new: View) -> None:
+        """Each position's schema (prefixItems, else items), then items past every prefix."""
         before, after = old.schema.get("items"), new.schema.get("items")
+        old_prefix, new_prefix = _prefix(old), _prefix(new)
+        for index in range(max(len(old_prefix), len(new_prefix))):
+            then = _position(old, old_prefix, index)
+            now = _position(new, new_prefix, index)
+            if then is None and now is not None:
+                text = f"array item {index} now constrained"
+                self.emit(rules.CONSTRAINT_TIGHTENED, now[1], text)
+            elif then is not None and now is None:
+                text = f"array item {index} no longer constrained"
+                self.emit(rules.CONSTRAINT_RELAXED, then[1], text, old=True)
+            elif then is not None and now is not None:
+                self.child(then, now)
         if before is None and after is None:
             return
         if before is None:
-            self.emit("constraint-tightened", new.at("items"), "array items now constrained")
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("items"), "array items now constrained")
         elif after is None:
             self.emit(
-                "constraint-relaxed", old.at("items"), "array items no longer constrained", old=True
+                rules.CONSTRAINT_RELAXED,
+                old.at("items"),
+                "array items no longer constrained",
+                old=True,
             )
         else:
             self.child((before, old.at("items")), (after, new.at("items")))
+
+    def _discriminator(self, old: View, new: View) -> None:
+        """The property a body's schema is picked by, and which schema each value picks (the
+        mapping's values are references: compared by what they point to)."""
+        before, after = old.schema.get("discriminator"), new.schema.get("discriminator")
+        before = before if isinstance(before, dict) else None
+        after = after if isinstance(after, dict) else None
+        if before is None and after is None:
+            return
+        if before is None or after is None:
+            name = rules.DISCRIMINATOR_REMOVED if after is None else rules.DISCRIMINATOR_ADDED
+            on = shown((after or before or {}).get("propertyName"))
+            where = old.at("discriminator") if after is None else new.at("discriminator")
+            verb = "removed" if after is None else "added"
+            self.emit(name, where, f"discriminator on {on} {verb}", old=after is None)
+            return
+        where, old_where = new.at("discriminator"), old.at("discriminator")
+        if before.get("propertyName") != after.get("propertyName"):
+            text = transition("propertyName", before, after)
+            self.emit(rules.DISCRIMINATOR_PROPERTY_CHANGED, join(where, "propertyName"), text)
+        old_map = discriminator.mapping(self.diff.old.document, before, _members(old))
+        new_map = discriminator.mapping(self.diff.new.document, after, _members(new))
+        explicit = (before.get("mapping") or {}, after.get("mapping") or {})
+        for value in dict.fromkeys([*old_map, *new_map]):
+            then, now = old_map.get(value), new_map.get(value)
+            at = join(where, "mapping", value) if value in explicit[1] else where
+            if then is None:
+                text = f"discriminator value {shown(value)} now selects {now}"
+                self.emit(rules.DISCRIMINATOR_MAPPING_ADDED, at, text)
+            elif now is None:
+                at = join(old_where, "mapping", value) if value in explicit[0] else old_where
+                text = f"discriminator value {shown(value)} no longer selects {then}"
+                self.emit(rules.DISCRIMINATOR_MAPPING_REMOVED, at, text, old=True)
+            elif then == now:
+                # The same schema: what changed in it is what clients of that value feel.
+                before_target = _selected(self.diff.old, then)
+                after_target = _selected(self.diff.new, now)
+                if before_target is not None and after_target is not None:
+                    self.child(before_target, after_target)
+            elif not self.diff.same({"$ref": then}, {"$ref": now}):
+                text = f"discriminator value {shown(value)} selects {now} instead of {then}"
+                self.emit(rules.DISCRIMINATOR_MAPPING_CHANGED, at, text)
+
+    def _encoding(self, old: View, new: View) -> None:
+        for keyword in _ENCODING:
+            if old.schema.get(keyword) != new.schema.get(keyword):
+                gone = keyword not in new.schema
+                where = old.at(keyword) if gone else new.at(keyword)
+                text = transition(keyword, old.schema, new.schema)
+                self.emit(rules.CONTENT_ENCODING_CHANGED, where, text, old=gone)
+
+    def _applied(self, keyword: str, old: View, new: View) -> None:
+        """A subschema values must also match: added tightens, removed relaxes."""
+        before, after = old.schema.get(keyword), new.schema.get(keyword)
+        if before is None and after is None:
+            return
+        if before is None:
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at(keyword), f"{keyword} added")
+        elif after is None:
+            self.emit(rules.CONSTRAINT_RELAXED, old.at(keyword), f"{keyword} removed", old=True)
+        else:
+            self.child((before, old.at(keyword)), (after, new.at(keyword)))
+
+    def _schema_map(self, keyword: str, old: View, new: View) -> None:
+        """dependentSchemas (by property) and patternProperties (by pattern): each entry a
+        subschema. A pattern added or removed where undeclared properties are constrained moves
+        the names it matches between that constraint and its own schema."""
+        before, after = _mapping_of(old.schema, keyword), _mapping_of(new.schema, keyword)
+        patterns_ = keyword == "patternProperties"
+        old_extra = self._open(old, "additionalProperties", self.diff.old) if patterns_ else True
+        new_extra = self._open(new, "additionalProperties", self.diff.new) if patterns_ else True
+        for key in dict.fromkeys([*before, *after]):
+            old_at, new_at = join(old.at(keyword), key), join(new.at(keyword), key)
+            if key in before and key in after:
+                self.child((before[key], old_at), (after[key], new_at))
+            elif key in after:
+                if isinstance(old_extra, dict):
+                    self.child((old_extra, old.at("additionalProperties")), (after[key], new_at))
+                elif old_extra is False:
+                    text = f"{keyword} {shown(key)} added where undeclared properties were refused"
+                    self.emit(rules.CONSTRAINT_RELAXED, new_at, text)
+                else:
+                    self.emit(rules.CONSTRAINT_TIGHTENED, new_at, f"{keyword} {shown(key)} added")
+            elif isinstance(new_extra, dict):
+                self.child((before[key], old_at), (new_extra, new.at("additionalProperties")))
+            elif new_extra is False:
+                text = f"{keyword} {shown(key)} removed where undeclared properties are refused"
+                self.emit(rules.CONSTRAINT_TIGHTENED, old_at, text, old=True)
+            else:
+                text = f"{keyword} {shown(key)} removed"
+                self.emit(rules.CONSTRAINT_RELAXED, old_at, text, old=True)
+
+    def _dependent_required(self, old: View, new: View) -> None:
+        before = _mapping_of(old.schema, "dependentRequired")
+        after = _mapping_of(new.schema, "dependentRequired")
+        for key in dict.fromkeys([*before, *after]):
+            then, now = _names(before.get(key)), _names(after.get(key))
+            if then == now:
+                continue
+            gone = key not in after
+            where = join((old if gone else new).at("dependentRequired"), key)
+            text = (
+                f"properties required with {shown(key)}: "
+                f"{shown(sorted(then))} → {shown(sorted(now))}"
+            )
+            if then <= now:
+                self.emit(rules.CONSTRAINT_TIGHTENED, where, text, old=gone)
+            elif now <= then:
+                self.emit(rules.CONSTRAINT_RELAXED, where, text, old=gone)
+            else:
+                self.emit(rules.CONSTRAINT_CHANGED, where, text)
+
+    def _unevaluated(self, keyword: str, old: View, new: View) -> None:
+        """Like additionalProperties: any (absent, true, {}), none (false), or a schema."""
+        before = self._open(old, keyword, self.diff.old)
+        after = self._open(new, keyword, self.diff.new)
+        if isinstance(before, dict) and isinstance(after, dict):
+            self.child((before, old.at(keyword)), (after, new.at(keyword)))
+            return
+        if canonical(before) == canonical(after):
+            return
+        text = f"{keyword} {_extra_text(before)} → {_extra_text(after)}"
+        gone = keyword not in new.schema
+        where = old.at(keyword) if gone else new.at(keyword)
+        if after is False or before is True:
+            self.emit(rules.CONSTRAINT_TIGHTENED, where, text, old=gone)
+        else:
+            self.emit(rules.CONSTRAINT_RELAXED, where, text, old=gone)
+
+    def _not(self, old: View, new: View) -> None:
+        """Values ``not`` takes are refused: the outer schema refuses more when the new ``not``
+        takes values the old one did not, and takes more in the other case."""
+        before, after = old.schema.get("not"), new.schema.get("not")
+        if before is None and after is None:
+            return
+        if before is None:
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("not"), "not added")
+            return
+        if after is None:
+            self.emit(rules.CONSTRAINT_RELAXED, old.at("not"), "not removed", old=True)
+            return
+        then, now = (before, old.at("not")), (after, new.at("not"))
+        if self.diff.same(before, after):
+            return
+        refuses = self.diff.refusal(now, then, self.context, reverse=True)  # new not takes more
+        takes = self.diff.refusal(then, now, self.context)  # old not took what new not refuses
+        if refuses is Level.BREAKING and takes is Level.BREAKING:
+            self.emit(rules.CONSTRAINT_CHANGED, new.at("not"), "not changed both ways")
+        elif refuses is Level.BREAKING:
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("not"), "not now takes more values")
+        elif takes is Level.BREAKING:
+            self.emit(rules.CONSTRAINT_RELAXED, new.at("not"), "not now takes fewer values")
+        elif Level.POSSIBLY_BREAKING in (refuses, takes):
+            text = "not changed, which diff cannot rank"
+            self.emit(rules.SCHEMA_CHANGED, new.at("not"), text)
+
+    def _conditional(self, old: View, new: View) -> None:
+        """if/then/else: then and else add conditions; a changed ``if`` moves values between
+        them, which diff cannot rank."""
+        before, after = _conditional(old.schema), _conditional(new.schema)
+        if not before and not after:
+            return
+        if not before:
+            self.emit(rules.CONSTRAINT_TIGHTENED, new.at("if"), "if/then/else added")
+            return
+        if not after:
+            self.emit(rules.CONSTRAINT_RELAXED, old.at("if"), "if/then/else removed", old=True)
+            return
+        if not self.diff.same(old.schema["if"], new.schema["if"]):
+            text = "if changed (which values then and else apply to), which diff cannot rank"
+            self.emit(rules.SCHEMA_CHANGED, new.at("if"), text)
+        for keyword in ("then", "else"):
+            self._applied(keyword, old, new)
+
+    def _open(self, view: View, keyword: str, schemas: Schemas) -> Any:
+        """True (any value), False (none) or the schema; a $ref to an empty schema is any."""
+        value = view.schema.get(keyword, True)
+        if isinstance(value, dict) and "$ref" in value:
+            try:
+                target, _ = schemas.follow(value, view.at(keyword))
+            except RefError:  # compared as written
+                target = value
+            value = value if target else {}
+        return True if value in (True, {}) else value
 
     def _default(self, old: View, new: View) -> None:
         before, after = old.schema.get("default"), new.schema.get("default")
@@ -562,21 +866,14 @@ class _Pair:
         text = transition("default", old.schema, new.schema)
         role = self.context.role
         if self.request and role == "parameter-optional":
-            self.diff.emit(
-                self.out, "parameter-default-changed", where, text, old="default" not in new.schema
-            )
+            gone = "default" not in new.schema
+            self.emit(rules.REQUEST_PARAMETER_DEFAULT_CHANGED, where, text, old=gone)
         elif self.request and role.endswith("required"):
             # A value that must be sent never falls back to its default.
-            self.out.append(
-                (
-                    "documentation-changed",
-                    where,
-                    f"{text} (the value is required)",
-                    "default" not in new.schema,
-                )
-            )
+            text = f"{text} (the value is required)"
+            self.emit(rules.DOCUMENTATION_CHANGED, where, text, old="default" not in new.schema)
         else:
-            self.emit("default-changed", where, text, old="default" not in new.schema)
+            self.emit(rules.DEFAULT_CHANGED, where, text, old="default" not in new.schema)
 
     def _other_keywords(self, old: View, new: View) -> None:
         for key in sorted({*old.schema, *new.schema}):
@@ -587,15 +884,23 @@ class _Pair:
             if not self.diff.same(old.schema.get(key), new.schema.get(key)):
                 where = new.at(key) if key in new.schema else old.at(key)
                 self.emit(
-                    "schema-changed",
+                    rules.SCHEMA_CHANGED,
                     where,
                     f"{key} changed, which diff cannot rank",
                     old=key not in new.schema,
                 )
 
 
-def flag_name(keyword: str) -> str:
-    return "read-only" if keyword == "readOnly" else "write-only"
+# (readOnly or writeOnly, whether the property became it, whether it is required) → the rule.
+_FLAGGED = {
+    ("readOnly", True, False): rules.PROPERTY_BECAME_READ_ONLY,
+    ("readOnly", False, False): rules.PROPERTY_BECAME_NOT_READ_ONLY,
+    ("readOnly", False, True): rules.REQUIRED_PROPERTY_BECAME_NOT_READ_ONLY,
+    ("writeOnly", True, False): rules.PROPERTY_BECAME_WRITE_ONLY,
+    ("writeOnly", True, True): rules.REQUIRED_PROPERTY_BECAME_WRITE_ONLY,
+    ("writeOnly", False, False): rules.PROPERTY_BECAME_NOT_WRITE_ONLY,
+    ("writeOnly", False, True): rules.REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY,
+}
 
 
 def _ref_name(branch: Branch) -> str | None:
@@ -643,7 +948,8 @@ def _number(value: Any) -> bool:
 def _bound_of(schema: dict[str, Any], keyword: str, upper: bool) -> Bound | None:
     if keyword in ("maximum", "minimum"):
         return _numeric(schema, upper=upper)
-    value = schema.get(keyword)
+    # A contains matches at least one item unless minContains says otherwise.
+    value = schema.get(keyword, 1 if keyword == "minContains" else None)
     return (value, False) if _number(value) else None
 
 
@@ -678,10 +984,47 @@ def _divides(small: Any, large: Any) -> bool:
         return False
 
 
-def _extras(schema_view: View) -> Any:
-    """additionalProperties: True (any), False (none) or a schema."""
-    value = schema_view.schema.get("additionalProperties", True)
-    return True if value in (True, {}) else value
+def _members(view: View) -> list[Any]:
+    return discriminator.members(view.raw)
+
+
+def _selected(schemas: Schemas, ref: str) -> Branch | None:
+    """The schema a discriminator value selects, where it is; None when not in the document."""
+    try:
+        return locate(schemas.document, ref)
+    except (KeyError, RefError):
+        return None
+
+
+def _mapping_of(schema: dict[str, Any], keyword: str) -> dict[str, Any]:
+    value = schema.get(keyword)
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> frozenset[str]:
+    return (
+        frozenset(n for n in value if isinstance(n, str))
+        if isinstance(value, list)
+        else frozenset()
+    )
+
+
+def _conditional(schema: dict[str, Any]) -> bool:
+    """An ``if`` that decides something: without then or else it has no effect."""
+    return "if" in schema and ("then" in schema or "else" in schema)
+
+
+def _prefix(view: View) -> list[Any]:
+    value = view.schema.get("prefixItems")
+    return value if isinstance(value, list) else []
+
+
+def _position(view: View, prefix: list[Any], index: int) -> Branch | None:
+    """The schema of an array's item at ``index``: its prefixItems entry, else items."""
+    if index < len(prefix):
+        return prefix[index], join(view.at("prefixItems"), index)
+    items = view.schema.get("items")
+    return None if items is None else (items, view.at("items"))
 
 
 def _extra_text(value: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from token_api.spectools.diff import rules
 from token_api.spectools.diff.changes import Change, change
 from token_api.spectools.diff.normalize import canonical
 from token_api.spectools.diff.values import shown
@@ -105,13 +106,13 @@ def compare_security(
         return []
     anonymous: Alternative = frozenset()
     if anonymous in before and anonymous not in after:
-        rule = "security-added"
+        rule = rules.SECURITY_ADDED
     elif anonymous in after and anonymous not in before:
-        rule = "security-removed"
+        rule = rules.SECURITY_REMOVED
     elif all(any(_satisfies(held, needed) for needed in after) for held in before):
-        rule = "security-widened"
+        rule = rules.SECURITY_WIDENED
     else:
-        rule = "security-changed"
+        rule = rules.SECURITY_CHANGED
     where = join(new.pointer, "security") if "security" in new.node else "/security"
     detail = f"credentials {_names(old_requirement)} → {_names(new_requirement)}"
     return [(rule, where, detail)]
@@ -125,12 +126,12 @@ def compare_schemes(old_document: dict[str, Any], new_document: dict[str, Any]) 
         if name not in new_schemes:
             where = join("/components/securitySchemes", name)
             found.append(
-                change("security-scheme-removed", where, f"scheme {name} was removed", old=True)
+                change(rules.SECURITY_SCHEME_REMOVED, where, f"scheme {name} was removed", old=True)
             )
     for name in new_schemes:
         where = join("/components/securitySchemes", name)
         if name not in old_schemes:
-            found.append(change("security-scheme-added", where, f"scheme {name} was added"))
+            found.append(change(rules.SECURITY_SCHEME_ADDED, where, f"scheme {name} was added"))
             continue
         before = _definition(old_document, name) or {}
         after = _definition(new_document, name) or {}
@@ -140,7 +141,9 @@ def compare_schemes(old_document: dict[str, Any], new_document: dict[str, Any]) 
         if keys:
             found.append(
                 change(
-                    "security-scheme-changed", where, f"scheme {name}: {', '.join(keys)} changed"
+                    rules.SECURITY_SCHEME_CHANGED,
+                    where,
+                    f"scheme {name}: {', '.join(keys)} changed",
                 )
             )
     return found
