@@ -76,6 +76,21 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_spec_argument(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "spec", nargs="?", default=default, help=f"a file, or git:REF[:PATH] (default: {default})"
+    )
+
+
+def add_handlers_module_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--handlers-module",
+        metavar="MODULE",
+        default=None,
+        help="the module Connexion resolves operationIds in (default: token_api.server.handlers)",
+    )
+
+
 def database_url(args: argparse.Namespace) -> str:
     return str(args.database or os.environ.get(ENV_DATABASE) or DEFAULT_DATABASE_URL)
 
