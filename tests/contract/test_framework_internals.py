@@ -189,7 +189,7 @@ CONNEXION = [
     ),
     Internal(
         "connexion",
-        "connexion.security:BearerSecurityHandler",
+        "connexion.security:AbstractSecurityHandler",
         "_resolve_func",
         "contract/security.py overrides it to hand Connexion the token-info function",
         shape="(self, security_scheme)",
@@ -271,30 +271,18 @@ CONNEXION = [
     ),
     Internal(
         "connexion",
-        "connexion.middleware.routing",
-        "ROUTING_CONTEXT",
-        f"contract/middlewares.py finds each request's operation with it ({LEAN})",
-    ),
-    Internal(
-        "connexion",
-        "connexion.middleware.routing:RoutingOperation",
-        "__call__",
-        "contract/middlewares.py reads the api_base_path and operation_id it writes",
-        holds=("api_base_path", "operation_id"),
-    ),
-    Internal(
-        "connexion",
-        "connexion.middleware.abstract:RoutedMiddleware",
-        "apis",
-        "contract/middlewares.py reads the APIs it holds to build its operation table",
+        "connexion.middleware.routing:RoutingMiddleware",
+        "router",
+        "contract/routing.py turns its redirects off",
         assigned_in="__init__",
     ),
     Internal(
-        "connexion",
-        "connexion.middleware.abstract:RoutedMiddleware",
-        "__call__",
-        "contract/middlewares.py's operation table answers what its walk of the APIs answers",
-        holds=("self.apis[api_base_path]",),
+        "starlette",
+        "starlette.routing:Router",
+        "redirect_slashes",
+        "contract/routing.py turns it off in both of Connexion's routers (no 307 to the Host "
+        "header)",
+        assigned_in="__init__",
     ),
     Internal(
         "connexion",
@@ -312,6 +300,7 @@ CONNEXION = [
         "connexion.context:_context",
         "name",
         "server/framework.py reads the security layer's context values",
+        answers=lambda value: value == "CONTEXT",
     ),
 ]
 
@@ -338,7 +327,11 @@ def _problem(internal: Internal) -> str | None:
         source = inspect.getsource(method) if method is not None else ""
         assigned = re.search(rf"self\.{re.escape(internal.name)}\s*(:[^=]*)?=", source)
         return None if assigned else f"is no longer set by {internal.assigned_in}"
-    if not hasattr(owner, internal.name):
+    # A class's own attribute: one it only inherits would mean the override now replaces
+    # something else.
+    if not (
+        internal.name in vars(owner) if inspect.isclass(owner) else hasattr(owner, internal.name)
+    ):
         return "is gone"
     found = getattr(owner, internal.name)
     if internal.shape is not None and _shape(found) != internal.shape:
