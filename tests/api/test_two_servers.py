@@ -23,7 +23,8 @@ from tests.support.credentials import (
 from tests.support.databases import postgres_database
 from tests.support.server import Server, cli, init_demo
 
-pytestmark = pytest.mark.postgres
+# One worker builds this module's servers once (docs/testing.md, "Workers").
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("two-servers")]
 Pair = tuple[str, list[Client]]  # the database URL, a client of each server
 
 

@@ -36,6 +36,9 @@ from token_api.domain.secrets import new_token
 from token_api.spectools.openapi import operations
 from token_api.spectools.pointers import deref, join
 
+# One worker builds this module's servers and their answers once (docs/testing.md, "Workers").
+pytestmark = pytest.mark.xdist_group("spec-examples")
+
 Place = tuple[str | int, ...]  # where in a JSON body
 DOCUMENT = load_document()
 
