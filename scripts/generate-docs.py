@@ -1,6 +1,6 @@
 """Write the documentation pages that come from code (docs/reference/): the CLI reference from the
 argparse parsers, the lint rules from their decorator registry, the diff rules from their table,
-the contract's rules from openapi.yaml's x-rules, the conformance checks from their catalogue.
+the contract's rules from openapi.yaml's x-rules, the conformance checks from their registry.
 
     python scripts/generate-docs.py          # rewrite the pages
     python scripts/generate-docs.py --check  # exit 1 naming each page that is stale
@@ -15,8 +15,6 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import yaml
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 REFERENCE = REPOSITORY / "docs" / "reference"
@@ -151,36 +149,58 @@ def diff_rules() -> str:
 
 
 def contract_rules() -> str:
-    spec = yaml.safe_load((REPOSITORY / "openapi.yaml").read_text(encoding="utf-8"))
+    from token_api.conformance import registry
+    from token_api.contract.document import load_document
+    from token_api.spectools import openapi
+
+    judged = registry.by_rule()
     rows = [
-        [f"`{rule['id']}`", f"`{method.upper()} {path}`", rule["rule"]]
-        for path, item in spec["paths"].items()
-        for method, operation in item.items()
-        if isinstance(operation, dict)
-        for rule in operation.get("x-rules", [])
+        [
+            f"`{rule.id}`",
+            f"`{rule.operation}`",
+            rule.text,
+            ", ".join(f"`{name}`" for name in judged.get(rule.id, []))
+            or ("`token-api proxy` (a rule for clients)" if rule.applies_to == "client" else ""),
+        ]
+        for rule in openapi.contract_rules(load_document(REPOSITORY / "openapi.yaml"))
     ]
     return (
         HEADER.format(source="the x-rules of openapi.yaml")
         + "# Contract rules\n\nThe behaviour rules of the API, each with the stable id that the "
-        + "conformance run, lint, diff and the proxy report it by.\n\n"
-        + _table(["rule", "operation", "rule text"], rows)
+        + "conformance run, lint, diff and the proxy report it by, and the conformance checks "
+        + "that judge it.\n\n"
+        + _table(["rule", "operation", "rule text", "judged by"], rows)
     )
 
 
 def conformance_checks() -> str:
-    from token_api.conformance import catalogue
+    from token_api.conformance import registry
 
-    def rows(infos: tuple[catalogue.CheckInfo, ...]) -> list[list[str]]:
-        return [[f"`{info.name}`", info.description] for info in infos]
+    def rows(source: str) -> list[list[str]]:
+        return [
+            [
+                f"`{entry['name']}`",
+                entry["description"],
+                ", ".join(f"`{rule}`" for rule in entry["rules"]),
+                "; ".join(
+                    [f"skipped: {why}" for why in entry["needs"].values()]
+                    + [f"partial: {why}" for why in entry["partial_without"].values()]
+                ),
+            ]
+            for entry in registry.catalogue()
+            if entry["source"] == source
+        ]
 
+    columns = ["check", "what it checks", "rules", "when the run lacks what it needs"]
     return (
-        HEADER.format(source="src/token_api/conformance/catalogue.py")
+        HEADER.format(source="the registry, src/token_api/conformance/registry.py")
         + "# Conformance checks\n\nEvery check a `token-api conformance` run reports, with "
-        + "a pass, fail or skip line each. How a run works: [Conformance](../conformance.md).\n\n"
+        + "a pass, fail or skip line each, and the rules of the contract it judges. How a run "
+        + "works: [Conformance](../conformance.md).\n\n"
         + "## The API's rules\n\n"
-        + _table(["check", "what it checks"], rows(catalogue.API_RULES))
+        + _table(columns, rows(registry.TOKEN_API))
         + "\n## Schemathesis's checks\n\n"
-        + _table(["check", "what it checks"], rows(catalogue.BUILT_IN))
+        + _table(columns, rows(registry.SCHEMATHESIS))
     )
 
 

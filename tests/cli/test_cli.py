@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -37,6 +40,9 @@ def test_init_demo_json(sqlite: str) -> None:
     assert all(user["token"].startswith("api_") for user in users.values())
     assert all(user["session"].startswith("ses_") for user in users.values())
     assert len({user[kind] for user in users.values() for kind in ("session", "token")}) == 6
+    # The organization's role ids, for the conformance checks of role_id.
+    assert set(demo["roles"]) == {"ADMIN", "MEMBER", "EXTERNAL"}
+    assert len({str(uuid.UUID(role_id)) for role_id in demo["roles"].values()}) == 3
 
 
 FIELDS = ("email", "organization_role", "workspaces")
@@ -45,6 +51,7 @@ FIELDS = ("email", "organization_role", "workspaces")
 def test_init_is_idempotent_and_json_gives_fresh_credentials(sqlite: str) -> None:
     first, second = init_demo(sqlite), init_demo(sqlite)
     assert first["workspaces"] == second["workspaces"]
+    assert first["roles"] == second["roles"]
     for kind in ("session", "token"):
         assert {u[kind] for u in first["users"]}.isdisjoint(u[kind] for u in second["users"])
 
@@ -97,8 +104,8 @@ def test_keys_list_shows_everything_but_secrets(sqlite: str) -> None:
     assert len(keys) == 4  # the three demo keys and the one above; sessions are not keys
     assert set(keys[0]) == {
         "id", "name", "user", "user_removed", "organization_role", "role_id", "workspaces",
-        "effective_role", "effective_workspaces", "personal", "created_at", "expires_at",
-        "revoked_at",
+        "effective_role", "effective_role_id", "effective_workspaces", "personal", "created_at",
+        "expires_at", "revoked_at",
     }  # fmt: skip
     mine = json.loads(
         cli("keys", "list", "--json", "--user", "member@example.com", database=sqlite).stdout
@@ -162,11 +169,14 @@ def test_admin_mistakes_are_one_sentence(sqlite: str, args: tuple[str, ...], fra
         ("mysql://root@127.0.0.1/test", "not supported"),
         ("sqlite:////no/such/folder/x.db", "does not exist"),
         ("postgresql://postgres@127.0.0.1:1/none", "Cannot reach the database"),
+        ("postgresql://postgres:hunter2@127.0.0.1:abc/test", "port is not a number"),
+        ("sqlite://x:y/token-api.db", "port is not a number"),
     ],
 )
 def test_bad_database_urls_are_one_sentence(url: str, fragment: str) -> None:
     line = assert_one_sentence(token_api("users", "list", "--database", url))
     assert fragment in line
+    assert "hunter2" not in line
 
 
 def test_uninitialised_database_is_one_sentence(sqlite: str) -> None:
@@ -350,24 +360,45 @@ def _serve_default(folder: Path, port: int) -> str:
     return "".join(_serve_until_healthy(port, cwd=folder, env=env))
 
 
-def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
-    """First start of the default database: the demo organization and its ADMIN user's session,
-    shown once, with how to get a fresh one; the session mints, the key it mints does not."""
-    port = free_port()
-    first = _serve_default(tmp_path, port)
-    assert (tmp_path / "token-api.db").is_file()
-    sessions = [word for word in first.split() if word.startswith("ses_")]
-    assert len(sessions) == 1, first
-    assert "api_" not in first
-    assert "token-api users login admin@example.com" in first
-    database = f"sqlite:///{tmp_path / 'token-api.db'}"
-    check = cli("users", "list", database=database)
-    assert "admin@example.com\tADMIN" in check.stdout
+def _serve_default_on_a_terminal(folder: Path, port: int) -> str:
+    """``token-api serve`` on the default database in ``folder``, its stdout a terminal (a
+    pseudo-terminal); what it printed there by the time it answered."""
+    env = {k: v for k, v in os.environ.items() if k != "TOKEN_API_DATABASE_URL"}
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "token_api", "serve", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    try:
+        _wait_for_health(port)
+        shown = b""
+        # Printed (and flushed) before the server started: it is all in the terminal by now.
+        while select.select([controller], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        process.terminate()
+        process.wait(20)
+        os.close(controller)
+    return shown.decode()
+
+
+def _mints(database: str, port: int, session: str) -> None:
+    """The session mints a key; the key does not mint."""
     with Server(database, port=port) as server:
         minted = httpx.post(
             server.url + "/api/v1/token",
             json={},
-            headers={"Authorization": f"Bearer {sessions[0]}"},
+            headers={"Authorization": f"Bearer {session}"},
         )
         assert minted.status_code == 200
         refused = httpx.post(
@@ -376,7 +407,35 @@ def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {minted.json()['api_token']}"},
         )
         assert refused.status_code == 403
+
+
+def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
+    """First start of the default database with its output going to a file or a pipe (a log,
+    a journal): the demo organization, and how to get a session, but no secret (issue #20
+    finding 9); the session ``users login`` prints mints, the key it mints does not."""
+    port = free_port()
+    first = _serve_default(tmp_path, port)
+    assert (tmp_path / "token-api.db").is_file()
+    assert "ses_" not in first and "api_" not in first, first
+    assert "token-api users login admin@example.com" in first
+    database = f"sqlite:///{tmp_path / 'token-api.db'}"
+    check = cli("users", "list", database=database)
+    assert "admin@example.com\tADMIN" in check.stdout
+    session = cli("users", "login", "admin@example.com", database=database).stdout.strip()
+    _mints(database, port, session)
     second = _serve_default(tmp_path, port)
+    assert "ses_" not in second and "api_" not in second
+
+
+def test_the_first_serve_shows_a_session_on_a_terminal_once(tmp_path: Path) -> None:
+    port = free_port()
+    first = _serve_default_on_a_terminal(tmp_path, port)
+    sessions = [word for word in first.split() if word.startswith("ses_")]
+    assert len(sessions) == 1, first
+    assert "api_" not in first
+    assert "token-api users login admin@example.com" in first
+    _mints(f"sqlite:///{tmp_path / 'token-api.db'}", port, sessions[0])
+    second = _serve_default_on_a_terminal(tmp_path, port)
     assert "ses_" not in second and "api_" not in second
 
 
@@ -456,3 +515,78 @@ def test_an_admin_user_has_no_workspace_list(sqlite: str) -> None:
     )
     cli("users", "update", "member@example.com", "--role", "MEMBER", database=sqlite)
     assert workspaces("member@example.com") is None  # no list nobody saw comes back
+
+
+def test_users_and_workspaces_lists_escape_what_they_print(sqlite: str) -> None:
+    """Stored text printed as text: one line per user or workspace, no control reaches the
+    terminal; the names as stored in JSON (``init --json``)."""
+    init_demo(sqlite)
+    workspace = "ws\x1b[2J\nforged-workspace\r"
+    email = "evil\x1b]0;owned\x07@example.com"
+    cli("workspaces", "add", workspace, database=sqlite)
+    cli("users", "add", email, "--role", "MEMBER", "--workspace", workspace, database=sqlite)
+    listed = cli("workspaces", "list", database=sqlite).stdout
+    users = cli("users", "list", database=sqlite).stdout
+    for text in (listed, users):
+        assert all(char.isprintable() or char in "\t\n" for char in text), repr(text)
+    assert "ws\\x1b[2J\\nforged-workspace\\r" in listed.split("\n")
+    assert "forged-workspace" not in listed.replace("\\nforged-workspace", "")
+    row = "evil\\x1b]0;owned\\x07@example.com\tMEMBER\tws\\x1b[2J\\nforged-workspace\\r"
+    assert row in users.split("\n")
+    again = init_demo(sqlite)
+    assert workspace in again["workspaces"]
+    assert email in [user["email"] for user in again["users"]]
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The database and the -wal and -shm files SQLite makes beside it: 0600, whatever the
+    umask lets through (issue #20 finding 7). Checked while a server runs and has minted."""
+    path = tmp_path / "token-api.db"
+    url = f"sqlite:///{path}"
+    previous = os.umask(0o022)  # what the servers and commands started below inherit
+    try:
+        demo = init_demo(url)
+        session = next(u["session"] for u in demo["users"] if u["organization_role"] == "ADMIN")
+        with Server(url) as server:
+            minted = httpx.post(
+                server.url + "/api/v1/token",
+                json={},
+                headers={"Authorization": f"Bearer {session}"},
+            )
+            assert minted.status_code == 200
+            modes = {
+                name: stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+                for name in ("token-api.db", "token-api.db-wal", "token-api.db-shm")
+            }
+    finally:
+        os.umask(previous)
+    assert modes == dict.fromkeys(modes, 0o600), {k: oct(v) for k, v in modes.items()}
+
+
+def _access_log(tmp_path: Path, *options: str) -> str:
+    """What a server with --access-log logs for requests claiming X-Forwarded-For."""
+    url = f"sqlite:///{tmp_path / 'forwarded.db'}"
+    init_demo(url)
+    log = tmp_path / f"server{len(options)}.log"
+    with Server(url, extra_args=("--access-log", *options), log=log) as server:
+        claimed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        assert httpx.get(server.url + "/health", headers=claimed).status_code == 200
+        assert httpx.post(server.url + "/api/v1/token", headers=claimed).status_code == 401
+    return log.read_text()
+
+
+def test_the_access_log_believes_no_forwarded_for_unless_told(tmp_path: Path) -> None:
+    """uvicorn believed X-Forwarded-For from 127.0.0.1, so any local client chose the address
+    the access log recorded (issue #20 finding 8); only named proxies are believed."""
+    lines = [line for line in _access_log(tmp_path).splitlines() if '"GET /health' in line]
+    assert lines and all("127.0.0.1:" in line for line in lines), lines
+    assert "203.0.113.9" not in _access_log(tmp_path)
+    trusted = _access_log(tmp_path, "--forwarded-allow-ips", "127.0.0.1, 10.0.0.0/8")
+    claimed = [line for line in trusted.splitlines() if "203.0.113.9" in line]
+    assert ['"GET /health' in line for line in claimed] == [True, False], claimed
+
+
+@pytest.mark.parametrize("value", ["proxy.example", "127.0.0.1,", "10.0.0.0/33"])
+def test_forwarded_allow_ips_takes_addresses_only(value: str) -> None:
+    result = token_api("serve", "--port", str(free_port()), "--forwarded-allow-ips", value)
+    assert "--forwarded-allow-ips" in assert_one_sentence(result, exit_code=2)

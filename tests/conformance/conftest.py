@@ -10,6 +10,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,35 +70,46 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     server.stop()
 
 
+@contextmanager
+def serving(module: str, *arguments: str, log: Path, health: str, env: dict[str, str] | None = None
+            ) -> Iterator[str]:  # fmt: skip
+    """``python -m module --port P ARGUMENTS`` from the repository, until ``health`` (a path)
+    answers 200: its base URL."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, "--port", str(port), *arguments],
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}{health}", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{module} did not start (see {log})")
+            time.sleep(0.1)
+        try:
+            yield base
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
 @pytest.fixture(scope="session")
 def broken(reference: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The broken proxy in front of ``reference``: ``f"{broken}/{defect}"`` is a base URL."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("broken") / "proxy.log").open("wb")
-    env = {**os.environ, ENV_UPSTREAM: reference.url, ENV_ADMIN_TOKEN: reference.admin}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.conformance.broken", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/none/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the broken proxy did not start")
-        time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(10)
-    log.close()
+    env = {ENV_UPSTREAM: reference.url, ENV_ADMIN_TOKEN: reference.admin}
+    log = tmp_path_factory.mktemp("broken") / "proxy.log"
+    with serving("tests.conformance.broken", log=log, health="/none/health", env=env) as base:
+        yield base
 
 
 @dataclass

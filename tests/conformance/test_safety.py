@@ -70,12 +70,16 @@ def test_every_key_a_run_mints_expires_within_an_hour(own: Deployment, tmp_path:
 
 
 def test_allow_long_lived_tokens_sends_bodies_as_generated(own: Deployment, tmp_path: Path) -> None:
+    """And with it, the run probes every rule (the default lifetime too): --require-coverage
+    passes."""
     with _minted_by_the_block(own.database) as minted:
         run = conformance(
-            "--base-url", own.url, "--identities", str(own.identities),
+            "--base-url", own.url, "--identities", str(own.identities), "--require-coverage",
             "--max-examples", "2", "--seed", "3", "--allow-long-lived-tokens", folder=tmp_path,
         )  # fmt: skip
     assert run.exit_code == 0, run.stdout + run.stderr
+    assert "Rules: 40 of 40 probed." in run.stdout
+    assert run.verdicts["default_lifetime"] == "passed"
     assert any(
         expires is None or expires - created > timedelta(hours=1) for created, expires in minted
     )
@@ -106,8 +110,9 @@ def test_the_run_keeps_to_the_rate_limit(
 def test_no_repr_shows_a_secret(tmp_path: Path) -> None:
     """A repr (a traceback's locals, a debugger, a log line) of what holds a credential: the
     callers, a call's minted key, the run's options and Schemathesis settings, the identities."""
-    from token_api.conformance import callers, identities, rules, schemathesis_run
+    from token_api.conformance import callers, identities, schemathesis_run
     from token_api.conformance.client import Call
+    from token_api.conformance.exchange import Answer, MintedKey, Observed
     from token_api.conformance.runner import Options
 
     session, key = "ses_" + "S3cr" * 10, "api_" + "K3yk" * 10
@@ -115,14 +120,16 @@ def test_no_repr_shows_a_secret(tmp_path: Path) -> None:
     user = {"email": "a@example.com", "organization_role": "ADMIN", "workspaces": None}
     path.write_text(json.dumps({"users": [{**user, "session": session, "token": key}]}))
     ids = identities.load(path)
-    answer = rules.Answer(200, {}, b"{}")
+    answer = Answer(200, {}, b"{}")
     held = [
         ids,
         callers.admin(session, None),
         callers.admin(None, ids),
         Call(answer, "curl ...", key),
+        MintedKey(key, "id"),
+        Observed("POST", None, answer, authorization=f"Bearer {session}"),
         Options(base_url="http://127.0.0.1:1", token=session),
-        schemathesis_run.Settings(
+        schemathesis_run.SchemathesisArgs(
             spec=path, base_url="http://127.0.0.1:1", token=session, seed=1, max_examples=None,
             phases=(), rate_limit=None, long_lived_tokens=False, timeout=1.0,
         ),

@@ -123,6 +123,11 @@ def test_identities_in_the_wrong_shape(reference: Deployment, tmp_path: Path) ->
         ),
         ("session", _user(email=secret, session=7), "users[0].session must be a string"),
         ("reach", _user(workspaces=secret), "users[0].workspaces must be null (every workspace)"),
+        (
+            "roles",
+            json.dumps({"roles": {"OWNER": secret}, "users": []}),
+            "roles may name only the roles ADMIN, MEMBER, EXTERNAL",
+        ),
     ]
     for name, text, words in cases:
         path = tmp_path / f"{name}.json"

@@ -57,6 +57,11 @@ def _assert_unavailable(response: httpx.Response, base_url: str) -> None:
     assert response.headers["Retry-After"].isdigit()
 
 
+def _wrong_checksum(token: str) -> str:
+    """``token`` with its last character (part of its checksum) changed."""
+    return token[:-1] + ("B" if token[-1] == "A" else "A")
+
+
 def _wait_for_health(base_url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -88,6 +93,11 @@ def test_database_outage_is_503_and_the_server_recovers(cluster: Cluster, tmp_pa
                 _assert_unavailable(
                     client.post(CREATE, content=b"[]", headers=bearer(admin)), server.url
                 )
+                # ... unless the token's checksum is wrong: refused without a lookup, so 401.
+                for forged in (_wrong_checksum(admin), "ses_" + "A" * 49, "api_x"):
+                    response = client.post(CREATE, json={}, headers=bearer(forged))
+                    check_contract(server.url, response)
+                    assert response.status_code == 401, response.text
             before_recovery = load.acknowledged
             cluster.start()
             _wait_for_health(server.url)

@@ -188,6 +188,21 @@ class TestContentEncoding:
         assert response.status_code == 415, response.text
         assert "content coding" in response.json()["detail"]
 
+    @pytest.mark.parametrize(
+        "codings", [("identity", "gzip"), ("gzip", "identity"), ("identity", "br", "identity")]
+    )
+    def test_any_of_several_content_encoding_headers_is_a_coding(
+        self, api: Client, codings: tuple[str, ...]
+    ) -> None:
+        """Several Content-Encoding fields are one list (RFC 9110 §5.3): a coding in any of
+        them, the first, the last or between, is 415."""
+        headers = [("Content-Type", "application/json")]
+        headers += [("Content-Encoding", coding) for coding in codings]
+        answer = exchange(
+            api.base_url, request("POST", "/api/v1/token", headers=headers, body=b"{}")
+        )
+        assert "content coding" in answer.assert_detail(415)
+
     def test_identity_is_no_coding(self, api: Client) -> None:
         response = api.create(
             content=b"{}",

@@ -53,7 +53,7 @@ def _gate_commands() -> list[list[str]]:
     text = GATE.read_text(encoding="utf-8").replace("\\\n", " ")
     values = {
         '"${diff_args[@]}"': "git:BASE:openapi.yaml openapi.yaml --fail-on breaking "
-        "--waivers api-waivers.yaml",
+        "--waivers api-waivers.yaml --require-major-bump",
         '"${post[@]}"': "github-comment comment.md --pull 7 --no-create",
         '${lint_args[@]+"${lint_args[@]}"}': "",
         '"$spec"': "openapi.yaml",

@@ -9,6 +9,7 @@ received, so a diff that judged every change on both sides fails their pairs.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pytest
 
 from tests.spectools.specs import base, item, prop, put, schema
 from token_api.spectools.diff import RULES, Level, diff_documents, rule_ids, rules
+from token_api.spectools.diff.lifecycle import Policy, utc_today
 from token_api.spectools.diff.report import FORMATS, Report, Source, render
 
 Doc = dict[str, Any]
@@ -33,6 +35,7 @@ class Pair:
     forward: Verdicts
     backward: Verdicts
     setup: Callable[[Doc], None] | None = None  # applied to both versions first
+    policy: Policy | None = None  # default: diff's (180 days' notice, stability beta)
 
 
 def both(kind: str, request: Level, response: Level) -> Verdicts:
@@ -362,6 +365,16 @@ def _dog_requires_bark(document: Doc) -> None:
     schema(document, "Dog")["allOf"][1]["required"] = ["bark"]
 
 
+def _inline_dog(document: Doc) -> None:
+    prop(document, "pet")["oneOf"][0] = copy.deepcopy(schema(document, "Dog"))
+
+
+def _rename_unmapped_dog(document: Doc) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["MyDog"] = schemas.pop("Dog")
+    prop(document, "pet")["oneOf"][0] = {"$ref": "#/components/schemas/MyDog"}
+
+
 def _discriminator(**keywords: Any) -> Callable[[Doc], None]:
     def change(document: Doc) -> None:
         found = prop(document, "pet")["discriminator"]
@@ -495,7 +508,98 @@ def _receipt_optional_state(document: Doc) -> None:
     schema(document, "Receipt")["required"].remove("state")
 
 
+def _with_rules(document: Doc) -> None:
+    put(document)["x-rules"] = [
+        {"id": "item.owner", "rule": "Only the owner of an item may replace it, else 403."},
+        {"id": "item.exists", "rule": "An item that does not exist is 404."},
+    ]
+
+
+def _rule_added(document: Doc) -> None:
+    put(document)["x-rules"].append({"id": "item.etag", "rule": "A stale If-Match is 412."})
+
+
+def _rule_reworded(document: Doc) -> None:
+    put(document)["x-rules"][1]["rule"] = "An item that does not exist is 404, never created."
+
+
+def _rules_reordered(document: Doc) -> None:
+    put(document)["x-rules"].reverse()
+
+
+TODAY = utc_today()
+
+
+def _days(n: int) -> str:
+    return (TODAY + dt.timedelta(days=n)).isoformat()
+
+
+def _deprecate(
+    node: Callable[[Doc], dict[str, Any]], sunset: str | None = None
+) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        node(document)["deprecated"] = True
+        if sunset is not None:
+            node(document)["x-sunset"] = sunset
+
+    return change
+
+
+def _verbose_parameter(document: Doc) -> dict[str, Any]:
+    return put(document)["parameters"][1]  # type: ignore[no-any-return]
+
+
+def _delete(document: Doc) -> dict[str, Any]:
+    return document["paths"]["/items/{item_id}"]["delete"]  # type: ignore[no-any-return]
+
+
+def _health(document: Doc) -> dict[str, Any]:
+    return document["paths"]["/health"]["get"]  # type: ignore[no-any-return]
+
+
+def _both(*steps: Callable[[Doc], None]) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        for step in steps:
+            step(document)
+
+    return change
+
+
+def _drop_sunset(node: Callable[[Doc], dict[str, Any]]) -> Callable[[Doc], None]:
+    return lambda document: node(document).pop("x-sunset")
+
+
+def _drop_delete(document: Doc) -> None:
+    del document["paths"]["/items/{item_id}"]["delete"]
+
+
+def _drop_verbose(document: Doc) -> None:
+    del put(document)["parameters"][1]
+
+
+def _stability(level: Any) -> Callable[[Doc], None]:
+    def change(document: Doc) -> None:
+        put(document)["x-stability-level"] = level
+
+    return change
+
+
+def _version(version: str) -> Callable[[Doc], None]:
+    return lambda document: document["info"].update(version=version)
+
+
+MAJOR_BUMP = Policy(TODAY, require_major_bump=True)
+DOC = {("documentation-changed", N)}
+
+
 PAIRS = [
+    # Behaviour rules (x-rules): shown, never breaking by themselves; compared by id.
+    Pair("a behaviour rule added", _rule_added,
+         {("contract-rule-added", N)}, {("contract-rule-removed", N)}, setup=_with_rules),
+    Pair("a behaviour rule reworded", _rule_reworded,
+         {("contract-rule-reworded", N)}, {("contract-rule-reworded", N)}, setup=_with_rules),
+    Pair("behaviour rules reordered is no change", _rules_reordered, set(), set(),
+         setup=_with_rules),
     # Nullability: three spellings are one; adding null widens, removing it narrows.
     Pair("null as anyOf or as a type list is the same", _nullable_list, set(), set()),
     Pair("nullable: true (3.0) is the same as anyOf null", _nullable_30, set(), set()),
@@ -659,6 +763,13 @@ PAIRS = [
          _dog_requires_bark,
          {("request-all-of-added", B), *both("property-became-required", B, N)},
          both("property-became-optional", N, B), setup=_pet_base),
+    Pair("a member written out in place keeps its implicit discriminator value",
+         _inline_dog, set(), set(), setup=_pets({"propertyName": "petType"})),
+    Pair("without a mapping, a member renamed changes the value that selects it",
+         _rename_unmapped_dog,
+         {*both("discriminator-mapping-removed", P, N), *both("discriminator-mapping-added", N, P)},
+         {*both("discriminator-mapping-removed", P, N), *both("discriminator-mapping-added", N, P)},
+         setup=_pets({"propertyName": "petType"})),
     Pair("a mapping value written as a schema name is no change", _mapping(dog="Dog"),
          set(), set(), setup=_pets(_DOG_OR_CAT)),
     Pair("the discriminator's property changes", _discriminator(propertyName="kind"),
@@ -844,11 +955,105 @@ PAIRS = [
     Pair("required response header removed", _drop_rate,
          {("response-required-header-removed", B)}, {("response-header-added", N)},
          setup=_rate_required),
+    # Deprecation and sunset (x-sunset): removing is breaking until the sunset has passed, and a
+    # sunset must leave the notice the policy sets (180 days for a stable operation).
+    Pair("operation deprecated, its sunset 400 days away", _deprecate(put, _days(400)),
+         {("operation-deprecated", N)}, {("operation-reactivated", N)}),
+    Pair("operation deprecated without a sunset", _deprecate(put),
+         {("operation-deprecated-without-sunset", P)}, {("operation-reactivated", N)}),
+    Pair("operation deprecated, its sunset 30 days away", _deprecate(put, _days(30)),
+         {("operation-sunset-too-soon", B)}, {("operation-reactivated", N)}),
+    Pair("a deprecated operation's sunset removed", _drop_sunset(put),
+         {("operation-sunset-removed", P)}, {("documentation-changed", N)},
+         setup=_deprecate(put, _days(400))),
+    Pair("a deprecated operation's sunset brought within the notice",
+         lambda d: put(d).update({"x-sunset": _days(20)}),
+         {("operation-sunset-too-soon", B)}, {("documentation-changed", N)},
+         setup=_deprecate(put, _days(400))),
+    Pair("a deprecated operation removed after its sunset", _drop_delete,
+         {("operation-removed-after-sunset", N)}, {("operation-added", N)},
+         setup=_both(_delete_operation, _deprecate(_delete, _days(-10)))),
+    Pair("a deprecated operation removed before its sunset", _drop_delete,
+         {("operation-removed-before-sunset", B)}, {("operation-added", N)},
+         setup=_both(_delete_operation, _deprecate(_delete, _days(400)))),
+    Pair("an operation deprecated without a sunset removed (notice owed)", _drop_delete,
+         {("operation-removed-before-sunset", B)}, {("operation-added", N)},
+         setup=_both(_delete_operation, _deprecate(_delete))),
+    Pair("a path removed after its operation's sunset (an HTTP-date)", _drop_health,
+         {("operation-removed-after-sunset", N)}, {("path-added", N)},
+         setup=_deprecate(_health, "Sun, 11 Nov 2018 23:59:59 GMT")),
+    Pair("a deprecated operation removed, its sunset unreadable", _drop_delete,
+         {("sunset-unreadable", B)}, {("operation-added", N)},
+         setup=_both(_delete_operation, _deprecate(_delete, "soon"))),
+    Pair("query parameter deprecated, its sunset 400 days away",
+         _deprecate(_verbose_parameter, _days(400)),
+         {("request-parameter-deprecated", N)}, {("request-parameter-reactivated", N)}),
+    Pair("query parameter deprecated without a sunset", _deprecate(_verbose_parameter),
+         {("request-parameter-deprecated-without-sunset", P)},
+         {("request-parameter-reactivated", N)}),
+    Pair("query parameter deprecated, its sunset tomorrow",
+         _deprecate(_verbose_parameter, _days(1)),
+         {("request-parameter-sunset-too-soon", B)}, {("request-parameter-reactivated", N)}),
+    Pair("a deprecated query parameter's sunset removed", _drop_sunset(_verbose_parameter),
+         {("request-parameter-sunset-removed", P)}, {("documentation-changed", N)},
+         setup=_deprecate(_verbose_parameter, _days(400))),
+    Pair("a deprecated query parameter removed after its sunset", _drop_verbose,
+         {("request-parameter-removed-after-sunset", N)},
+         {("request-parameter-optional-added", N)},
+         setup=_deprecate(_verbose_parameter, _days(-1))),
+    Pair("a deprecated query parameter removed before its sunset", _drop_verbose,
+         {("request-parameter-removed-before-sunset", B)},
+         {("request-parameter-optional-added", N)},
+         setup=_deprecate(_verbose_parameter, _days(1000))),
+    # A property of a schema both sent and received: its deprecation is judged on each side.
+    Pair("a property deprecated, its sunset 400 days away",
+         _update("kind", deprecated=True, **{"x-sunset": _days(400)}),
+         both("property-deprecated", N, N) | DOC, both("property-reactivated", N, N) | DOC),
+    Pair("a property deprecated without a sunset", _update("kind", deprecated=True),
+         both("property-deprecated-without-sunset", P, P) | DOC,
+         both("property-reactivated", N, N) | DOC),
+    Pair("a property deprecated, its sunset 10 days away",
+         _update("kind", deprecated=True, **{"x-sunset": _days(10)}),
+         both("property-sunset-too-soon", B, B) | DOC, both("property-reactivated", N, N) | DOC),
+    Pair("a deprecated property's sunset removed", _update("kind", **{"x-sunset": None}),
+         both("property-sunset-removed", P, P) | DOC, DOC,
+         setup=_update("kind", deprecated=True, **{"x-sunset": _days(400)})),
+    Pair("a deprecated property removed after its sunset", _drop_kind,
+         both("property-removed-after-sunset", N, N), both("property-added", N, N),
+         setup=_update("kind", deprecated=True, **{"x-sunset": _days(-5)})),
+    Pair("a deprecated property removed before its sunset", _drop_kind,
+         both("property-removed-before-sunset", B, B), both("property-added", N, N),
+         setup=_update("kind", deprecated=True, **{"x-sunset": _days(400)})),
+    Pair("a property's own x-stability-level lowered",
+         _update("kind", **{"x-stability-level": "beta"}),
+         both("property-stability-decreased", B, B) | DOC,
+         both("property-stability-increased", N, N) | DOC),
+    # Stability (x-stability-level): draft and alpha operations are not held to compatibility.
+    Pair("a stable operation becomes beta", _stability("beta"),
+         {("stability-decreased", B)}, {("stability-increased", N)}),
+    Pair("x-stability-level unreadable", _stability("ga"),
+         {("stability-unreadable", B)}, {("stability-unreadable", B)}),
+    Pair("an alpha operation's request tightened: not held to compatibility",
+         _update("name", maxLength=50),
+         both("constraint-tightened", N, N), both("constraint-relaxed", N, N),
+         setup=_stability("alpha")),
+    # info.version under --require-major-bump.
+    Pair("a break without a major version bump", _both(_drop_health, _version("1.1.0")),
+         {("path-removed", B), ("major-version-not-bumped", B), ("documentation-changed", N)},
+         {("path-added", N), ("documentation-changed", N)},
+         setup=_version("1.0.0"), policy=MAJOR_BUMP),
+    Pair("a break with a major version bump", _both(_drop_health, _version("2.0.0")),
+         {("path-removed", B), ("documentation-changed", N)},
+         {("path-added", N), ("documentation-changed", N)},
+         setup=_version("1.0.0"), policy=MAJOR_BUMP),
+    Pair("a break in a spec not versioned by semver", _drop_health,
+         {("path-removed", B), ("version-not-comparable", P)}, {("path-added", N)},
+         setup=_version("2024-05-01"), policy=MAJOR_BUMP),
 ]  # fmt: skip
 
 
-def verdicts(old: Doc, new: Doc) -> Verdicts:
-    return {(change.rule, change.level) for change in diff_documents(old, new)}
+def verdicts(old: Doc, new: Doc, policy: Policy | None = None) -> Verdicts:
+    return {(change.rule, change.level) for change in diff_documents(old, new, policy)}
 
 
 def versions(pair: Pair) -> tuple[Doc, Doc]:
@@ -863,13 +1068,13 @@ def versions(pair: Pair) -> tuple[Doc, Doc]:
 @pytest.mark.parametrize("pair", PAIRS, ids=[p.name for p in PAIRS])
 def test_forward(pair: Pair) -> None:
     old, new = versions(pair)
-    assert verdicts(old, new) == pair.forward
+    assert verdicts(old, new, pair.policy) == pair.forward
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[p.name for p in PAIRS])
 def test_backward(pair: Pair) -> None:
     old, new = versions(pair)
-    assert verdicts(new, old) == pair.backward
+    assert verdicts(new, old, pair.policy) == pair.backward
 
 
 def test_every_rule_has_a_pair() -> None:
@@ -881,7 +1086,7 @@ def test_every_rule_is_reported_by_its_constant() -> None:
     """Each entry of rules.py is a constant the emitting code names, so grepping it from the
     table finds where it is reported (no ids put together from pieces)."""
     package = Path(rules.__file__).parent
-    emitting = "".join(p.read_text() for p in package.glob("*.py") if p.name != "rules.py")
+    emitting = "".join(p.read_text() for p in package.rglob("*.py") if p.name != "rules.py")
     constants = {
         name: value
         for name, value in vars(rules).items()
@@ -893,8 +1098,10 @@ def test_every_rule_is_reported_by_its_constant() -> None:
         for rule_id in ([value] if isinstance(value, str) else [value.request, value.response])
         if rule_id
     }
-    assert ids == set(rule_ids())
-    assert [name for name in constants if f"rules.{name}" not in emitting] == []
+    # An entry is `NAME = _rule("name", ...)`, and the code that reports it says rules.NAME.
+    assert set(rule_ids()) - ids == set(), "rules.py entries not assigned to a constant"
+    unused = [name for name in constants if f"rules.{name}" not in emitting]
+    assert unused == [], "rule constants no code in spectools/diff reports by name"
 
 
 def test_unchanged_spec_has_no_changes() -> None:

@@ -453,3 +453,130 @@ def test_github_comment_unreachable_or_refused_is_one_sentence_exit_1(tmp_path: 
     line = assert_one_sentence(refused, exit_code=1)
     assert "GitHub answered 404" in line and "Resource not accessible by integration" in line
     assert TOKEN not in refused.stdout + refused.stderr
+
+
+# -- deprecation, sunset, stability, version ----------------------------------------------------
+
+
+def _deprecated_delete(sunset: str | None) -> dict[str, Any]:
+    document = base()
+    document["paths"]["/items/{item_id}"]["delete"] = {
+        "operationId": "deleteItem",
+        "deprecated": True,
+        **({"x-sunset": sunset} if sunset else {}),
+        "security": [{"Bearer": []}],
+        "parameters": [{"name": "item_id", "in": "path", "required": True}],
+        "responses": {"204": {"description": "Deleted."}},
+    }
+    return document
+
+
+@pytest.mark.parametrize(
+    ("sunset", "code", "rule"),
+    [
+        (str(TODAY - dt.timedelta(days=1)), 0, "operation-removed-after-sunset"),
+        (str(TODAY), 0, "operation-removed-after-sunset"),  # the sunset day itself
+        (str(TODAY + dt.timedelta(days=1)), 1, "operation-removed-before-sunset"),
+        (None, 1, "operation-removed-before-sunset"),  # never told when: notice is owed
+    ],
+)
+def test_removing_a_deprecated_operation_before_and_after_its_sunset(
+    tmp_path: Path, sunset: str | None, code: int, rule: str
+) -> None:
+    files = (
+        write(tmp_path / "old.yaml", _deprecated_delete(sunset)),
+        write(tmp_path / "new.yaml", base()),
+    )
+    result, report = diff_json(*map(str, files))
+    assert result == code
+    (change,) = report["changes"]
+    assert change["rule"] == rule and change["location"] == "/paths/~1items~1{item_id}/delete"
+    assert change["operations"] == ["DELETE /items/{item_id}"]
+
+
+def test_no_notice_lets_a_deprecated_operation_go_at_once(tmp_path: Path) -> None:
+    """--deprecation-days 0: oasdiff's default (deprecated is enough)."""
+    files = (
+        write(tmp_path / "old.yaml", _deprecated_delete(None)),
+        write(tmp_path / "new.yaml", base()),
+    )
+    code, report = diff_json(*map(str, files), "--deprecation-days", "0")
+    assert code == 0
+    assert [c["rule"] for c in report["changes"]] == ["operation-removed-after-sunset"]
+
+
+def test_a_sunset_must_leave_the_notice(tmp_path: Path) -> None:
+    old, new = base(), base()
+    put(new)["deprecated"] = True
+    put(new)["x-sunset"] = str(TODAY + dt.timedelta(days=90))
+    files = write(tmp_path / "old.yaml", old), write(tmp_path / "new.yaml", new)
+    code, report = diff_json(*map(str, files))
+    assert code == 1
+    (change,) = report["changes"]
+    assert change["rule"] == "operation-sunset-too-soon"
+    assert "90 days away, and a stable operation owes 180 days' notice" in change["reason"]
+    assert diff_json(*map(str, files), "--deprecation-days", "90")[0] == 0
+    put(new)["x-stability-level"] = "beta"  # beta: --deprecation-days-beta, 0 by default
+    put(old)["x-stability-level"] = "beta"
+    write(files[0], old), write(files[1], new)
+    assert diff_json(*map(str, files))[0] == 0
+    assert diff_json(*map(str, files), "--deprecation-days-beta", "91")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("old_version", "new_version", "code", "rules"),
+    [
+        ("1.4.0", "1.5.0", 1, {"path-removed", "major-version-not-bumped"}),
+        ("1.4.0", "1.4.0", 1, {"path-removed", "major-version-not-bumped"}),
+        ("2.0.0", "1.9.0", 1, {"path-removed", "major-version-not-bumped"}),
+        ("1.4.0", "2.0.0", 1, {"path-removed"}),  # the break itself still breaks
+        ("0.3.1", "0.4.0", 1, {"path-removed"}),  # below 1.0.0 the minor is the major
+    ],
+)
+def test_require_major_bump(
+    tmp_path: Path, old_version: str, new_version: str, code: int, rules: set[str]
+) -> None:
+    old, new = base(), base()
+    old["info"]["version"], new["info"]["version"] = old_version, new_version
+    del new["paths"]["/health"]
+    files = write(tmp_path / "old.yaml", old), write(tmp_path / "new.yaml", new)
+    result, report = diff_json(*map(str, files), "--require-major-bump")
+    assert result == code
+    assert {c["rule"] for c in report["changes"] if c["level"] == "breaking"} == rules
+    # Without the option, the version is not judged.
+    assert "major-version-not-bumped" not in token_api("diff", *map(str, files)).stdout
+
+
+def test_require_major_bump_waits_for_a_break(tmp_path: Path) -> None:
+    old, new = base(), base()
+    new["servers"].append({"url": "https://eu.example.com"})
+    files = write(tmp_path / "old.yaml", old), write(tmp_path / "new.yaml", new)
+    code, report = diff_json(*map(str, files), "--require-major-bump")
+    assert code == 0 and [c["rule"] for c in report["changes"]] == ["server-added"]
+
+
+@pytest.mark.parametrize(
+    ("args", "sentence"),
+    [
+        (["--deprecation-days", "-1"], "--deprecation-days must be 0 to 36,500 days."),
+        (["--deprecation-days-beta", "99999"], "--deprecation-days-beta must be 0 to 36,500"),
+    ],
+)
+def test_policy_options_refuse_nonsense(args: list[str], sentence: str) -> None:
+    for command in ("diff", "changelog"):
+        result = token_api(command, "openapi.yaml", "openapi.yaml", *args)
+        assert sentence in assert_one_sentence(result, exit_code=2)
+    result = token_api("diff", "openapi.yaml", "openapi.yaml", "--stability-level", "ga")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_changelog_takes_the_same_policy(tmp_path: Path) -> None:
+    files = (
+        write(tmp_path / "old.yaml", _deprecated_delete(None)),
+        write(tmp_path / "new.yaml", base()),
+    )
+    for args, level in (([], "breaking"), (["--deprecation-days", "0"], "not-breaking")):
+        listed = json.loads(
+            token_api("changelog", *map(str, files), "--format", "json", *args).stdout
+        )
+        assert listed["level"] == level

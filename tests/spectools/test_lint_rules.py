@@ -148,6 +148,25 @@ def _undocumented_503(d: Doc) -> None:
     del health(d)["responses"]["503"]
 
 
+LISTED = len(our_spec()["paths"]["/api/v1/token"]["post"]["x-rules"])
+
+
+def _rule_twice(d: Doc) -> None:
+    token(d)["x-rules"].append(dict(token(d)["x-rules"][0]))
+
+
+def _rule_unjudged(d: Doc) -> None:
+    token(d)["x-rules"].append({"id": "key.rotates", "rule": "A key can be rotated."})
+
+
+def _rule_dropped(d: Doc) -> None:
+    token(d)["x-rules"] = [r for r in token(d)["x-rules"] if r["id"] != "auth.single-header"]
+
+
+def _rule_without_sentence(d: Doc) -> None:
+    del token(d)["x-rules"][0]["rule"]
+
+
 # (rule, change to our spec, (location, words the message must hold))
 FAILING: list[tuple[str, Callable[[Doc], None], tuple[str, str]]] = [
     ("valid-openapi", _bad_description, (f"{TOKEN}/responses/403/description", "string")),
@@ -186,6 +205,10 @@ FAILING: list[tuple[str, Callable[[Doc], None], tuple[str, str]]] = [
     ("status-documented", _undocumented_401, (f"{TOKEN}/responses", "401 (")),
     ("status-documented", _undocumented_503, (f"{HEALTH}/responses", "503 (Unavailable raised")),
     ("handler-stub", lambda d: None, (f"{HEALTH}/operationId", "generated stub answering 501")),
+    ("contract-rules", _rule_twice, (f"{TOKEN}/x-rules/{LISTED}", "is already used at")),
+    ("contract-rules", _rule_unjudged, (f"{TOKEN}/x-rules/{LISTED}", "by no conformance")),
+    ("contract-rules", _rule_dropped, ("", "single_authorization judge auth.single-header")),
+    ("contract-rules", _rule_without_sentence, (f"{TOKEN}/x-rules/0", "has no sentence")),
 ]  # fmt: skip
 
 

@@ -53,7 +53,7 @@ from connexion.resolver import Resolver
 
 import {MODULE}
 from token_api.contract import connexion_compat
-from token_api.server.naming import handler_name
+from token_api.contract.naming import handler_name
 
 connexion_compat.install()  # Connexion 3.3 refuses OpenAPI 3.1 without it, as in create_app
 app = AsyncApp(__name__)

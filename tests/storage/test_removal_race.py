@@ -1,10 +1,13 @@
-"""``users remove`` cannot slip between a mint's read of its user and the key it stores.
+"""``users remove`` and ``users logout`` cannot slip between a mint's read of its caller and the
+key it stores.
 
-A mint reads its user inside its write transaction, locked (FOR SHARE on PostgreSQL, the write
-lock from BEGIN IMMEDIATE on SQLite). Here the mint is held exactly there, in the worst place:
-its user read, its key not yet stored. A removal on a second connection of the same database
-must not get through then (it would revoke the user's keys, and the key about to be stored would
-escape it); once the mint has committed, the removal runs and revokes that key too.
+A mint reads its caller (the session and its user) inside its write transaction, locked (FOR
+SHARE on PostgreSQL, the write lock from BEGIN IMMEDIATE on SQLite). Here the mint is held
+exactly there, in the worst place: its caller read, its key not yet stored. A removal on a second
+connection of the same database must not get through then (it would revoke the user's keys, and
+the key about to be stored would escape it); once the mint has committed, the removal runs and
+revokes that key too. A logout must not get through either; once it has, the session mints
+nothing more.
 
 Deterministic and in one thread: the removal's connection does not wait for a lock (SQLite
 busy_timeout 0, PostgreSQL lock_timeout 1 ms), so a removal the lock holds back fails at once,
@@ -23,7 +26,7 @@ from sqlalchemy import create_engine
 from token_api.domain import secrets
 from token_api.domain.errors import NotAuthenticated, Unavailable
 from token_api.domain.minting import TokenGrant, TokenRequest, mint_token
-from token_api.domain.principal import Member, signed_in
+from token_api.domain.principal import Credential, Member, authenticate, signed_in
 from token_api.domain.roles import Role
 from token_api.storage import Store
 from token_api.storage.engine import is_lock_conflict, normalize_url
@@ -45,6 +48,10 @@ class _HeldBeforeInsert:
     def member(self, user_id: Any) -> Member | None:
         member: Member | None = self._directory.member(user_id)
         return member
+
+    def credential(self, token_id: Any) -> Credential | None:
+        credential: Credential | None = self._directory.credential(token_id)
+        return credential
 
     def role_exists(self, organization_id: Any, role_id: Any) -> bool:
         return bool(self._directory.role_exists(organization_id, role_id))
@@ -114,3 +121,44 @@ def test_a_removal_cannot_interleave_with_a_mint(
         assert attempts == ["held back"]
         with pytest.raises(NotAuthenticated), store.minting() as directory:
             mint_token(session, request, now=datetime.now(UTC), directory=directory)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_logout_cannot_interleave_with_a_mint_and_ends_minting(
+    backend: str, database_factory: Callable[[str], str]
+) -> None:
+    url = database_factory(backend)
+    with closing(Store.connect(url)) as store, closing(_impatient(url)) as other:
+        migrate(store.engine)
+        organization = Organization(store)
+        organization.ensure()
+        organization.add_user(EMAIL, Role.ADMIN)
+        secret = organization.login(EMAIL)
+        # The session as the server authenticated it when the request's headers arrived.
+        session = authenticate(store.find_credential(secrets.digest(secret)), datetime.now(UTC))
+        attempts: list[str] = []
+
+        def logout_meanwhile() -> None:
+            try:
+                Organization(other).logout(EMAIL)
+                attempts.append("logged out while the mint was between its read and its insert")
+            except Unavailable as error:
+                assert _held_back(error), error.__cause__
+                attempts.append("held back")
+
+        request = TokenRequest(None, None, None, (), True, None, personal=True)
+        with store.minting() as directory:
+            mint_token(
+                session,
+                request,
+                now=datetime.now(UTC),
+                directory=_HeldBeforeInsert(directory, logout_meanwhile),
+            )
+        assert attempts == ["held back"]
+        assert Organization(other).logout(EMAIL) == 1
+        # The same principal, authenticated before the logout (its body still on the way).
+        with (
+            pytest.raises(NotAuthenticated, match=r"^The session has ended\.$"),
+            store.minting() as tx,
+        ):
+            mint_token(session, request, now=datetime.now(UTC), directory=tx)

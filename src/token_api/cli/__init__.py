@@ -16,11 +16,12 @@ from token_api.cli import (
     github_comment,
     keys,
     lint,
+    proxy,
     serve,
     stubs,
     users,
 )
-from token_api.cli.common import CommandError, Parser
+from token_api.cli.common import CommandError, Parser, printable
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
         users,
         keys,
         conformance,
+        proxy,
         lint,
         diff,
         changelog,
@@ -54,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except CommandError as error:
-        print(f"token-api {args.command}: {error}", file=sys.stderr)
+        print(f"token-api {args.command}: {printable(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130

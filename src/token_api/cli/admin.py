@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from token_api.cli.common import add_database_option, open_store
+from token_api.cli.common import add_database_option, open_store, printable
 
 DEMO_ADMIN = "admin@example.com"
 FRESH_CREDENTIALS = (
@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     init.add_argument(
         "--json",
         action="store_true",
-        help="print workspaces and users, each with a fresh session and API key, as JSON",
+        help="print workspaces, role ids and users (each with a fresh session and API key) as JSON",
     )
     init.set_defaults(run=run_init)
 
@@ -49,6 +49,7 @@ def run_init(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "workspaces": organization.workspaces(),
+                        "roles": organization.role_ids(),
                         "users": [
                             {
                                 **user.as_json(),
@@ -77,7 +78,7 @@ def run_workspaces_add(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         Organization(store).add_workspace(args.name)
-    print(f"Added workspace {args.name}.")
+    print(f"Added workspace {printable(args.name)}.")
     return 0
 
 
@@ -86,5 +87,5 @@ def run_workspaces_list(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         for name in Organization(store).workspaces():
-            print(name)
+            print(printable(name))
     return 0

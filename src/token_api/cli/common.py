@@ -4,15 +4,19 @@ sentences."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
+import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from token_api.domain.errors import Unavailable
+from token_api.server.layout import HANDLERS_MODULE
 from token_api.server.settings import DEFAULT_DATABASE_URL, ENV_DATABASE
+from token_api.spectools import DEFAULT_SPEC
 
 if TYPE_CHECKING:
     from token_api.storage import Store
@@ -67,6 +71,30 @@ def refuse_outside(value: float, low: float, high: float, option: str, unit: str
         raise CommandError(f"{option} must be {low:,g} to {high:,g} {unit}.", exit_code=2)
 
 
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """Stored text for a terminal: control and other non-printable characters (escape
+    sequences, a carriage return, a tab or newline that would forge a row, bidi overrides) as
+    Python writes them in a string literal (``\\x1b``, ``\\n``, ``\\u202e``), and a backslash
+    doubled, so that the escaped form cannot be mistaken for the text itself. JSON output
+    needs none of this: ``json.dumps`` escapes the same characters."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(
+        char if char.isprintable() and char != "\\" else _ESCAPES.get(char) or _escape(char)
+        for char in text
+    )
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def add_database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
@@ -76,9 +104,12 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_spec_argument(parser: argparse.ArgumentParser, default: str) -> None:
+def add_spec_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "spec", nargs="?", default=default, help=f"a file, or git:REF[:PATH] (default: {default})"
+        "spec",
+        nargs="?",
+        default=DEFAULT_SPEC,
+        help=f"a file, or git:REF[:PATH] (default: {DEFAULT_SPEC})",
     )
 
 
@@ -87,7 +118,7 @@ def add_handlers_module_option(parser: argparse.ArgumentParser) -> None:
         "--handlers-module",
         metavar="MODULE",
         default=None,
-        help="the module Connexion resolves operationIds in (default: token_api.server.handlers)",
+        help=f"the module Connexion resolves operationIds in (default: {HANDLERS_MODULE})",
     )
 
 
@@ -172,3 +203,20 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Iterator[St
             yield store
         finally:
             store.close()
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with a sentence before uvicorn would fail with a traceback."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise CommandError(f"Cannot resolve the host {host!r}.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(f"Port {port} on {host} is already in use.") from None
+            raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from token_api.cli.common import CommandError
-from token_api.conformance.catalogue import DEFAULT_TIMEOUT, ENV_TOKEN, PHASES
+from token_api.conformance.defaults import DEFAULT_TIMEOUT, ENV_TOKEN, PHASES
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,12 +18,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description=(
             "Runs Schemathesis (all built-in checks, stateful links included) and the API's own "
             "rules against a deployment, as its ADMIN user's session and (with --identities) its "
-            "MEMBER and EXTERNAL users' sessions. Exit 0: no violation; 1: violations; 2: usage "
-            "error, or the deployment could not be reached or refused a session or workspace "
-            "it was given."
+            "MEMBER and EXTERNAL users' sessions, and reports which rules of the contract it "
+            "probed and which documented statuses it saw. Exit 0: no violation; 1: violations "
+            "(or, with --require-coverage, a rule or status not covered); 2: usage error, or the "
+            "deployment never answered or refused a session or workspace it was given."
         ),
     )
-    parser.add_argument("--base-url", required=True, metavar="URL", help="the API's root URL")
+    parser.add_argument("--base-url", metavar="URL", help="the API's root URL (required)")
     parser.add_argument(
         "--token",
         metavar="SESSION",
@@ -59,7 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--phases",
         default=",".join(PHASES),
         metavar="LIST",
-        help=f"the Schemathesis phases to run (default: {','.join(PHASES)})",
+        help=f"the Schemathesis phases to run (default: {','.join(PHASES)}); none: only the "
+        "scenario checks, without Schemathesis",
     )
     parser.add_argument(
         "--seed", type=int, metavar="N", help="replay a run (printed in every report)"
@@ -75,6 +77,22 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--allow-long-lived-tokens",
         action="store_true",
         help="send generated bodies as they are (tokens may never expire)",
+    )
+    parser.add_argument(
+        "--checks",
+        metavar="LIST",
+        help="run only these checks, comma-separated (default: all; --list-checks lists them)",
+    )
+    parser.add_argument(
+        "--list-checks",
+        action="store_true",
+        help="list every check, the rules it judges and what it needs, and exit",
+    )
+    parser.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="exit 1 when a rule got no probe or a documented status an outside client can "
+        "cause was never observed",
     )
     parser.add_argument("--spec", type=Path, metavar="FILE", help="another version of openapi.yaml")
     parser.add_argument(
@@ -92,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
     from token_api.conformance.runner import ConformanceError, Options
     from token_api.conformance.runner import run as run_conformance
 
+    if args.list_checks:
+        print(_list_checks())
+        return 0
+    if not args.base_url:
+        raise CommandError("--base-url is required.", exit_code=2)
     token, source = args.token, "--token"
     if token is None:
         # Every message about a credential from the environment names the variable.
@@ -114,12 +137,16 @@ def run(args: argparse.Namespace) -> int:
         key_probe=args.key_probe,
         workspaces=tuple(args.workspace),
         max_examples=args.max_examples,
-        phases=tuple(phase.strip() for phase in args.phases.split(",") if phase.strip()),
+        phases=()
+        if args.phases.strip() == "none"
+        else tuple(phase.strip() for phase in args.phases.split(",") if phase.strip()),
         seed=args.seed,
         rate_limit=args.rate_limit,
         allow_long_lived_tokens=args.allow_long_lived_tokens,
         spec=args.spec,
         timeout=args.timeout,
+        checks=tuple(name.strip() for name in (args.checks or "").split(",") if name.strip()),
+        require_coverage=args.require_coverage,
     )
     try:
         result = run_conformance(
@@ -133,3 +160,17 @@ def run(args: argparse.Namespace) -> int:
     if args.report is not None:
         reports.write(result, args.report)
     return result.exit_code
+
+
+def _list_checks() -> str:
+    from token_api.conformance import registry
+
+    lines = []
+    for check in registry.checks():
+        lines.append(f"{check.name} ({check.source}): {check.description}")
+        if check.rules:
+            lines.append(f"    judges {', '.join(check.rules)}")
+        for need in (*check.needs, *check.wants):
+            kind = "skipped" if need in check.needs else "partial"
+            lines.append(f"    {kind} when {registry.NEEDS[need]}")
+    return "\n".join(lines)

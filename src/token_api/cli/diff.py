@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from token_api.cli.common import CommandError
+from token_api.spectools.diff.lifecycle import STABILITY_LEVELS
 
 if TYPE_CHECKING:
     from token_api.spectools.diff import Change
@@ -17,20 +18,58 @@ FAIL_ON = ("breaking", "possibly")
 
 
 def add_specs(parser: argparse.ArgumentParser) -> None:
-    """OLD and NEW, as ``diff`` and ``changelog`` take them."""
+    """OLD and NEW and the deprecation policy, as ``diff`` and ``changelog`` take them."""
     parser.add_argument("old", help="a file, or git:REF[:PATH] (PATH defaults to openapi.yaml)")
     parser.add_argument("new", help="a file, or git:REF[:PATH]")
+    parser.add_argument(
+        "--deprecation-days",
+        type=int,
+        default=180,
+        metavar="N",
+        help="days of notice a sunset (x-sunset) must leave on a stable operation (default: "
+        "%(default)s); 0: a deprecated element may go at any time",
+    )
+    parser.add_argument(
+        "--deprecation-days-beta",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the same for an x-stability-level: beta operation (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--stability-level",
+        choices=STABILITY_LEVELS,
+        default="beta",
+        help="operations below this x-stability-level are not held to compatibility (default: "
+        "%(default)s: draft and alpha may change freely)",
+    )
+    parser.add_argument(
+        "--require-major-bump",
+        action="store_true",
+        help="a breaking change where info.version's major part did not grow is itself breaking",
+    )
 
 
 def compare(args: argparse.Namespace) -> tuple[Spec, Spec, list[Change]]:
     """The two specs and every change between them: the one comparison diff and changelog share."""
+    from token_api.cli.common import refuse_outside
     from token_api.spectools.diff import diff_documents
+    from token_api.spectools.diff.lifecycle import Policy, utc_today
     from token_api.spectools.loading import LoadError, load
     from token_api.spectools.pointers import RefError
 
+    refuse_outside(args.deprecation_days, 0, 36_500, "--deprecation-days", "days")
+    refuse_outside(args.deprecation_days_beta, 0, 36_500, "--deprecation-days-beta", "days")
+    policy = Policy(
+        utc_today(),
+        args.deprecation_days,
+        args.deprecation_days_beta,
+        args.stability_level,
+        args.require_major_bump,
+    )
     try:
         old, new = load(args.old), load(args.new)
-        return old, new, diff_documents(old.document, new.document)
+        return old, new, diff_documents(old.document, new.document, policy)
     except LoadError as error:
         raise CommandError(str(error), exit_code=2) from None
     except RefError as error:
@@ -80,8 +119,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace) -> int:
     from token_api.spectools.diff import Level
+    from token_api.spectools.diff.lifecycle import utc_today
     from token_api.spectools.diff.report import Report, Source, render
-    from token_api.spectools.diff.waivers import WaiverError, apply, load_waivers, utc_today
+    from token_api.spectools.diff.waivers import WaiverError, apply, load_waivers
 
     waivers = []
     if args.waivers is not None:

@@ -6,7 +6,7 @@ import argparse
 import json
 from datetime import datetime
 
-from token_api.cli.common import add_database_option, open_store
+from token_api.cli.common import add_database_option, open_store, printable
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,7 +31,7 @@ def _moment(value: datetime | None, never: str) -> str:
 
 
 def _reach(workspaces: list[str] | None) -> str:
-    return "all" if workspaces is None else ",".join(workspaces) or "none"
+    return "all" if workspaces is None else ",".join(map(printable, workspaces)) or "none"
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -43,9 +43,10 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([key.as_json() for key in keys], indent=2))
         return 0
+    # Text: one line per key whatever its name holds (any client with a session names keys).
     print("id\tname\tuser\trole\tworkspaces\ttype\tcreated\texpires\trevoked")
     for key in keys:
-        user = key.user + (" (removed)" if key.user_removed else "")
+        user = printable(key.user) + (" (removed)" if key.user_removed else "")
         role = key.effective_role
         reach = _reach(key.effective_workspaces)
         # What the key may do now; what it was created with too when its user's cap lowers it.
@@ -58,7 +59,7 @@ def run_list(args: argparse.Namespace) -> int:
             "\t".join(
                 (
                     str(key.id),
-                    key.name,
+                    printable(key.name),
                     user,
                     role,
                     reach,

@@ -9,7 +9,6 @@ from pathlib import Path
 from token_api.cli.common import CommandError, add_handlers_module_option, add_spec_argument
 
 FORMATS = ("text", "json", "github")
-DEFAULT_SPEC = "openapi.yaml"
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,7 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description="Check an OpenAPI document: validity (every error) and the project's rules. "
         "Exit 0 clean, 1 findings, 2 unreadable input.",
     )
-    add_spec_argument(lint, DEFAULT_SPEC)
+    add_spec_argument(lint)
     lint.add_argument(
         "--format",
         choices=FORMATS,

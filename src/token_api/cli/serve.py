@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import errno
+import ipaddress
 import os
 import resource
-import socket
 import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from token_api.cli.admin import DEMO_ADMIN
 from token_api.cli.common import (
     CommandError,
     add_database_option,
+    check_port,
     database_url,
     open_store,
     refuse_outside,
@@ -82,6 +82,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (paths without the query)"
     )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        default=None,
+        help="believe X-Forwarded-For and X-Forwarded-Proto (the client's address and scheme, "
+        "as in the access log) only from these proxies: comma-separated addresses or networks, "
+        "or * for any (default: from none, whatever FORWARDED_ALLOW_IPS says)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -98,21 +106,22 @@ def _seconds(
     )
 
 
-def _check_port(host: str, port: int) -> None:
-    """Fail with a sentence before uvicorn would fail with a traceback."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise CommandError(f"Cannot resolve the host {host!r}.") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def _proxies(value: str | None) -> str | None:
+    """--forwarded-allow-ips checked: each entry an IP address or network, or *."""
+    if value is None:
+        return None
+    entries = [entry.strip() for entry in value.split(",")]
+    for entry in entries:
+        if entry == "*":
+            continue
         try:
-            probe.bind(address)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise CommandError(f"Port {port} on {host} is already in use.") from None
-            raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise CommandError(
+                f"--forwarded-allow-ips takes IP addresses or networks, or *, not {entry[:60]!r}.",
+                exit_code=2,
+            ) from None
+    return ",".join(entries)
 
 
 def _allow_open_files(connections: int) -> None:
@@ -135,9 +144,10 @@ def _allow_open_files(connections: int) -> None:
 
 
 def _first_start(store: Store, url: str, is_default: bool) -> None:
-    """An empty default database gets the demo organization and its ADMIN user's session;
-    another empty database gets the hint (the server still starts: users may be added while it
-    runs)."""
+    """An empty default database gets the demo organization and, on a terminal, its ADMIN
+    user's session; another empty database gets the hint (the server still starts: users may be
+    added while it runs). A secret never goes to a log: where stdout is a file, a pipe or a
+    journal, the session is not made, and the message says how to get one."""
     from token_api.storage.organization import NO_ORGANIZATION, Organization, seed_demo
 
     organization = Organization(store)
@@ -150,13 +160,20 @@ def _first_start(store: Store, url: str, is_default: bool) -> None:
         )
         return
     seed_demo(organization)
+    fresh = f"token-api users login {DEMO_ADMIN}"
+    if not sys.stdout.isatty():
+        print(
+            f"Created the demo organization in token-api.db; its ADMIN user is {DEMO_ADMIN}. "
+            f"A session to mint API keys with (Authorization: Bearer <session>): {fresh}",
+            flush=True,
+        )
+        return
     session = organization.login(DEMO_ADMIN)
     hours = int(sessions.DEFAULT_LIFETIME.total_seconds() // 3600)
     print(
         "Created the demo organization in token-api.db. A session of "
         f"{DEMO_ADMIN} (ADMIN), shown once, valid {hours} hours:\n{session}\n"
-        f"Mint API keys with it (Authorization: Bearer <session>). A fresh session: "
-        f"token-api users login {DEMO_ADMIN}",
+        f"Mint API keys with it (Authorization: Bearer <session>). A fresh session: {fresh}",
         flush=True,
     )
 
@@ -176,11 +193,12 @@ def run(args: argparse.Namespace) -> int:
     if args.max_connections < 1:
         raise CommandError("--max-connections must be at least 1.", exit_code=2)
     refuse_outside(args.port, 1, 65535, "--port", "(a TCP port)")
+    proxies = _proxies(args.forwarded_allow_ips)
     refuse_outside(
         args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds"
     )
     _allow_open_files(args.max_connections)
-    _check_port(args.host, args.port)
+    check_port(args.host, args.port)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
     with open_store(args, create=True) as store:
@@ -204,6 +222,10 @@ def run(args: argparse.Namespace) -> int:
         http="token_api.server.http:GuardedHttpToolsProtocol",
         ws="none",
         access_log=args.access_log,
+        # uvicorn believes proxy headers from 127.0.0.1 unless told otherwise, so any local
+        # client could put any address in the access log: none is believed unless named.
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
         log_config=log_config(),
         log_level="info",
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from token_api.cli.common import CommandError, add_handlers_module_option, add_spec_argument
-
-DEFAULT_SPEC = "openapi.yaml"
+from token_api.server.layout import HANDLERS_MODULE
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,7 +15,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description="--check exits 1 listing operations without a handler or with a generated "
         "stub still in place; --write appends a 501 skeleton for each missing handler.",
     )
-    add_spec_argument(stubs, DEFAULT_SPEC)
+    add_spec_argument(stubs)
     action = stubs.add_mutually_exclusive_group(required=True)
     action.add_argument("--check", action="store_true", help="list what is not implemented")
     action.add_argument("--write", action="store_true", help="generate the missing handlers")
@@ -32,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         spec = load(args.spec)
-        module = handler_source.load(args.handlers_module or handler_source.DEFAULT_MODULE)
+        module = handler_source.load(args.handlers_module or HANDLERS_MODULE)
         if args.write:
             written = write(spec.document, module)
             for name in written:

@@ -6,7 +6,13 @@ import argparse
 import json
 from datetime import timedelta
 
-from token_api.cli.common import CommandError, add_database_option, open_store, refuse_outside
+from token_api.cli.common import (
+    CommandError,
+    add_database_option,
+    open_store,
+    printable,
+    refuse_outside,
+)
 from token_api.domain import minting, sessions
 from token_api.domain.roles import Role
 
@@ -93,7 +99,7 @@ def run_add(args: argparse.Namespace) -> int:
     _refuse_admin_workspaces(args)
     with open_store(args) as store:
         Organization(store).add_user(args.email, Role[args.role], args.workspaces or ())
-    print(f"Added {normalize_email(args.email)} ({args.role}).")
+    print(f"Added {printable(normalize_email(args.email))} ({args.role}).")
     return 0
 
 
@@ -109,7 +115,7 @@ def run_update(args: argparse.Namespace) -> int:
     role = None if args.role is None else Role[args.role]
     with open_store(args) as store:
         Organization(store).update_user(args.email, role, workspaces)
-    email = normalize_email(args.email)
+    email = printable(normalize_email(args.email))
     print(f"Updated {email}; their sessions act with the change from their next request.")
     return 0
 
@@ -119,7 +125,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         Organization(store).remove_user(args.email)
-    email = normalize_email(args.email)
+    email = printable(normalize_email(args.email))
     print(f"Removed {email}; their sessions and personal API keys no longer work.")
     return 0
 
@@ -136,9 +142,9 @@ def run_list(args: argparse.Namespace) -> int:
         reach = (
             "all workspaces"
             if user.workspaces is None
-            else ", ".join(user.workspaces) or "no workspace"
+            else ", ".join(map(printable, user.workspaces)) or "no workspace"
         )
-        print(f"{user.email}\t{user.role.name}\t{reach}")
+        print(f"{printable(user.email)}\t{user.role.name}\t{reach}")
     return 0
 
 
@@ -157,7 +163,8 @@ def run_logout(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         ended = Organization(store).logout(args.email)
-    print(f"Ended {ended} session{'' if ended == 1 else 's'} of {normalize_email(args.email)}.")
+    email = printable(normalize_email(args.email))
+    print(f"Ended {ended} session{'' if ended == 1 else 's'} of {email}.")
     return 0
 
 

@@ -1,10 +1,11 @@
-"""The scenarios' HTTP client: paced, honouring Retry-After, judging every answer by the rules."""
+"""The scenarios' HTTP client: paced, honouring Retry-After, judging every answer by every
+response check, and noting which documented statuses it saw."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -12,27 +13,35 @@ from typing import Any
 
 import httpx
 
-from token_api.conformance import rules
+from token_api.conformance import registry, wire
 from token_api.conformance.curl import curl
+from token_api.conformance.exchange import Answer, Observed
 from token_api.conformance.redaction import Redactor
+from token_api.conformance.response_checks import NOT_APPLICABLE, Judge
 from token_api.conformance.results import CounterExample, Tallies
-from token_api.conformance.safety import Pacer, requested_expiry, retry_after
+from token_api.conformance.safety import Pacer, retry_after
 
 USER_AGENT = "token-api-conformance"
 _RETRIES = 2
+JSON = "application/json"
 
 
 class Unreachable(Exception):
-    """The request got no HTTP answer; one sentence, and (where known) the request as curl."""
+    """The deployment has not answered a single request; one sentence."""
 
-    def __init__(self, message: str, curl: str | None = None) -> None:
+
+class Dropped(Exception):
+    """A request got no answer (reset, closed, timed out) from a deployment that had answered
+    before: a server error of that request. One sentence, and the request as curl."""
+
+    def __init__(self, message: str, curl: str) -> None:
         super().__init__(message)
         self.curl = curl
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    answer: rules.Answer
+    answer: Answer
     curl: str  # redacted
     minted: str | None = field(repr=False)  # the api_token of a 2xx answer: a secret
 
@@ -70,128 +79,181 @@ class ScenarioClient:
     def __init__(
         self,
         base_url: str,
-        contract: rules.Contract,
+        judge: Judge,
         *,
         pacer: Pacer,
         redactor: Redactor,
         tallies: Tallies,
-        ledger: rules.MintLedger,
+        selected: frozenset[str],
         timeout: float = 10.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.contract = contract
-        self.operation = contract.create_token()
+        self.judge = judge
+        self.contract = judge.contract
+        self.operation = self.contract.create_token()
         self.pacer = pacer
         self.redactor = redactor
         self.tallies = tallies
-        self.ledger = ledger
+        self.timeout = timeout
         self.clock = ServerClock()
+        self.answered = False  # whether the deployment has answered any request
+        self._checks = [
+            check
+            for check in registry.checks()
+            if check.kind == registry.RESPONSE and check.name in selected
+        ]
         self.http = httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT})
 
     def close(self) -> None:
         self.http.close()
 
-    def _send(self, request: httpx.Request) -> httpx.Response:
+    # -- sending -------------------------------------------------------------------------------
+
+    def create(
+        self,
+        body: Any,
+        *,
+        token: str | None,
+        before: tuple[str, ...] = (),
+    ) -> Call:
+        """POST createToken a JSON body as ``token`` (None: no credentials)."""
+        headers = [("Content-Type", JSON)]
+        if token is not None:
+            headers.append(("Authorization", f"Bearer {token}"))
+        return self.request(
+            self.operation.method,
+            self.operation.path,
+            headers,
+            json.dumps(body).encode(),
+            before=before,
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        headers: Sequence[tuple[str, str]],
+        content: bytes | Iterable[bytes] | None,
+        *,
+        replay_body: str | None = None,
+        before: tuple[str, ...] = (),
+        on_the_wire: bool = False,
+        key_probe: bool = False,
+    ) -> Call:
+        """One request as given (repeated headers stay repeated); ``replay_body`` is a shell
+        command printing a body too long (or too strange) to spell out in the replay; with
+        ``on_the_wire`` the request is written on the socket as it is (whitespace around a header
+        value included). Raises Unreachable or Dropped when no answer comes."""
+        url = self.base_url + path
+        body = content if isinstance(content, bytes) else None
+        command = self.redactor(
+            curl(
+                method,
+                url,
+                headers,
+                body,
+                body_from=replay_body,
+                chunked=body is None and content is not None,
+            )
+        )
+        if on_the_wire:
+            answer = self._on_the_wire(method, url, headers, body or b"", command)
+        else:
+            request = self.http.build_request(method, url, headers=list(headers), content=content)
+            answer = self._exchange(request, command)
+        endpoint = None if key_probe else self.contract.endpoint(method, path)
+        authorization = next((v for k, v in headers if k.lower() == "authorization"), None)
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        seen = self.judge.observe(
+            Observed(
+                method,
+                endpoint,
+                answer,
+                content_type,
+                authorization,
+                _json_or_none(body) if body is not None else None,
+                key_probe,
+            )
+        )
+        minted = seen.minted
+        call = Call(answer, command, minted.secret if minted else None)
+        if minted is not None:
+            self.redactor.add(minted.secret)
+        if endpoint is not None:
+            self.tallies.observe(endpoint.label, answer.status)
+        for check in self._checks:
+            assert check.function is not None
+            finding = check.function(self.judge, seen)
+            if finding is not NOT_APPLICABLE:
+                self.verdict(check.name, finding, call, before=before)
+        return call
+
+    def _failed(self, method: str, url: str, error: object, command: str) -> Exception:
+        # The library's message may quote a header, the credential included: redacted here,
+        # where every such sentence starts, so it is safe wherever it goes.
+        message = self.redactor(f"{method} {url} got no answer ({error}).")
+        return Dropped(message, command) if self.answered else Unreachable(message)
+
+    def _on_the_wire(
+        self, method: str, url: str, headers: Sequence[tuple[str, str]], body: bytes, command: str
+    ) -> Answer:
+        self.pacer.wait()
+        try:
+            status, raw_headers, content = wire.exchange(url, method, headers, body, self.timeout)
+        except wire.WireError as error:
+            raise self._failed(method, url, error, command) from None
+        return self._answered(status, raw_headers, content)
+
+    def _exchange(self, request: httpx.Request, command: str) -> Answer:
         retries = 0
         while True:
             self.pacer.wait()
             try:
                 response = self.http.send(request)
             except httpx.HTTPError as error:
-                # The library's message may quote a header, the credential included: redacted
-                # here, where every Unreachable starts, so its message is safe wherever it goes.
-                raise Unreachable(
-                    self.redactor(f"{request.method} {request.url} got no answer ({error}).")
-                ) from None
+                raise self._failed(request.method, str(request.url), error, command) from None
             delay = retry_after(response.headers) if response.status_code in (429, 503) else None
             if delay is None or retries == _RETRIES:
-                return response
+                return self._answered(
+                    response.status_code, response.headers.multi_items(), response.content
+                )
             retries += 1
             self.pacer.hold(delay)
 
-    def _exchange(self, request: httpx.Request) -> rules.Answer:
-        response = self._send(request)
-        answer = rules.Answer(
-            response.status_code,
-            {name.lower(): value for name, value in response.headers.items()},
-            response.content,
-        )
+    def _answered(self, status: int, headers: Iterable[tuple[str, str]], content: bytes) -> Answer:
+        self.answered = True
+        lowered: dict[str, str] = {}
+        for name, value in headers:
+            # Repeated headers read as one list (RFC 9110 §5.3).
+            key = name.lower()
+            lowered[key] = f"{lowered[key]}, {value}" if key in lowered else value
+        answer = Answer(status, lowered, content)
         self.clock.observe(answer.headers)
         return answer
 
-    def create(self, body: Any, *, token: str | None, authorization: str | None = None) -> Call:
-        """POST createToken as ``token`` (None: no credentials), or with a raw Authorization."""
-        return self.post(json.dumps(body).encode(), token=token, authorization=authorization)
-
-    def post(
-        self,
-        content: bytes,
-        *,
-        token: str | None,
-        authorization: str | None = None,
-        replay_body: str | None = None,
-    ) -> Call:
-        """POST these bytes to createToken as JSON; ``replay_body`` is a shell command that prints
-        them, for bodies too long (or too strange) to spell out in the replay."""
-        headers = {"Content-Type": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        elif authorization is not None:
-            headers["Authorization"] = authorization
-        request = self.http.build_request(
-            self.operation.method,
-            self.base_url + self.operation.path,
-            headers=headers,
-            content=content,
-        )
-        command = self.redactor(_curl(request, content, replay_body))
-        try:
-            answer = self._exchange(request)
-        except Unreachable as error:
-            raise Unreachable(str(error), command) from None
-        seen = rules.Observed(self.operation.method, self.operation, answer, "application/json")
-        minted = rules.minted_secret(seen)
-        call = Call(answer, command, minted[0] if minted else None)
-        if minted is not None:
-            self.redactor.add(minted[0])
-            asked = requested_expiry(_json_or_none(content))
-            problem = self.ledger.record(minted[0], minted[1], asked)
-            self.verdict("tokens_unique", problem, call)
-        for name, rule in rules.RESPONSE_RULES.items():
-            finding = rule(self.contract, seen)
-            if finding is not rules.NOT_APPLICABLE:
-                self.verdict(name, finding, call)
-        return call
-
-    def probe(self, method: str, path: str, token: str) -> Call:
-        """``--key-probe``: a call to another endpoint of the deployment with ``token``. Not an
-        operation of the contract: no rule judges it."""
-        request = self.http.build_request(
-            method, self.base_url + path, headers={"Authorization": f"Bearer {token}"}
-        )
-        answer = self._exchange(request)
-        return Call(answer, self.redactor(_curl(request, None, None)), None)
+    # -- verdicts ------------------------------------------------------------------------------
 
     def verdict(
-        self, name: str, problem: str | None, call: Call, *, before: tuple[str, ...] = ()
+        self,
+        name: str,
+        problem: str | None,
+        call: Call | None,
+        *,
+        before: tuple[str, ...] = (),
+        rule: str | None = None,
     ) -> None:
         """Count one case of check ``name``; ``before`` are the steps that led to ``call``."""
         if problem is None:
-            self.tallies.passed(name)
+            self.tallies.passed(name, rule)
         else:
-            example = CounterExample(self.redactor(problem), (*before, call.curl), call.status)
-            self.tallies.failed(name, example)
+            steps = (*before, call.curl) if call is not None else before
+            status = call.status if call is not None else None
+            example = CounterExample(self.redactor(problem), steps, status)
+            self.tallies.failed(name, example, rule)
 
 
 def _json_or_none(content: bytes) -> Any:
     try:
         return json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-
-
-def _curl(request: httpx.Request, content: bytes | None, replay_body: str | None) -> str:
-    sent = [
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
-    ]
-    return curl(request.method, str(request.url), sent, content, body_from=replay_body)

@@ -12,7 +12,8 @@ _NOISE = {"host", "user-agent", "accept", "accept-encoding", "connection", "cont
 _NOISE_PREFIX = "x-schemathesis-"
 
 
-def _credential(value: str) -> str:
+def redacted_authorization(value: str) -> str:
+    """An Authorization value with its credential replaced (the scheme kept)."""
     scheme, _, credentials = value.partition(" ")
     if credentials and MARK not in value:
         return f"{scheme} {MARK}"
@@ -26,15 +27,19 @@ def curl(
     body: bytes | None,
     *,
     body_from: str | None = None,
+    chunked: bool = False,
 ) -> str:
-    """``body_from``: a shell command that prints the body, piped in instead of spelling it out."""
+    """``body_from``: a shell command that prints the body, piped in instead of spelling it out;
+    ``chunked``: the body is sent without a length."""
     parts = ["curl", "-X", method.upper()]
+    if chunked:
+        parts += ["-H", shlex.quote("Transfer-Encoding: chunked")]
     for name, value in headers:
         lowered = name.lower()
         if lowered in _NOISE or lowered.startswith(_NOISE_PREFIX):
             continue
         if lowered == "authorization":
-            value = _credential(value)
+            value = redacted_authorization(value)
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     prefix = ""
     if body_from is not None:

@@ -4,10 +4,12 @@ Its shape is what ``token-api init --demo --json`` prints, so that output tests 
 server as it is; a team testing another deployment writes the same by hand::
 
     {"workspaces": ["default", "staging"],
+     "roles": {"ADMIN": "<uuid>", "MEMBER": "<uuid>", "EXTERNAL": "<uuid>"},
      "users": [{"email": "admin@example.com", "organization_role": "ADMIN",
                 "workspaces": null, "session": "..."}, ...]}
 
-``workspaces`` of a user is what the user reaches (null: every workspace). Sessions sit in a file
+``workspaces`` of a user is what the user reaches (null: every workspace); ``roles`` (optional)
+are the organization's role ids, for the checks of ``role_id``. Sessions sit in a file
 so that they stay out of ``ps`` and shell history; no message about the file ever quotes a value.
 """
 
@@ -28,6 +30,11 @@ SCHEMA: dict[str, Any] = {
     "required": ["users"],
     "properties": {
         "workspaces": _NAMES,
+        "roles": {
+            "type": "object",
+            "propertyNames": {"enum": list(ROLES)},
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
         "users": {
             "type": "array",
             "items": {
@@ -65,6 +72,7 @@ class Identities:
     name: str  # the file's name, for messages
     workspaces: tuple[str, ...]
     users: tuple[Identity, ...]
+    roles: dict[str, str]  # role name -> the organization's id of it
     # Every credential the file holds (sessions, and the personal keys `init --json` adds).
     secrets: tuple[str, ...] = field(repr=False)
 
@@ -83,6 +91,8 @@ def _problem(error: ValidationError) -> str:
     if keyword == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return f"{_where(error)} has no {', '.join(missing)}"
+    if "propertyNames" in error.schema_path:
+        return f"{_where(error)} may name only the roles {', '.join(ROLES)}"
     if keyword == "enum":
         return f"{_where(error)} must be one of {', '.join(map(str, error.validator_value))}"
     if keyword == "minLength":
@@ -130,4 +140,10 @@ def load(path: Path) -> Identities:
         for value in (user["session"], user.get("token"))
         if isinstance(value, str)
     )
-    return Identities(label, tuple(document.get("workspaces", ())), users, secrets)
+    return Identities(
+        label,
+        tuple(document.get("workspaces", ())),
+        users,
+        dict(document.get("roles", {})),
+        secrets,
+    )

@@ -6,25 +6,46 @@ point) and write one test::
     def test_token_api(token_api_check):
         token_api_check.assert_passed()
 
+    def test_token_api_rules(token_api_rule):
+        token_api_rule.assert_covered()
+
 ``pytest --base-url URL --conformance-identities ids.json`` (or ``--token SESSION``, the ADMIN
-user's session) then runs that test once per check, named after it:
-it passes, fails (with the first counter-example) or is skipped (with the reason) as the check did.
-The run itself happens once per session; the ``token_api_conformance`` fixture is its Report.
+user's session) then runs the first test once per check, named after it: it passes, fails (with
+the first counter-example) or is skipped (with the reason) as the check did; and the second once
+per rule of the contract: failed when a check of it failed, skipped when the run could not probe
+it (failed instead with ``--conformance-require-coverage``). The run itself happens once per
+session; the ``token_api_conformance`` fixture is its Report, and the terminal summary says what
+it covered.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from token_api.conformance import catalogue
-from token_api.conformance.results import CheckResult, Report, Verdict
+from token_api.conformance.defaults import ENV_TOKEN
 
-CHECK_NAMES = [info.name for info in catalogue.ALL] + [catalogue.ERRORS.name]
+if TYPE_CHECKING:
+    from token_api.conformance.coverage import RuleCoverage
+    from token_api.conformance.results import CheckResult, Report
+
+
+def check_names() -> list[str]:
+    from token_api.conformance import registry
+
+    return [check.name for check in registry.checks()] + [registry.ERRORS.name]
+
+
+def rule_ids() -> list[str]:
+    from token_api.contract.document import load_document
+    from token_api.spectools.openapi import contract_rules
+
+    return [rule.id for rule in contract_rules(load_document())]
 
 
 def _add(group: Any, name: str, **kwargs: Any) -> None:
@@ -41,7 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--token",
         dest="token_api_token",
         metavar="SESSION",
-        help=f"an ADMIN user's session of that deployment (default: ${catalogue.ENV_TOKEN})",
+        help=f"an ADMIN user's session of that deployment (default: ${ENV_TOKEN})",
     )
     group.addoption(
         "--conformance-identities",
@@ -64,11 +85,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-seed", type=int, metavar="N")
     group.addoption("--conformance-rate-limit", metavar="R")
     group.addoption("--conformance-report", metavar="FILE", help="also write .html, .md or .json")
+    group.addoption(
+        "--conformance-allow-long-lived-tokens",
+        action="store_true",
+        help="send generated bodies as they are (keys may never expire); checks default lifetimes",
+    )
+    group.addoption(
+        "--conformance-require-coverage",
+        action="store_true",
+        help="a rule the run could not probe fails its test instead of being skipped",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "token_api_check" in metafunc.fixturenames:
-        metafunc.parametrize("token_api_check", CHECK_NAMES, ids=CHECK_NAMES, indirect=True)
+        names = check_names()
+        metafunc.parametrize("token_api_check", names, ids=names, indirect=True)
+    if "token_api_rule" in metafunc.fixturenames:
+        ids = rule_ids()
+        metafunc.parametrize("token_api_rule", ids, ids=ids, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +113,7 @@ def token_api_conformance(request: pytest.FixtureRequest) -> Report:
 
     config = request.config
     base_url = config.getoption("base_url", default=None)
-    token = config.getoption("token_api_token", default=None) or os.environ.get(catalogue.ENV_TOKEN)
+    token = config.getoption("token_api_token", default=None) or os.environ.get(ENV_TOKEN)
     identities = config.getoption("conformance_identities")
     if not base_url or not (token or identities):
         pytest.skip(
@@ -93,6 +128,8 @@ def token_api_conformance(request: pytest.FixtureRequest) -> Report:
         max_examples=config.getoption("conformance_max_examples"),
         seed=config.getoption("conformance_seed"),
         rate_limit=config.getoption("conformance_rate_limit"),
+        allow_long_lived_tokens=config.getoption("conformance_allow_long_lived_tokens"),
+        require_coverage=config.getoption("conformance_require_coverage"),
     )
     try:
         result = run(options)
@@ -101,17 +138,65 @@ def token_api_conformance(request: pytest.FixtureRequest) -> Report:
     path = config.getoption("conformance_report")
     if path:
         reports.write(result, Path(path))
+    config.stash[_COVERAGE] = result.coverage.summary()
     return result
+
+
+_COVERAGE = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture
 def token_api_check(request: pytest.FixtureRequest, token_api_conformance: Report) -> CheckResult:
+    from token_api.conformance import registry
+    from token_api.conformance.results import CheckResult, Verdict
+
     name: str = request.param
     result = token_api_conformance.result(name)
     if result is None:
         # Only Schemathesis errors are listed when they happen; their absence is a pass.
-        info = catalogue.info(name)
-        return CheckResult(name, info.source, info.description, Verdict.PASS, 0, 0, None, None)
+        check = registry.get(name)
+        return CheckResult(
+            name, check.source, check.description, check.rules, Verdict.PASS, 0, 0, None, None
+        )
     if result.verdict is Verdict.SKIP:
         pytest.skip(result.line)
     return result
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """A rule of the contract as the run covered it."""
+
+    coverage: RuleCoverage
+    required: bool  # --conformance-require-coverage
+
+    def assert_covered(self) -> None:
+        """Fail when a check of the rule failed; skip (or, when coverage is required, fail) when
+        the run sent it no probe."""
+        __tracebackhide__ = True
+        rule = self.coverage
+        if rule.result == "fail":
+            raise AssertionError(f"{rule.id}: failed ({', '.join(rule.checks)}): {rule.text}")
+        if rule.result == "client":
+            pytest.skip(f"{rule.id}: {rule.reason}")
+        if rule.result == "unchecked":
+            message = f"{rule.id}: unchecked ({rule.reason})"
+            if self.required:
+                raise AssertionError(message)
+            pytest.skip(message)
+
+
+@pytest.fixture
+def token_api_rule(request: pytest.FixtureRequest, token_api_conformance: Report) -> RuleOutcome:
+    rule_id: str = request.param
+    covered = next(rule for rule in token_api_conformance.coverage.rules if rule.id == rule_id)
+    required = bool(request.config.getoption("conformance_require_coverage"))
+    return RuleOutcome(covered, required)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    lines = config.stash.get(_COVERAGE, None)
+    if lines:
+        terminalreporter.section("token-api conformance coverage")
+        for line in lines:
+            terminalreporter.write_line(line)

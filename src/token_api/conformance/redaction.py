@@ -2,7 +2,8 @@
 
 Every secret the run knows (the ADMIN token, each token a scenario minted, each ``api_token`` seen
 in a Schemathesis response) is replaced wherever it appears; patterns catch what was not seen
-whole: ``api_…`` keys, ``"api_token"`` values and ``Bearer`` credentials.
+whole: ``api_…`` keys, ``ses_…`` sessions, JSON Web Tokens, ``"api_token"`` values and ``Bearer``
+credentials.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from collections.abc import Iterable
 
 MARK = "[REDACTED]"
 
+_KEY = re.compile(r"\b(?:api|ses)_[A-Za-z0-9_\-]{16,}")
 _PATTERNS = (
-    # An api_ key of any implementation: the prefix and at least 16 key characters.
-    (re.compile(r"\bapi_[A-Za-z0-9_\-]{16,}"), MARK),
+    # An api_ key or a ses_ session of any implementation: the prefix and at least 16 characters.
+    (_KEY, MARK),
+    # A JSON Web Token (what an identity provider's session often is): three base64url parts.
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), MARK),
     # The value of an "api_token" member, also inside JSON that is itself a JSON string.
     (
         re.compile(r'((?:\\)?"api_token(?:\\)?"\s*:\s*(?:\\)?")(?:[^"\\]|\\.)*?((?:\\)?")'),
@@ -34,8 +38,14 @@ class Redactor:
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
-        # Very short values would redact ordinary words; no real credential is that short.
-        fresh = {secret for secret in secrets if secret and len(secret) >= 8}
+        # Very short values would redact ordinary words; no real credential is that short. An
+        # api_ key (or ses_ session) the pattern redacts whole needs no place in the list: a run
+        # mints hundreds, and the list is one regular expression compiled again on each addition.
+        fresh = {
+            secret
+            for secret in secrets
+            if secret and len(secret) >= 8 and not _KEY.fullmatch(secret)
+        }
         with self._lock:
             if fresh - self._secrets:
                 self._secrets |= fresh

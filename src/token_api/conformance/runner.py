@@ -1,6 +1,6 @@
 """One conformance run: check the deployment answers and accepts the sessions it was given, run
-the scenarios, run Schemathesis, then wait out the short-lived key; every verdict into one
-report."""
+the scenario checks, run Schemathesis, then resume the checks that wait (a key's expiry); every
+verdict into one report, with what the run covered."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from token_api.conformance import callers, identities, rules, safety, schemathesis_run
-from token_api.conformance.catalogue import DEFAULT_TIMEOUT, PHASES
+from token_api.conformance import callers, coverage, identities, registry, safety, schemathesis_run
 from token_api.conformance.client import ScenarioClient, Unreachable
+from token_api.conformance.defaults import DEFAULT_TIMEOUT, PHASES
 from token_api.conformance.redaction import Redactor
+from token_api.conformance.response_checks import Judge
 from token_api.conformance.results import Report, RunInfo, Tallies, verdicts
-from token_api.conformance.scenarios import Refusal, Scenarios
+from token_api.conformance.scenarios import CallerRefused, ScenarioRun, Setting
+from token_api.conformance.spec import Contract
 from token_api.contract.document import SpecError, load_document, spec_path
 
 # Kept back from the budget for what follows Schemathesis: the expiry wait and the reports.
 _AFTER_SCHEMATHESIS = 15.0
+NOT_SELECTED = "not selected (--checks)"
+NO_SCHEMATHESIS = "Schemathesis did not run (--phases none)"
 
 
 class ConformanceError(Exception):
@@ -44,10 +48,12 @@ class Options:
     allow_long_lived_tokens: bool = False
     spec: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
+    checks: tuple[str, ...] = ()  # the checks to run (--checks); empty: every check
+    require_coverage: bool = False
 
 
-def _check(options: Options) -> tuple[str, str | None]:
-    """The base URL without a trailing slash, and the rate in Schemathesis's form."""
+def _refuse_wrong_options(options: Options) -> None:
+    """ConformanceError for the first option that is wrong."""
     parts = urlsplit(options.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConformanceError(f"--base-url must be an http(s) URL, not {options.base_url!r}.")
@@ -56,17 +62,29 @@ def _check(options: Options) -> tuple[str, str | None]:
     if options.max_examples is not None and options.max_examples < 1:
         raise ConformanceError("--max-examples must be at least 1.")
     unknown = [phase for phase in options.phases if phase not in PHASES]
-    if unknown or not options.phases:
-        raise ConformanceError(f"--phases takes {', '.join(PHASES)}, not {', '.join(unknown)!r}.")
+    if unknown:
+        raise ConformanceError(
+            f"--phases takes {', '.join(PHASES)} (or none), not {', '.join(unknown)!r}."
+        )
     if options.timeout <= _AFTER_SCHEMATHESIS:
         raise ConformanceError(f"--timeout must be more than {_AFTER_SCHEMATHESIS:.0f} seconds.")
-    rate = None
-    if options.rate_limit is not None:
-        try:
-            rate = safety.schemathesis_rate(options.rate_limit)
-        except ValueError as error:
-            raise ConformanceError(f"--rate-limit: {error}.") from None
-    return options.base_url.rstrip("/"), rate
+    known = {check.name for check in registry.checks()}
+    strange = [name for name in options.checks if name not in known]
+    if strange:
+        raise ConformanceError(
+            f"--checks: no check is called {', '.join(strange)}; "
+            "`token-api conformance --list-checks` lists them."
+        )
+
+
+def _schemathesis_rate(options: Options) -> str | None:
+    """--rate-limit in Schemathesis's '<limit>/<duration>' form."""
+    if options.rate_limit is None:
+        return None
+    try:
+        return safety.schemathesis_rate(options.rate_limit)
+    except ValueError as error:
+        raise ConformanceError(f"--rate-limit: {error}.") from None
 
 
 def _callers(
@@ -93,7 +111,8 @@ def _workspaces(options: Options, ids: identities.Identities | None) -> list[tup
 
 def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> Report:
     started = time.monotonic()
-    base_url, rate = _check(options)
+    _refuse_wrong_options(options)
+    base_url, rate = options.base_url.rstrip("/"), _schemathesis_rate(options)
     try:
         probe = callers.KeyProbe.parse(options.key_probe) if options.key_probe else None
     except callers.CallerError as error:
@@ -101,69 +120,103 @@ def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> R
     admin, narrower, ids = _callers(options)
     spec_file = (options.spec or spec_path()).resolve()
     try:
-        contract = rules.Contract(load_document(spec_file))
+        contract = Contract(load_document(spec_file))
         contract.create_token()
     except SpecError as error:
         raise ConformanceError(str(error)) from None
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
     redactor = Redactor([admin.token, *(ids.secrets if ids else ())])
     tallies = Tallies()
-    inapplicable = schemathesis_run.inapplicable(contract)
-    for name, reason in inapplicable.items():
-        tallies.skip(name, reason)
+    setting = Setting(
+        admin,
+        narrower,
+        _workspaces(options, ids),
+        roles=ids.roles if ids else {},
+        key_probe=probe,
+        long_lived=options.allow_long_lived_tokens,
+    )
+    every = registry.checks()
+    chosen = set(options.checks) or {check.name for check in every}
+    has = setting.has() | contract.has()
+    selected = set()
+    not_run: dict[str, str] = {}
+    for check in every:
+        lacking = [need for need in check.needs if need not in has]
+        if check.name not in chosen:
+            not_run[check.name] = NOT_SELECTED
+        elif lacking and check.kind != registry.SCENARIO:
+            not_run[check.name] = registry.NEEDS[lacking[0]]
+        elif check.kind == registry.BUILT_IN_KIND and not options.phases:
+            not_run[check.name] = NO_SCHEMATHESIS
+        else:
+            selected.add(check.name)
     client = ScenarioClient(
         base_url,
-        contract,
+        Judge(contract, key_probe=probe is not None),
         pacer=safety.Pacer(options.rate_limit),
         redactor=redactor,
         tallies=tallies,
-        ledger=rules.MintLedger(),
+        selected=frozenset(selected),
     )
-    workspaces = _workspaces(options, ids)
     info = RunInfo(
         base_url=base_url,
         spec=str(spec_file),
         seed=seed,
         max_examples=options.max_examples,
         phases=options.phases,
-        workspaces=tuple(name for name, _ in workspaces),
+        workspaces=tuple(name for name, _ in setting.workspaces),
         rate_limit=options.rate_limit,
         long_lived_tokens=options.allow_long_lived_tokens,
         callers=(admin.who, *(caller.who for caller in narrower)),
         key_probe=probe.label if probe else None,
+        checks=options.checks,
+        require_coverage=options.require_coverage,
     )
+    outcome = schemathesis_run.Outcome()
     try:
-        scenarios = Scenarios(client, admin, narrower, workspaces, probe)
+        scenarios = ScenarioRun(client, setting, frozenset(selected))
         progress(f"Checking {base_url} answers and accepts the sessions…")
         try:
             scenarios.preflight()
         except Unreachable as error:
             raise ConformanceError(f"Cannot reach the deployment: {error}") from None
-        progress("Running the scenarios as the ADMIN and narrower users…")
+        progress("Running the scenario checks as the ADMIN and narrower users…")
         scenarios.run()
-        progress(f"Running Schemathesis (seed {seed})…")
-        outcome = schemathesis_run.run(
-            schemathesis_run.Settings(
-                spec=spec_file,
-                base_url=base_url,
-                token=admin.token,
-                seed=seed,
-                max_examples=options.max_examples,
-                phases=options.phases,
-                rate_limit=rate,
-                long_lived_tokens=options.allow_long_lived_tokens,
-                timeout=options.timeout - (time.monotonic() - started) - _AFTER_SCHEMATHESIS,
-                key_probe=probe is not None,
-                exclude_checks=tuple(inapplicable),
-            ),
-            redactor,
-        )
-        progress("Checking the short-lived key is refused after it expired…")
+        judged_there = [c.name for c in every if c.kind != registry.SCENARIO and c.name in selected]
+        if judged_there and options.phases:
+            progress(f"Running Schemathesis (seed {seed})…")
+            outcome = schemathesis_run.run(
+                schemathesis_run.SchemathesisArgs(
+                    spec=spec_file,
+                    base_url=base_url,
+                    token=admin.token,
+                    seed=seed,
+                    max_examples=options.max_examples,
+                    phases=options.phases,
+                    rate_limit=rate,
+                    long_lived_tokens=options.allow_long_lived_tokens,
+                    timeout=options.timeout - (time.monotonic() - started) - _AFTER_SCHEMATHESIS,
+                    key_probe=probe is not None,
+                    # All of Schemathesis's checks but those that cannot apply, or those chosen.
+                    checks=tuple(judged_there) if options.checks else (),
+                    exclude_checks=()
+                    if options.checks
+                    else tuple(
+                        c.name
+                        for c in every
+                        if c.kind == registry.BUILT_IN_KIND and c.name not in selected
+                    ),
+                    response_checks=tuple(
+                        c.name for c in every if c.kind == registry.RESPONSE and c.name in selected
+                    ),
+                ),
+                redactor,
+                contract,
+            )
+        progress("Resuming the checks that wait (a key's expiry)…")
         scenarios.finish()
-    except Refusal as error:
+    except CallerRefused as error:
         raise ConformanceError(redactor(str(error))) from None
-    except Unreachable as error:
-        raise ConformanceError(f"The deployment stopped answering: {error}") from None
     except schemathesis_run.SchemathesisFailed as error:
         raise ConformanceError(str(error)) from None
     finally:
@@ -172,7 +225,9 @@ def run(options: Options, progress: Callable[[str], None] = lambda _: None) -> R
     info.schemathesis_version = outcome.version
     info.duration = time.monotonic() - started
     info.notes = _notes(options, outcome)
-    return Report(info, verdicts(tallies), redactor)
+    results = verdicts(tallies, not_run)
+    covered = coverage.compute(contract, results, tallies.statuses)
+    return Report(info, results, covered, redactor)
 
 
 def _notes(options: Options, outcome: schemathesis_run.Outcome) -> list[str]:

@@ -1,312 +1,403 @@
-"""The rules no single generated request can show: the API driven as the ADMIN and narrower users'
-sessions, the keys they mint presented back to Create Token, a key watched past its expiry,
-credentials that must be refused.
+"""The run of the scenario checks: the preflight (the deployment answers, and accepts the sessions
+and workspaces the run was given), the keys it mints presented back to Create Token, then every
+scenario check of the registry, each through a ``Probe`` bound to it.
 
-Every key minted here expires within minutes. A check whose prerequisite is missing (no MEMBER
-or EXTERNAL session) is skipped with the reason; a caller the deployment refuses before anything
-is tested is a ``Refusal`` (the run exits 2).
+Every key minted here expires within minutes. A scenario check whose prerequisite is missing
+(``needs``) is skipped with the registry's reason; a caller the deployment refuses before
+anything is tested is ``CallerRefused`` (the run exits 2). A check that must wait (a key's
+expiry) is a generator: it yields the moment, on the deployment's clock, it may go on, and
+``finish`` resumes it once Schemathesis is done.
 """
 
 from __future__ import annotations
 
-import base64
-import secrets
-import string
+import json
+import shlex
 import time
-import uuid
-from collections.abc import Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from token_api.conformance import bodies
+from token_api.conformance import registry
 from token_api.conformance.callers import GET_A_SESSION, Caller, KeyProbe
-from token_api.conformance.client import Call, ScenarioClient
+from token_api.conformance.client import JSON, Call, Dropped, ScenarioClient
+from token_api.conformance.response_checks import no_server_error
+from token_api.conformance.results import CounterExample
 from token_api.conformance.safety import timestamp
 
 LIFETIME = timedelta(minutes=10)
-# The short-lived key's lead: long enough to use it once, short enough to wait out.
-EXPIRY_LEAD = timedelta(seconds=4)
-EXPIRY_GRACE = timedelta(seconds=1.5)
-
-AUTHENTICATES = "token_authenticates"
-CANNOT_MINT = "api_key_cannot_mint"
-EXPIRED = "expired_token_refused"
-WIDER_ROLE = "no_wider_role"
-SERVICE = "no_service_token"
-WORKSPACE = "no_workspace_outside_reach"
-NARROWER_CHECKS = (WIDER_ROLE, SERVICE, WORKSPACE)
+# When the contract states no body limit: well past any sensible one.
+NO_STATED_LIMIT = 1024 * 1024
+NAME_PREFIX = "token-api conformance"
 
 
-class Refusal(Exception):
+class CallerRefused(Exception):
     """The deployment refused a caller or a workspace the run was given; one sentence."""
 
 
-class Scenarios:
-    def __init__(
-        self,
-        client: ScenarioClient,
-        admin: Caller,
-        narrower: Sequence[Caller],
-        workspaces: Sequence[tuple[str, str]],
-        key_probe: KeyProbe | None = None,
-    ) -> None:
-        """``workspaces``: (name, where the run was given it), once each."""
-        self.client = client
-        self.admin = admin
-        self.narrower = list(narrower)
-        self.workspaces = list(workspaces)
-        self.key_probe = key_probe
-        self.keys: list[Caller] = []  # keys minted by the preflight, to present back
-        self._expiring: tuple[Caller, datetime] | None = None
+@dataclass(slots=True)
+class Setting:
+    """What the scenario checks work with, besides the client."""
 
-    # -- helpers -------------------------------------------------------------------------------
+    admin: Caller
+    narrower: list[Caller]
+    workspaces: list[tuple[str, str]]  # (name, where the run was given it), once each
+    roles: Mapping[str, str] = field(default_factory=dict)  # role name -> role id
+    key_probe: KeyProbe | None = None
+    long_lived: bool = False
 
-    def body(self, purpose: str, **fields: Any) -> dict[str, Any]:
-        expires_at = timestamp(self.client.clock.now() + LIFETIME)
-        return {"name": f"token-api conformance: {purpose}", "expires_at": expires_at, **fields}
+    def has(self) -> set[str]:
+        """What of the registry's ``needs`` this run has."""
+        offered = set()
+        if self.narrower:
+            offered.add("narrower")
+        if any(caller.role == "EXTERNAL" for caller in self.narrower):
+            offered.add("external")
+        if self.workspaces:
+            offered.add("workspace")
+        if self.roles:
+            offered.add("roles")
+        if self.long_lived:
+            offered.add("long-lived")
+        return offered
 
-    def mint(self, caller: Caller, purpose: str, **fields: Any) -> Call:
-        return self.client.create(self.body(purpose, **fields), token=caller.token)
 
-    def derive(self, parent: Caller, who: str, call: Call) -> Caller | None:
-        """The key ``parent`` just minted, if it did."""
-        if call.minted is None:
-            return None
-        steps = (*parent.steps, f"# {who}, minted by {parent.who}:", call.curl)
-        return Caller(call.minted, who, steps=steps)
+def as_caller(caller: Caller) -> tuple[str, ...]:
+    """The steps that made ``caller``, as a replay's first lines."""
+    return (*caller.steps, f"# as {caller.who}:") if caller.steps else ()
 
-    def expect(
-        self, check: str, caller: Caller, asks: str, fields: dict[str, Any], *, allowed: bool
-    ) -> None:
-        """``caller`` asks for something; the contract answers 403, or (``allowed``) mints it."""
-        call = self.mint(caller, f"{check}: {asks}", **fields)
-        if allowed:
-            wrong = not 200 <= call.status < 300
-            why = f"{caller.who} could not mint {asks} (answered {call.status}{call.detail()})"
-            why += ", which the contract allows"
-        else:
-            wrong = call.status != 403
-            why = f"{caller.who} asked for {asks} and was answered {call.status}, not 403"
-        self.client.verdict(check, why if wrong else None, call, before=self._as(caller))
+
+class Probe:
+    """One scenario check's view of the run: the callers, its requests, its verdicts."""
+
+    def __init__(self, run: ScenarioRun, check: registry.Check) -> None:
+        self.check = check
+        self.client = run.client
+        self.setting = run.setting
+        self.keys = run.keys  # the keys the preflight minted, to present back
+        self.run = run
+        self.own_role = True  # narrower callers name their own role (see create)
+
+    # -- who and what --------------------------------------------------------------------------
+
+    @property
+    def admin(self) -> Caller:
+        return self.setting.admin
+
+    @property
+    def narrower(self) -> list[Caller]:
+        return self.setting.narrower
+
+    @property
+    def callers(self) -> list[Caller]:
+        return [self.setting.admin, *self.setting.narrower]
+
+    @property
+    def workspaces(self) -> list[str]:
+        return [name for name, _ in self.setting.workspaces]
+
+    def reach(self, caller: Caller) -> list[str]:
+        """The known workspaces ``caller`` may mint for."""
+        known = self.workspaces
+        return known if caller.reach is None else [name for name in known if name in caller.reach]
+
+    def now(self) -> datetime:
+        return self.client.clock.now()
 
     @staticmethod
-    def _as(caller: Caller) -> tuple[str, ...]:
-        return (*caller.steps, f"# as {caller.who}:") if caller.steps else ()
+    def json(body: Any) -> bytes:
+        return json.dumps(body).encode()
 
-    def skip(self, checks: tuple[str, ...], reason: str) -> None:
-        for check in checks:
-            self.client.tallies.skip(check, reason)
+    def body(self, purpose: str, **fields: Any) -> dict[str, Any]:
+        """A body asking for a key that expires within minutes, named for what it probes."""
+        expires_at = timestamp(self.now() + LIFETIME)
+        name = f"{NAME_PREFIX}: {self.check.name}: {purpose}"
+        return {"name": name[:200], "expires_at": expires_at, **fields}
 
-    # -- before anything is tested -------------------------------------------------------------
+    # -- sending -------------------------------------------------------------------------------
+
+    def create(self, caller: Caller | None, body: Any) -> Call | None:
+        """POST Create Token a JSON body as ``caller`` (None: without credentials); None when no
+        answer came (counted as a failure here and of no_server_error).
+
+        A narrower caller asks for its own role by name unless ``default_role`` is off: what
+        its role is when left out is one rule (role.default), not every check's business."""
+        if (
+            self.own_role
+            and caller is not None
+            and caller.role not in (None, "ADMIN")
+            and isinstance(body, dict)
+            and "organization_role" not in body
+        ):
+            body = {**body, "organization_role": caller.role}
+        headers = [("Content-Type", JSON)]
+        if caller is not None:
+            headers.append(("Authorization", f"Bearer {caller.token}"))
+        return self.send(caller, headers, self.json(body))
+
+    def send(
+        self,
+        caller: Caller | None,
+        headers: Sequence[tuple[str, str]],
+        content: bytes | Iterable[bytes] | None,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        replay_body: str | None = None,
+        on_the_wire: bool = False,
+        key_probe: bool = False,
+    ) -> Call | None:
+        """Any request (Create Token's method and path by default); None when no answer came."""
+        operation = self.client.operation
+        before = as_caller(caller) if caller is not None else ()
+        try:
+            return self.client.request(
+                method or operation.method,
+                path or operation.path,
+                headers,
+                content,
+                replay_body=replay_body,
+                before=before,
+                on_the_wire=on_the_wire,
+                key_probe=key_probe,
+            )
+        except Dropped as error:
+            # A request the deployment drops, when it answered before, is its server error, and
+            # this check's case failed.
+            self.run.dropped(error, before)
+            example = CounterExample(str(error), (*before, error.curl))
+            self.client.tallies.failed(self.check.name, example)
+            return None
+
+    # -- verdicts ------------------------------------------------------------------------------
+
+    def verdict(
+        self,
+        problem: str | None,
+        call: Call | None,
+        *,
+        caller: Caller | None = None,
+        rule: str | None = None,
+    ) -> None:
+        if call is None:
+            return  # already counted when it got no answer
+        before = as_caller(caller) if caller is not None else ()
+        self.client.verdict(self.check.name, problem, call, before=before, rule=rule)
+
+    def expect(
+        self, call: Call | None, expected: int | range, what: str, *, caller: Caller | None = None
+    ) -> None:
+        """``what`` must be answered ``expected`` (a status, or a range: 2xx is range(200, 300))."""
+        if call is None:
+            return
+        ok = call.status in expected if isinstance(expected, range) else call.status == expected
+        wanted = f"{expected.start // 100}xx" if isinstance(expected, range) else str(expected)
+        problem = None if ok else f"{what} was answered {call.status}{call.detail()}, not {wanted}"
+        self.verdict(problem, call, caller=caller)
+
+    def expect_violation(
+        self, call: Call | None, field: list[Any], what: str, *, caller: Caller | None = None
+    ) -> None:
+        """``what`` must be answered 422 with a violation located at ``field`` of the body."""
+        if call is None:
+            return
+        problem = None
+        if call.status != 422:
+            problem = f"{what} was answered {call.status}{call.detail()}, not 422"
+        elif not located(call, field):
+            problem = f"the 422 for {what} has no violation at {json.dumps(['body', *field])}"
+        self.verdict(problem, call, caller=caller)
+
+    def asks(self, caller: Caller, what: str, fields: dict[str, Any], *, allowed: bool) -> None:
+        """``caller`` asks for ``fields``; the contract mints it (``allowed``) or answers 403."""
+        call = self.create(caller, self.body(what, **fields))
+        if allowed:
+            self.expect(call, SUCCESS, f"{caller.who} asking for {what}", caller=caller)
+        else:
+            self.expect(call, 403, f"{caller.who} asking for {what}", caller=caller)
+
+    def partial(self, reason: str) -> None:
+        self.client.tallies.partial(self.check.name, reason)
+
+    def missing(self, want: str) -> bool:
+        """Whether the run lacks ``want`` (one of the check's ``wants``); if so the check is
+        reported partial with the registry's reason."""
+        if want in self.setting.has():
+            return False
+        self.partial(registry.NEEDS[want])
+        return True
+
+
+SUCCESS = range(200, 300)
+
+
+def located(call: Call, field: list[Any]) -> bool:
+    """Whether a violation of the answer is located at ``field`` (or within it), FastAPI's
+    leading "body" aside; an answer that is no list of violations is validation_error_shape's
+    to judge, not this."""
+    try:
+        body = call.answer.json()
+    except ValueError:
+        return True
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if not isinstance(detail, list) or not all(isinstance(item, dict) for item in detail):
+        return True
+    for item in detail:
+        loc = item.get("loc")
+        if isinstance(loc, list):
+            path = loc[1:] if loc[:1] == ["body"] else loc
+            if path[: len(field)] == field:
+                return True
+    return False
+
+
+def python_printing(expression: str) -> str:
+    """A shell command that prints ``expression`` (Python bytes), to replay a long body."""
+    return "python3 -c " + shlex.quote(f"import sys; sys.stdout.buffer.write({expression})")
+
+
+def padded(head: bytes, filler: bytes, count: int, tail: bytes) -> tuple[bytes, str]:
+    """``head + filler * count + tail``, and a shell command printing it."""
+    return head + filler * count + tail, python_printing(
+        f"{head!r} + {filler!r} * {count} + {tail!r}"
+    )
+
+
+def derive(parent: Caller, who: str, call: Call | None) -> Caller | None:
+    """The key ``parent`` just minted with ``call``, if it did."""
+    if call is None or call.minted is None:
+        return None
+    steps = (*parent.steps, f"# {who}, minted by {parent.who}:", call.curl)
+    return Caller(call.minted, who, steps=steps)
+
+
+Waiting = Generator[datetime, None, None]
+
+
+class ScenarioRun:
+    def __init__(self, client: ScenarioClient, setting: Setting, selected: frozenset[str]) -> None:
+        self.client = client
+        self.setting = setting
+        self.selected = selected
+        self.keys: list[Caller] = []
+        self.judges_server_errors = no_server_error.__name__ in selected
+        self._waiting: list[tuple[Probe, Waiting, datetime]] = []
+
+    def _mint(self, caller: Caller, purpose: str, **fields: Any) -> Call | None:
+        """A preflight request: no verdict of its own. Before the deployment has answered once,
+        no answer is Unreachable (exit 2); after, it is a server error (None)."""
+        expires_at = timestamp(self.client.clock.now() + LIFETIME)
+        body = {"name": f"{NAME_PREFIX}: preflight: {purpose}", "expires_at": expires_at, **fields}
+        before = as_caller(caller)
+        try:
+            return self.client.create(body, token=caller.token, before=before)
+        except Dropped as error:
+            self.dropped(error, before)
+            return None
+
+    def dropped(self, error: Dropped, before: tuple[str, ...]) -> None:
+        if self.judges_server_errors:
+            example = CounterExample(str(error), (*before, error.curl))
+            self.client.tallies.failed(no_server_error.__name__, example)
 
     def preflight(self) -> None:
-        """Refusal unless the ADMIN session may grant ADMIN, mint for every workspace named, and
-        each narrower session is one the deployment accepts."""
-        probe = self.mint(self.admin, "preflight: may this session grant ADMIN?",
-                          organization_role="ADMIN")  # fmt: skip
+        """CallerRefused unless the ADMIN session may grant ADMIN and mint for every workspace
+        named, and each narrower session is one the deployment accepts. The keys minted here are
+        presented back later."""
+        admin = self.setting.admin
+        probe = self._mint(admin, "may this session grant ADMIN?", organization_role="ADMIN")
+        assert probe is not None, "the first request is answered or Unreachable"
         where = f"{self.client.base_url}{self.client.operation.path}"
         if probe.status in (404, 405):
-            raise Refusal(
+            raise CallerRefused(
                 f"{where} answered {probe.status}: is --base-url the root of the Token API?"
             )
         if probe.status == 401:
-            raise Refusal(
-                f"The deployment did not accept {self.admin.who} (401{probe.detail()}); "
+            raise CallerRefused(
+                f"The deployment did not accept {admin.who} (401{probe.detail()}); "
                 f"it may have expired or ended: {GET_A_SESSION}."
             )
         if probe.status == 403:
-            raise Refusal(
-                f"The deployment refused {self.admin.who} (403{probe.detail()}); the run needs "
+            raise CallerRefused(
+                f"The deployment refused {admin.who} (403{probe.detail()}); the run needs "
                 f"an ADMIN user's session, not an API key or a narrower user's: {GET_A_SESSION}."
             )
-        key = self.derive(self.admin, "a personal ADMIN key", probe)
-        if key is not None:
-            self.keys.append(key)
-        for name, given in self.workspaces:
-            call = self.mint(self.admin, f"preflight: workspace {name}", workspaces=[name])
-            if not 200 <= call.status < 300:
-                raise Refusal(
-                    f"Cannot mint a key for {given} {name!r} as {self.admin.who} "
+        self._keep(derive(admin, "a personal ADMIN key", probe))
+        for name, given in self.setting.workspaces:
+            call = self._mint(admin, f"workspace {name}", workspaces=[name])
+            if call is not None and not 200 <= call.status < 300:
+                raise CallerRefused(
+                    f"Cannot mint a key for {given} {name!r} as {admin.who} "
                     f"({call.status}{call.detail()}): does the workspace exist?"
                 )
-        for caller in self.narrower:
-            call = self.mint(caller, "preflight: a key with the session's defaults")
-            if call.status in (401, 403):
-                raise Refusal(
-                    f"The deployment refused {caller.who} ({call.status}{call.detail()}); "
+        for caller in self.setting.narrower:
+            # Its own role, asked for by name: whether it is the default is a rule of its own.
+            call = self._mint(caller, "a key of its own role", organization_role=caller.role)
+            if call is not None and call.status == 401:
+                raise CallerRefused(
+                    f"The deployment refused {caller.who} (401{call.detail()}); "
                     f"give a current session of that user: {GET_A_SESSION}."
                 )
-            key = self.derive(caller, f"a key {caller.who} minted", call)
-            if key is not None:
-                self.keys.append(key)
+            self._keep(derive(caller, f"a key {caller.who} minted", call))
+        service = self._mint(admin, "a service key", personal=False)
+        self._keep(derive(admin, "a service key", service))
 
-    # -- the scenarios -------------------------------------------------------------------------
+    def _keep(self, key: Caller | None) -> None:
+        if key is not None:
+            self.keys.append(key)
 
     def run(self) -> None:
-        """Everything but the post-expiry call, which ``finish`` makes once the key is gone."""
-        self.credentials()
-        self.api_keys()
-        self.start_expiry()
-        self.narrower_callers()
-        bodies.expiry_rules(self.client, self.admin.token)
-        bodies.hostile_bodies(self.client, self.admin.token)
+        """Every selected scenario check, up to where it waits; then the keys presented back."""
+        has = self.setting.has()
+        tallies = self.client.tallies
+        for check in registry.checks():
+            if check.kind != registry.SCENARIO or check.name not in self.selected:
+                continue
+            lacking = [need for need in check.needs if need not in has]
+            if lacking:
+                tallies.skip(check.name, registry.NEEDS[lacking[0]])
+                continue
+            probe = Probe(self, check)
+            assert check.function is not None
+            outcome = check.function(probe)
+            if isinstance(outcome, Generator):
+                self._advance(probe, outcome)
+        # Each key minted above, presented to Create Token: judged by api_key_cannot_mint and
+        # token_authenticates (or, with --key-probe, at that endpoint), as every answer is.
+        for key in self.keys:
+            self.present(key)
+
+    def present(self, key: Caller) -> None:
+        body = {
+            "name": f"{NAME_PREFIX}: presented by {key.who}",
+            "expires_at": timestamp(self.client.clock.now() + LIFETIME),
+        }
+        before = as_caller(key)
+        try:
+            self.client.create(body, token=key.token, before=before)
+            probe = self.setting.key_probe
+            if probe is not None:
+                headers = [("Authorization", f"Bearer {key.token}")]
+                self.client.request(
+                    probe.method, probe.path, headers, None, before=before, key_probe=True
+                )
+        except Dropped as error:
+            self.dropped(error, before)
+
+    def _advance(self, probe: Probe, waiting: Waiting) -> None:
+        try:
+            moment = next(waiting)
+        except StopIteration:
+            return
+        self._waiting.append((probe, waiting, moment))
 
     def finish(self) -> None:
-        self.finish_expiry()
-
-    def credentials(self) -> None:
-        alphabet = string.ascii_letters + string.digits
-        unknown = "api_" + "".join(secrets.choice(alphabet) for _ in range(49))
-        basic = base64.b64encode(b"conformance:probe").decode()
-        probes: list[tuple[str, str | None, dict[str, Any] | None]] = [
-            ("a request without Authorization", None, None),
-            ("an empty Authorization header", "", None),
-            ("the Bearer scheme without a credential", "Bearer", None),
-            ("a bearer credential that is none", "Bearer not-a-token", None),
-            ("an unknown api_ key", f"Bearer {unknown}", None),
-            ("Basic credentials", f"Basic {basic}", None),
-            ("the ADMIN session under another scheme", f"Token {self.admin.token}", None),
-            # Credentials are checked before the body is read: no 422 for the unauthenticated.
-            ("no credentials and a schema-invalid body", None, {"organization_role": 7}),
-        ]
-        for what, authorization, body in probes:
-            call = self.client.create(
-                body if body is not None else self.body("credentials_required probe"),
-                token=None,
-                authorization=authorization,
-            )
-            problem = None if call.status == 401 else f"{what} was answered {call.status}, not 401"
-            self.client.verdict("credentials_required", problem, call)
-
-    def present(self, key: Caller, purpose: str) -> Call:
-        """Create Token called with a key: refused, whatever it asks for (api_key_cannot_mint)."""
-        call = self.mint(key, f"{CANNOT_MINT}: {purpose}")
-        problem = None
-        if 200 <= call.status < 300:
-            problem = f"{key.who} minted a key at Create Token (answered {call.status})"
-        self.client.verdict(CANNOT_MINT, problem, call, before=self._as(key))
-        return call
-
-    def recognised(self, key: Caller, call: Call) -> bool:
-        """token_authenticates for a key used moments after it was minted: Create Token's
-        ``call`` answered 403 (recognised, not permitted), or the --key-probe answers 2xx."""
-        if self.key_probe is not None:
-            probe = self.client.probe(self.key_probe.method, self.key_probe.path, key.token)
-            ok = 200 <= probe.status < 300
-            why = f"--key-probe {self.key_probe.label} answered {key.who} right after it was "
-            why += f"minted with {probe.status}{probe.detail()}, not 2xx"
-            self.client.verdict(AUTHENTICATES, None if ok else why, probe, before=self._as(key))
-            return ok
-        ok = call.status == 403 or 200 <= call.status < 300
-        if call.status == 401:
-            why = f"{key.who} was refused as unknown (401{call.detail()}) right after it was minted"
-        else:
-            why = f"{key.who} was answered {call.status} at Create Token, not 403"
-        self.client.verdict(AUTHENTICATES, None if ok else why, call, before=self._as(key))
-        return ok
-
-    def api_keys(self) -> None:
-        minted = self.mint(self.admin, "a service key", personal=False)
-        service = self.derive(self.admin, "a service key", minted)
-        keys = [*self.keys, *([service] if service else [])]
-        if not keys:
-            reason = f"{self.admin.who} could not mint a key (answered {minted.status})"
-            self.skip((AUTHENTICATES, CANNOT_MINT), reason)
-            return
-        for key in keys:
-            self.recognised(key, self.present(key, f"presented by {key.who}"))
-
-    def start_expiry(self) -> None:
-        expires_at = (self.client.clock.now() + EXPIRY_LEAD).replace(microsecond=0)
-        call = self.client.create(
-            {
-                "name": "token-api conformance: expires in seconds",
-                "expires_at": timestamp(expires_at),
-            },
-            token=self.admin.token,
-        )
-        key = self.derive(self.admin, f"a key expiring at {timestamp(expires_at)}", call)
-        if key is None:
-            reason = f"{self.admin.who} could not mint a short-lived key (answered {call.status})"
-            self.skip((EXPIRED,), reason)
-            return
-        if not self.recognised(key, self.present(key, "a key with seconds to live")):
-            self.skip((EXPIRED,), "the short-lived key was not recognised even before it expired")
-            return
-        self._expiring = (key, expires_at)
-
-    def finish_expiry(self) -> None:
-        if self._expiring is None:
-            return
-        key, expires_at = self._expiring
-        wait = (expires_at + EXPIRY_GRACE - self.client.clock.now()).total_seconds()
-        if wait > 0:
-            time.sleep(wait)
-        late = (self.client.clock.now() - expires_at).total_seconds()
-        call = self.present(key, "used after it expired")
-        where = "Create Token"
-        if self.key_probe is not None:
-            call = self.client.probe(self.key_probe.method, self.key_probe.path, key.token)
-            where = f"--key-probe {self.key_probe.label}"
-        why = f"{key.who} was answered {call.status} by {where}, not 401, {late:.1f}s after expiry"
-        self.client.verdict(EXPIRED, None if call.status == 401 else why, call, before=key.steps)
-
-    # -- narrower callers ----------------------------------------------------------------------
-
-    def narrower_callers(self) -> None:
-        if not self.narrower:
-            self.skip(
-                NARROWER_CHECKS,
-                "no MEMBER or EXTERNAL user's session: give --identities FILE",
-            )
-            return
-        self.wider_role()
-        self.service_key()
-        self.workspace_reach()
-
-    def wider_role(self) -> None:
-        # Asked by a role: (the role or role id it asks for, allowed).
-        asks: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
-            "MEMBER": [
-                ("the ADMIN role", {"organization_role": "ADMIN"}, False),
-                ("a role id of its choosing", {"role_id": str(uuid.uuid4())}, False),
-                ("the MEMBER role", {"organization_role": "MEMBER"}, True),
-                ("the EXTERNAL role", {"organization_role": "EXTERNAL"}, True),
-            ],
-            "EXTERNAL": [
-                ("the MEMBER role", {"organization_role": "MEMBER"}, False),
-                ("the ADMIN role", {"organization_role": "ADMIN"}, False),
-                ("a role id of its choosing", {"role_id": str(uuid.uuid4())}, False),
-                ("the EXTERNAL role", {"organization_role": "EXTERNAL"}, True),
-            ],
-        }
-        for caller in self.narrower:
-            for what, fields, allowed in asks.get(caller.role or "", []):
-                self.expect(WIDER_ROLE, caller, what, fields, allowed=allowed)
-
-    def service_key(self) -> None:
-        for caller in (*self.narrower, self.admin):
-            allowed = caller is self.admin
-            self.expect(SERVICE, caller, "a service key", {"personal": False}, allowed=allowed)
-
-    def workspace_reach(self) -> None:
-        known = [name for name, _ in self.workspaces]
-        missing = f"token-api-conformance-{uuid.uuid4().hex[:12]}"
-        for caller in self.narrower:
-            reach = known if caller.reach is None else list(caller.reach)
-            outside = [name for name in known if name not in reach]
-            asks: list[tuple[Caller, str, list[str], bool]] = [
-                (caller, f"workspace {missing!r}, which does not exist", [missing], False),
-            ]
-            if reach:
-                asks.append((caller, f"workspace {reach[0]!r}", [reach[0]], True))
-            if outside:
-                asks += [
-                    (self.admin, f"workspace {outside[0]!r}", [outside[0]], True),
-                    (caller, f"workspace {outside[0]!r}", [outside[0]], False),
-                ]
-                if reach:
-                    both = [reach[0], outside[0]]
-                    asks.append((caller, f"workspaces {both[0]!r} and {both[1]!r}", both, False))
-            for who, what, names, allowed in asks:
-                self.expect(WORKSPACE, who, what, {"workspaces": names}, allowed=allowed)
+        """Resume the checks that waited, each no earlier than the moment it asked for."""
+        while self._waiting:
+            self._waiting.sort(key=lambda entry: entry[2])
+            probe, waiting, moment = self._waiting.pop(0)
+            wait = (moment - self.client.clock.now()).total_seconds()
+            if wait > 0:
+                time.sleep(wait)
+            self._advance(probe, waiting)

@@ -9,7 +9,8 @@ its settings from the environment the command gives the process:
 - each request body is rewritten so that the token it asks for expires within the hour, unless
   long-lived tokens are allowed;
 - a ``Retry-After`` on 429 or 503 holds the next request back;
-- the API's rules are registered as checks, next to Schemathesis's own.
+- the registry's response checks are registered as Schemathesis checks, by their own names,
+  next to Schemathesis's own.
 """
 
 from __future__ import annotations
@@ -22,21 +23,30 @@ from typing import Any
 
 import schemathesis
 
-from token_api.conformance import rules, safety
+from token_api.conformance import registry, safety
 from token_api.conformance import schemathesis_auth as _auth  # noqa: F401  (registers the auth)
-from token_api.conformance.schemathesis_run import ENV_KEY_PROBE, ENV_LONG_LIVED, ENV_SPEC
+from token_api.conformance.exchange import Answer, Observed
+from token_api.conformance.response_checks import NOT_APPLICABLE, Finding, Judge
+from token_api.conformance.schemathesis_run import (
+    ENV_CHECKS,
+    ENV_KEY_PROBE,
+    ENV_LONG_LIVED,
+    ENV_SPEC,
+)
+from token_api.conformance.spec import Contract
 from token_api.contract.document import read_document
 
 # An API operation's case, as every hook and check here receives it.
 Case = schemathesis.Case[Any]
 
-_CONTRACT = rules.Contract(read_document(Path(os.environ[ENV_SPEC])))
-_CREATE_TOKEN = _CONTRACT.create_token()
+_JUDGE = Judge(
+    Contract(read_document(Path(os.environ[ENV_SPEC]))),
+    # With --key-probe, the probe (in the scenarios) is the evidence that a key is recognised,
+    # not Create Token's answer to it.
+    key_probe=os.environ.get(ENV_KEY_PROBE) == "1",
+)
+_CREATE_TOKEN = _JUDGE.contract.create_token()
 _LONG_LIVED = os.environ.get(ENV_LONG_LIVED) == "1"
-# With --key-probe, the probe (in the scenarios) is the evidence that a key is recognised, not
-# Create Token's answer to it.
-_KEY_PROBE = os.environ.get(ENV_KEY_PROBE) == "1"
-_LEDGER = rules.MintLedger()
 
 
 def _is_create_token(case: Case) -> bool:
@@ -60,61 +70,59 @@ def after_call(ctx: schemathesis.HookContext, case: Case, response: schemathesis
             time.sleep(delay)
 
 
-def _observed(case: Case, response: schemathesis.Response) -> rules.Observed:
-    headers = {name.lower(): values[0] for name, values in response.headers.items() if values}
-    operation = _CONTRACT.operation(case.operation.method, case.operation.path)
+# The last response judged and what the checks see of it: every check of one response gets the
+# same Observed, so its key is recorded once. Held, so no other response can take its id.
+_LAST: list[tuple[schemathesis.Response, Observed]] = []
+
+
+def _observed(case: Case, response: schemathesis.Response) -> Observed:
+    if _LAST and _LAST[0][0] is response:
+        return _LAST[0][1]
+    seen = _observe(case, response)
+    _LAST[:] = [(response, seen)]
+    return seen
+
+
+def _observe(case: Case, response: schemathesis.Response) -> Observed:
+    headers = {name.lower(): ", ".join(values) for name, values in response.headers.items()}
     request = response.request
-    answer = rules.Answer(response.status_code, headers, response.content)
     content_type = request.headers.get("Content-Type")
-    return rules.Observed(
-        str(request.method or case.method),
-        operation,
-        answer,
-        content_type.decode("latin-1") if isinstance(content_type, bytes) else content_type,
+    authorization = case.headers.get("Authorization") if case.headers else None
+    return _JUDGE.observe(
+        Observed(
+            str(request.method or case.method),
+            _JUDGE.contract.endpoint(case.operation.method, case.operation.path),
+            Answer(response.status_code, headers, response.content),
+            content_type.decode("latin-1") if isinstance(content_type, bytes) else content_type,
+            authorization,
+            case.body if isinstance(case.body, dict | list | str | int | float | bool) else None,
+        )
     )
 
 
-def _verdict(finding: rules.Finding) -> bool | None:
+def _verdict(finding: Finding) -> bool | None:
     """Schemathesis's protocol: raise to fail, return True when the check does not apply."""
-    if finding is rules.NOT_APPLICABLE:
+    if finding is NOT_APPLICABLE:
         return True
     if finding:
         raise AssertionError(finding)
     return None
 
 
-def _register(name: str, rule: rules.Rule) -> None:
-    def check(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
-        return _verdict(rule(_CONTRACT, _observed(case, response)))
+def _register(check: registry.Check) -> None:
+    judge_answer = check.function
+    assert judge_answer is not None
 
-    check.__name__ = check.__qualname__ = name
-    schemathesis.check(check)
+    def judged(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
+        return _verdict(judge_answer(_JUDGE, _observed(case, response)))
 
-
-for _name, _rule in rules.RESPONSE_RULES.items():
-    _register(_name, _rule)
-
-
-@schemathesis.check
-def tokens_unique(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
-    minted = rules.minted_secret(_observed(case, response))
-    if minted is None:
-        return True
-    secret, token_id = minted
-    return _verdict(_LEDGER.record(secret, token_id, safety.requested_expiry(case.body)))
+    # Schemathesis names a check by its function: the registry's name, with its description.
+    judged.__name__ = judged.__qualname__ = check.name
+    judged.__doc__ = check.description
+    schemathesis.check(judged)
 
 
-@schemathesis.check
-def token_authenticates(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
-    if _KEY_PROBE or not _is_create_token(case):
-        return True
-    answer = _observed(case, response).answer
-    return _verdict(rules.key_not_recognised(_LEDGER, case.headers.get("Authorization"), answer))
-
-
-@schemathesis.check
-def api_key_cannot_mint(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
-    if not _is_create_token(case):
-        return True
-    answer = _observed(case, response).answer
-    return _verdict(rules.key_minted(_LEDGER, case.headers.get("Authorization"), answer))
+_SELECTED = set(filter(None, os.environ.get(ENV_CHECKS, "").split(",")))
+for _check in registry.checks():
+    if _check.kind == registry.RESPONSE and _check.name in _SELECTED:
+        _register(_check)

@@ -22,11 +22,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from token_api.conformance.catalogue import ERRORS
 from token_api.conformance.curl import curl
+from token_api.conformance.exchange import Answer, minted_key
 from token_api.conformance.redaction import Redactor
+from token_api.conformance.registry import ERRORS
+from token_api.conformance.response_checks import no_server_error
 from token_api.conformance.results import CounterExample, Tallies
-from token_api.conformance.rules import Contract
+from token_api.conformance.spec import Contract
 
 HOOKS_MODULE = "token_api.conformance.schemathesis_hooks"
 # What the hooks module reads from its environment.
@@ -34,7 +36,10 @@ ENV_TOKEN = "TOKEN_API_CONFORMANCE_TOKEN"
 ENV_SPEC = "TOKEN_API_CONFORMANCE_SPEC"
 ENV_LONG_LIVED = "TOKEN_API_CONFORMANCE_LONG_LIVED"
 ENV_KEY_PROBE = "TOKEN_API_CONFORMANCE_KEY_PROBE"
+ENV_CHECKS = "TOKEN_API_CONFORMANCE_CHECKS"  # the response checks to register, comma-separated
 CONFIG_NAME = "schemathesis.toml"
+# Built-in checks `--checks all` leaves out (it runs max_response_time only with a limit set).
+NOT_IN_ALL = frozenset({"max_response_time"})
 # A stateful failure is replayed by the steps before it; beyond a few, the report gets unreadable.
 MAX_STEPS = 4
 
@@ -44,7 +49,9 @@ class SchemathesisFailed(Exception):
 
 
 @dataclass(slots=True)
-class Settings:
+class SchemathesisArgs:
+    """What ``schemathesis run`` is given: its command line and the hooks' environment."""
+
     spec: Path
     base_url: str
     token: str = field(repr=False)  # a secret: never in a repr or a traceback
@@ -55,7 +62,10 @@ class Settings:
     long_lived_tokens: bool
     timeout: float
     key_probe: bool = False  # a probe, not Create Token's answer, shows a key is recognised
+    # The checks to run (built-in and ours), or () for all of them less ``exclude_checks``.
+    checks: tuple[str, ...] = ()
     exclude_checks: tuple[str, ...] = ()  # built-in checks that cannot apply to the API
+    response_checks: tuple[str, ...] = ()  # ours, registered by the hooks
 
 
 @dataclass(slots=True)
@@ -67,32 +77,31 @@ class Outcome:
     fatal: str | None = None
 
 
-def inapplicable(contract: Contract) -> dict[str, str]:
-    """Built-in checks that need operations this API does not have, and why: left out of the run
-    and reported as skipped, rather than as passed after hundreds of cases that could not fail."""
-    reasons = {}
-    if not contract.deletes():
-        reasons["use_after_free"] = "nothing can be deleted: the API has no DELETE operation"
-    if not contract.reads_by_id():
-        reads = "no operation reads a resource by its id (GET …/{id})"
-        reasons["ensure_resource_availability"] = f"nothing created can be read back: {reads}"
-        reasons["object_level_authorization"] = (
-            f"no object can be read by another identity: {reads}"
-        )
-    return reasons
+# Stateful scenarios of a default run: each is up to six Create Token calls presenting the key the
+# one before minted; a hundred (Schemathesis's default) took most of a run's time and judged
+# nothing 25 do not (the scenario checks present every kind of key on every run).
+STATEFUL_EXAMPLES = 25
 
 
 def config_path() -> Path:
     return Path(str(resources.files("token_api.conformance").joinpath(CONFIG_NAME)))
 
 
-def command(settings: Settings, report_fd: int) -> list[str]:
+def config_text(settings: SchemathesisArgs) -> str:
+    """The package's settings, and the number of stateful scenarios: --max-examples when given
+    (Schemathesis lets a phase's own setting win over the command line's), else ours."""
+    stateful = settings.max_examples or STATEFUL_EXAMPLES
+    text = config_path().read_text(encoding="utf-8")
+    return f"{text}\n[phases.stateful.generation]\nmax-examples = {stateful}\n"
+
+
+def command(settings: SchemathesisArgs, report_fd: int, config: Path) -> list[str]:
     arguments = [
         sys.executable, "-m", "schemathesis.cli",
-        "--config-file", str(config_path()),
+        "--config-file", str(config),
         "run", str(settings.spec),
         "--url", settings.base_url,
-        "--checks", "all",
+        "--checks", ",".join(settings.checks) or "all",
         "--seed", str(settings.seed),
         "--report", "ndjson",
         "--report-ndjson-path", f"/dev/fd/{report_fd}",
@@ -103,12 +112,13 @@ def command(settings: Settings, report_fd: int) -> list[str]:
         arguments += ["--max-examples", str(settings.max_examples)]
     if settings.rate_limit is not None:
         arguments += ["--rate-limit", settings.rate_limit]
-    if settings.exclude_checks:
-        arguments += ["--exclude-checks", ",".join(settings.exclude_checks)]
+    excluded = [name for name in settings.exclude_checks if name not in NOT_IN_ALL]
+    if excluded:
+        arguments += ["--exclude-checks", ",".join(excluded)]
     return arguments
 
 
-def environment(settings: Settings) -> dict[str, str]:
+def environment(settings: SchemathesisArgs) -> dict[str, str]:
     # The caller's own Schemathesis settings must not change what a conformance run means.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
     return {
@@ -118,18 +128,21 @@ def environment(settings: Settings) -> dict[str, str]:
         ENV_SPEC: str(settings.spec),
         ENV_LONG_LIVED: "1" if settings.long_lived_tokens else "",
         ENV_KEY_PROBE: "1" if settings.key_probe else "",
+        ENV_CHECKS: ",".join(settings.response_checks),
     }
 
 
-def run(settings: Settings, redactor: Redactor) -> Outcome:
+def run(settings: SchemathesisArgs, redactor: Redactor, contract: Contract) -> Outcome:
     outcome = Outcome()
-    reader = _ReportReader(outcome, redactor)
+    reader = _ReportReader(outcome, redactor, contract)
     output: deque[str] = deque(maxlen=40)
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryDirectory(prefix="token-api-conformance-") as workdir:
+        config = Path(workdir) / CONFIG_NAME
+        config.write_text(config_text(settings), encoding="utf-8")
         try:
             process = subprocess.Popen(
-                command(settings, write_fd),
+                command(settings, write_fd, config),
                 cwd=workdir,
                 env=environment(settings),
                 stdin=subprocess.DEVNULL,
@@ -177,9 +190,10 @@ def _drain(stream: Any, output: deque[str]) -> None:
 class _ReportReader:
     """Folds the NDJSON events into per-check tallies as they arrive."""
 
-    def __init__(self, outcome: Outcome, redactor: Redactor) -> None:
+    def __init__(self, outcome: Outcome, redactor: Redactor, contract: Contract) -> None:
         self.outcome = outcome
         self.redactor = redactor
+        self.contract = contract
 
     def read(self, fd: int) -> None:
         with open(fd, "rb") as stream:
@@ -212,10 +226,21 @@ class _ReportReader:
     def scenario(self, recorder: Mapping[str, Any]) -> None:
         cases: Mapping[str, Any] = recorder.get("cases") or {}
         interactions: Mapping[str, Any] = recorder.get("interactions") or {}
-        # Secrets first: whatever is reported next is redacted with them.
-        for interaction in interactions.values():
-            self.redactor.add(*_minted_secrets(interaction))
         tallies = self.outcome.tallies
+        # Secrets first: whatever is reported next is redacted with them.
+        for case_id, interaction in interactions.items():
+            answer = _answer(interaction)
+            if answer is None:
+                continue
+            minted = minted_key(self.contract.create_token(), answer)
+            if minted is not None:
+                self.redactor.add(minted.secret)
+            case = ((cases.get(case_id) or {}).get("value")) or {}
+            endpoint = self.contract.endpoint(
+                str(case.get("method", "")), str(case.get("path", ""))
+            )
+            if endpoint is not None:
+                tallies.observe(endpoint.label, answer.status)
         for case_id, checks in (recorder.get("checks") or {}).items():
             for check in checks or ():
                 name, status = check.get("name"), check.get("status")
@@ -240,8 +265,16 @@ class _ReportReader:
 
     def error(self, data: Mapping[str, Any]) -> None:
         label = data.get("label") or "the run"
-        problem = f"{label}: {_describe_error(data.get('info') or data.get('value'))}"
-        self.outcome.tallies.failed(ERRORS.name, CounterExample(self.redactor(problem), ()))
+        info = data.get("info") or data.get("value")
+        problem = self.redactor(f"{label}: {_describe_error(info)}")
+        sample = info.get("code_sample") if isinstance(info, Mapping) else None
+        steps = (self.redactor(str(sample)),) if sample else ()
+        if isinstance(info, Mapping) and info.get("title") == "Network Error":
+            # The deployment answered before (the preflight), so a request it drops is its
+            # server error, not a run that could not be made.
+            self.outcome.tallies.failed(no_server_error.__name__, CounterExample(problem, steps))
+        else:
+            self.outcome.tallies.failed(ERRORS.name, CounterExample(problem, steps))
 
 
 def _describe_error(error: Any) -> str:
@@ -276,9 +309,16 @@ def _headers(headers: Any) -> Iterable[tuple[str, str]]:
 
 
 def _status(interaction: Any) -> int | None:
-    response = (interaction or {}).get("response") or {}
-    status = response.get("status_code")
-    return status if isinstance(status, int) else None
+    answer = _answer(interaction)
+    return answer.status if answer is not None else None
+
+
+def _answer(interaction: Any) -> Answer | None:
+    response = (interaction or {}).get("response") if isinstance(interaction, Mapping) else None
+    if not isinstance(response, Mapping) or not isinstance(response.get("status_code"), int):
+        return None
+    headers = {name.lower(): value for name, value in _headers(response.get("headers"))}
+    return Answer(response["status_code"], headers, _body(response.get("content")) or b"")
 
 
 def _curl(interaction: Mapping[str, Any]) -> str | None:
@@ -310,16 +350,3 @@ def _steps(case_id: str, cases: Mapping[str, Any], interactions: Mapping[str, An
         total = len(chain)
         chain = [f"# step {n} of {total}\n{step}" for n, step in enumerate(chain, 1)]
     return chain
-
-
-def _minted_secrets(interaction: Any) -> Iterable[str]:
-    response = (interaction or {}).get("response") if isinstance(interaction, Mapping) else None
-    content = _body((response or {}).get("content"))
-    if not content or b"api_token" not in content:
-        return ()
-    try:
-        body = json.loads(content)
-    except ValueError:
-        return ()
-    token = body.get("api_token") if isinstance(body, dict) else None
-    return (token,) if isinstance(token, str) else ()

@@ -10,7 +10,15 @@ from typing import Any, Protocol
 
 from token_api.domain import secrets
 from token_api.domain.errors import Forbidden, InvalidField
-from token_api.domain.principal import Kind, Member, Principal, Reach, signed_in
+from token_api.domain.principal import (
+    Credential,
+    Kind,
+    Member,
+    Principal,
+    Reach,
+    authenticate,
+    signed_in,
+)
 from token_api.domain.roles import Role
 
 DEFAULT_LIFETIME = timedelta(days=30)
@@ -78,6 +86,11 @@ class Directory(Protocol):
 
     def member(self, user_id: uuid.UUID) -> Member | None:
         """The user as stored now; no change to them can commit before this transaction ends."""
+        ...
+
+    def credential(self, token_id: uuid.UUID) -> Credential | None:
+        """The credential with its user as stored now; no change to either (a logout, a
+        removal, a demotion) can commit before this transaction ends."""
         ...
 
     def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool: ...
@@ -155,6 +168,16 @@ def _workspaces(caller: Principal, requested: Sequence[str], directory: Director
     return frozenset(found[name] for name in names)
 
 
+def _as_stored(caller: Principal, directory: Directory, now: datetime) -> Principal:
+    """The caller as stored now, read inside the transaction that stores the key: a logout,
+    expiry, removal, demotion or lost workspace that came first is seen here, even one that
+    came while the request's body was arriving; one that comes later waits for this transaction
+    and then applies to the key it stored (a removal revokes it)."""
+    if caller.token_id is None:  # the user acting through the command line: no credential
+        return signed_in(directory.member(caller.user_id))
+    return authenticate(directory.credential(caller.token_id), now)
+
+
 def require_session(caller: Principal) -> None:
     """The platform's rule: only a signed-in user's session creates API keys; an API key is
     recognised but not permitted (403, not 401). It prevents unauthorised expansion of access."""
@@ -172,10 +195,7 @@ def mint_token(
 ) -> tuple[TokenGrant, str]:
     """Apply every rule, store the key and return it with its secret (shown once)."""
     require_session(caller)
-    # The caller is the user as stored now, read inside the transaction that stores the key: a
-    # removal, demotion or lost workspace committed first is seen here; one that comes later
-    # waits for this transaction and then applies to the key it stored (a removal revokes it).
-    caller = signed_in(directory.member(caller.user_id), caller.token_id)
+    caller = _as_stored(caller, directory, now)
     _check_name(request.name)
     _check_workspace_names(request.workspaces)
     expires_at = _expiry(request, now, default_lifetime)

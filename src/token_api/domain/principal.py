@@ -110,35 +110,46 @@ def signed_in(member: Member | None, token_id: uuid.UUID | None = None) -> Princ
     )
 
 
-def key_capacity(
-    role: Role, workspaces: Reach, personal: bool, user_role: Role, user_workspaces: Reach
-) -> tuple[Role, Reach]:
-    """What an API key created with ``role`` and ``workspaces`` may do now, its user having
-    ``user_role`` and ``user_workspaces`` (as stored) now: the one rule behind authentication
-    and ``token-api keys list``."""
-    if personal:
-        # A personal key acts for its user: it never exceeds what the user may do today.
-        return min(role, user_role), intersect(workspaces, user_reach(user_role, user_workspaces))
-    # A service key is not tied to its creator's membership.
-    return role, workspaces
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """What an API key may do: its role, role id and workspaces."""
+
+    role: Role
+    role_id: uuid.UUID
+    workspaces: Reach
+
+
+def key_capacity(key: Capacity, personal: bool, user: Member) -> Capacity:
+    """What an API key created with ``key`` may do now, its user being ``user`` (as stored now):
+    the one rule behind authentication and ``token-api keys list``."""
+    if not personal:
+        return key  # a service key is not tied to its creator's membership
+    # A personal key acts for its user: it never exceeds what the user may do today. Its role
+    # is capped by the user's, and its role id too: only an ADMIN may hold another role's id.
+    own_id = user.role is Role.ADMIN or key.role_id == user.role_id
+    return Capacity(
+        role=min(key.role, user.role),
+        role_id=key.role_id if own_id else user.role_id,
+        workspaces=intersect(key.workspaces, user.reach),
+    )
 
 
 def _api_key(credential: Credential) -> Principal:
     user = credential.user
     role, role_id = credential.token_role, credential.role_id
     assert role is not None and role_id is not None, "an API key is stored with its role"
-    role, reach = key_capacity(
-        role, credential.token_workspaces, credential.personal, user.role, user.workspaces
+    now = key_capacity(
+        Capacity(role, role_id, credential.token_workspaces), credential.personal, user
     )
     return Principal(
         token_id=credential.token_id,
         kind=Kind.API_KEY,
         organization_id=user.organization_id,
         user_id=user.user_id,
-        role=role,
-        role_id=role_id,
+        role=now.role,
+        role_id=now.role_id,
         personal=credential.personal,
-        workspaces=reach,
+        workspaces=now.workspaces,
     )
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from connexion.context import scope
 
+from token_api.contract.naming import handler_name
 from token_api.contract.validators import validated_body
 from token_api.domain.minting import TokenRequest
-from token_api.server.naming import handler_name
 from token_api.server.service import TokenService
 
 

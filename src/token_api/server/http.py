@@ -89,6 +89,9 @@ def _settings() -> Settings:
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's ``HttpToolsProtocol`` with the bounds above; pass as ``uvicorn.run(http=...)``."""
 
+    # A server decodes no content coding (415); a proxy passes them on to its upstream.
+    refuses_content_codings: ClassVar[bool] = True
+
     def __init__(
         self,
         config: Config,
@@ -285,7 +288,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             raise Refusal(400, "An HTTP/1.1 request needs exactly one Host header.")
         if self._content_types > 1:
             raise Refusal(400, "A request may carry one Content-Type header, not several.")
-        if self._encoded and self.parser.get_method() not in _NO_BODY:
+        if (
+            self._encoded
+            and self.refuses_content_codings
+            and self.parser.get_method() not in _NO_BODY
+        ):
             raise Refusal(
                 415, "The server does not decode content codings: send the body without one."
             )

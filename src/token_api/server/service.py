@@ -61,7 +61,7 @@ class TokenService:
             async with asyncio.timeout(timeout):
                 return await loop.run_in_executor(self._threads, partial(function, *args, **kwargs))
         except TimeoutError:
-            raise _late(timeout) from None
+            raise _deadline_passed_error(timeout) from None
 
     async def _call_inline(
         self, timeout: float, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
@@ -82,7 +82,7 @@ class TokenService:
             except Unavailable as error:
                 if not is_lock_conflict(error.__cause__):
                     raise
-        raise _late(timeout)
+        raise _deadline_passed_error(timeout)
 
     @classmethod
     def connect(cls, settings: Settings) -> TokenService:
@@ -139,5 +139,6 @@ class TokenService:
         self.write_failure = None
 
 
-def _late(timeout: float) -> Unavailable:
+def _deadline_passed_error(timeout: float) -> Unavailable:
+    """The 503 for a database call not answered within ``timeout``, for the caller to raise."""
     return Unavailable(f"The database did not answer within {timeout:g} s.")

@@ -11,10 +11,9 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from token_api.server.naming import handler_name
+from token_api.contract.naming import handler_name
+from token_api.server.layout import HANDLERS_MODULE
 from token_api.spectools.stubmark import MARK
-
-DEFAULT_MODULE = "token_api.server.handlers"
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -94,5 +93,5 @@ def parse(name: str, path: Path) -> HandlerModule:
     return module
 
 
-def load(name: str = DEFAULT_MODULE) -> HandlerModule:
+def load(name: str = HANDLERS_MODULE) -> HandlerModule:
     return parse(name, module_path(name))

@@ -10,10 +10,9 @@ from typing import Any
 import orjson
 import yaml
 
-from token_api.spectools import yaml_events
+from token_api.spectools import DEFAULT_SPEC, yaml_events
 
 GIT_PREFIX = "git:"
-DEFAULT_SPEC = "openapi.yaml"
 
 try:
     from yaml import CSafeLoader as _Base  # libyaml: several times faster

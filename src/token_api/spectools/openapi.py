@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,45 @@ def is_public(requirement: Any) -> bool:
     return not requirement or any(alternative == {} for alternative in requirement)
 
 
+def documents(statuses: Iterable[str], status: int) -> bool:
+    """Whether responses keyed ``statuses`` ("200", "4XX", "default") cover ``status``."""
+    keys = {str(key).upper() for key in statuses}
+    code = str(status)
+    return code in keys or f"{code[0]}XX" in keys or "DEFAULT" in keys
+
+
+RULES_KEY = "x-rules"
+# Whom a rule binds (an entry's ``applies-to``): the deployment, unless it says the client.
+DEPLOYMENT, CLIENT = "deployment", "client"
+
+
+@dataclass(frozen=True)
+class ContractRule:
+    """A behaviour rule of an operation (its ``x-rules``): a stable id and one sentence."""
+
+    id: str
+    text: str
+    operation: str  # the operation's label
+    pointer: str  # of the entry
+    applies_to: str = DEPLOYMENT  # DEPLOYMENT or CLIENT
+
+
+def contract_rules(document: dict[str, Any]) -> list[ContractRule]:
+    """Every well-formed ``x-rules`` entry of every operation, in document order (lint's
+    ``contract-rules`` reports the entries that are not)."""
+    found = []
+    for operation in operations(document):
+        listed = operation.node.get(RULES_KEY)
+        for index, entry in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(entry, dict):
+                rule_id, text = entry.get("id"), entry.get("rule")
+                if isinstance(rule_id, str) and isinstance(text, str):
+                    pointer = join(operation.pointer, RULES_KEY, index)
+                    party = str(entry.get("applies-to", DEPLOYMENT))
+                    found.append(ContractRule(rule_id, text, operation.label, pointer, party))
+    return found
+
+
 def success(status: str) -> bool:
     return status[:1] in ("2", "3")
 
@@ -112,4 +151,13 @@ def media_schemas(
             yield media_type, media, join(where, "content", media_type)
 
 
-__all__ = ["METHODS", "Operation", "RefError", "operations", "security"]
+__all__ = [
+    "METHODS",
+    "ContractRule",
+    "Operation",
+    "RefError",
+    "contract_rules",
+    "documents",
+    "operations",
+    "security",
+]

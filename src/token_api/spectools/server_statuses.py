@@ -35,20 +35,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import token_api
+# What is read, and where: named by the server itself (see there why this is one-directional).
+from token_api.server import layout
 from token_api.spectools.handler_source import FunctionNode, HandlerModule, called_name
 
-ERRORS_MODULE = "contract/errors.py"
-HANDLERS_TABLE = "HANDLERS"
-VALIDATORS_MODULE = "contract/validators.py"
-VALIDATOR_MAP = "VALIDATOR_MAP"
-APP_MODULE = "server/app.py"
-HTTP_MODULE = "server/http.py"
-HTTP_TABLE = "HTTP_ANSWERS"
-SECURITY_FACTORY = "bearer_security_map"
-# The packages the server is made of (not the CLI, these tools, the conformance suite).
-SERVER_PACKAGES = ("contract", "domain", "server", "storage")
-NOT_THE_SERVER = ("storage/migrations",)
 # What a class reference runs.
 CLASS_ENTRY_METHODS = ("__init__", "__post_init__", "__new__", "__enter__", "__exit__", "__call__")
 # Statuses Connexion answers by itself, by what the operation declares (not in our source).
@@ -99,12 +89,12 @@ def _module_name(relative: Path) -> str:
 
 @cache
 def _package_index() -> SourceIndex:
-    root = Path(token_api.__file__).parent
+    root = layout.SOURCE_ROOT
     index = SourceIndex()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
-        if relative.parts[0] not in SERVER_PACKAGES or any(
-            relative.as_posix().startswith(skip + "/") for skip in NOT_THE_SERVER
+        if relative.parts[0] not in layout.SERVER_PACKAGES or any(
+            relative.as_posix().startswith(skip + "/") for skip in layout.NOT_THE_SERVER
         ):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -159,7 +149,7 @@ def _handler_statuses(tree: ast.Module) -> dict[str, set[int]]:
             if isinstance(statement, ast.AnnAssign)
             else []
         )
-        if not any(isinstance(t, ast.Name) and t.id == HANDLERS_TABLE for t in targets):
+        if not any(isinstance(t, ast.Name) and t.id == layout.ERRORS_TABLE for t in targets):
             continue
         for entry in value.elts if isinstance(value, ast.List | ast.Tuple) else []:
             if isinstance(entry, ast.Tuple) and len(entry.elts) == 2:
@@ -178,7 +168,11 @@ def _http_answers(tree: ast.Module) -> dict[int, str]:
         elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
         value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
-        if isinstance(target, ast.Name) and target.id == HTTP_TABLE and isinstance(value, ast.Dict):
+        if (
+            isinstance(target, ast.Name)
+            and target.id == layout.HTTP_TABLE
+            and isinstance(value, ast.Dict)
+        ):
             return {
                 status: str(kind.value)
                 for key, kind in zip(value.keys, value.values, strict=True)
@@ -317,23 +311,25 @@ class ServerStatuses:
             modules=_package_index().modules,
         )
         self.handlers = handlers
-        if handlers.path.resolve() != (Path(token_api.__file__).parent / "server/handlers.py"):
+        if handlers.path.resolve() != (layout.SOURCE_ROOT / layout.HANDLERS_FILE).resolve():
             self.index.add(handlers.name, handlers.tree)
         self.reach = Reach(self.index)
         self._raised: dict[tuple[int, ...], dict[str, tuple[str, int | None]]] = {}
-        self.table = _handler_statuses(self.index.modules[ERRORS_MODULE])
-        validators = self.index.modules[VALIDATORS_MODULE]
+        self.table = _handler_statuses(self.index.modules[layout.ERRORS_FILE])
+        validators = self.index.modules[layout.VALIDATORS_FILE]
         self.body_validators = [
             method
-            for name in _dict_entry_names(validators, VALIDATOR_MAP, "body")
+            for name in _dict_entry_names(validators, layout.VALIDATOR_MAP, "body")
             for method in self.reach.methods(name)
         ]
         self.token_info = [
             function
-            for name in _call_argument_names(self.index.modules[APP_MODULE], SECURITY_FACTORY)
+            for name in _call_argument_names(
+                self.index.modules[layout.APP_FILE], layout.SECURITY_FACTORY
+            )
             for function in self.index.functions.get(name, [])
         ]
-        http = self.index.modules.get(HTTP_MODULE)
+        http = self.index.modules.get(layout.HTTP_FILE)
         self.http_answers = _http_answers(http) if http is not None else {}
 
     def _raises(self, entries: list[Function]) -> dict[str, tuple[str, int | None]]:
@@ -380,10 +376,10 @@ class ServerStatuses:
                 for status in sorted(self._status_of(exception, literal))
             ]
         if BUG in self.table.get(CATCH_ALL, ()):
-            causes.append(Cause(BUG, f"the catch-all {CATCH_ALL} entry of {HANDLERS_TABLE}"))
+            causes.append(Cause(BUG, f"the catch-all {CATCH_ALL} entry of {layout.ERRORS_TABLE}"))
         # Last: a status the API gives for a reason of its own is reported with that reason.
         causes += [
-            Cause(status, "the HTTP layer answers it before the API (server/http.py)")
+            Cause(status, f"the HTTP layer answers it before the API ({layout.HTTP_FILE})")
             for status, kind in sorted(self.http_answers.items())
             if kind == "every" or (kind == "body" and body)
         ]

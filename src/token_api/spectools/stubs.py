@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from token_api.server.naming import handler_name
+from token_api.contract.naming import handler_name
 from token_api.spectools.handler_source import HandlerModule, HandlerModuleError
 from token_api.spectools.openapi import Operation, is_public, operations, security
 from token_api.spectools.pointers import deref

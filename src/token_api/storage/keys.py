@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Row, select, update
 
-from token_api.domain.principal import Kind, Reach, key_capacity
+from token_api.domain.principal import Capacity, Kind, Member, Reach, key_capacity
 from token_api.domain.roles import Role
 from token_api.storage import tables as t
 from token_api.storage.organization import AdminError, Organization, normalize_email
@@ -30,9 +30,10 @@ class Key:
     role_id: uuid.UUID
     workspaces: list[str] | None  # names, as created; None: every workspace
     personal: bool
-    # What the key may do now: a personal key is capped by its user's current role and reach
-    # (the server applies the same cap at each use: domain.principal.key_capacity).
+    # What the key may do now: a personal key is capped by its user's current role, role id and
+    # reach (the server applies the same cap at each use: domain.principal.key_capacity).
     effective_role: str
+    effective_role_id: uuid.UUID
     effective_workspaces: list[str] | None
     created_at: datetime
     expires_at: datetime | None
@@ -51,6 +52,7 @@ class Key:
             "role_id": str(self.role_id),
             "workspaces": self.workspaces,
             "effective_role": self.effective_role,
+            "effective_role_id": str(self.effective_role_id),
             "effective_workspaces": self.effective_workspaces,
             "personal": self.personal,
             "created_at": moment(self.created_at),
@@ -65,7 +67,10 @@ _API_KEYS = (
         t.tokens.c.name,
         t.users.c.email,
         t.users.c.removed_at,
+        t.users.c.id.label("user_id"),
+        t.users.c.organization_id,
         t.users.c.organization_role.label("user_role"),
+        t.users.c.role_id.label("user_role_id"),
         t.users.c.workspaces.label("user_workspaces"),
         t.tokens.c.organization_role,
         t.tokens.c.role_id,
@@ -111,13 +116,16 @@ class Keys:
             return None if reach is None else sorted(names[str(w)] for w in reach)
 
         workspaces = reach_from_json(row.workspaces)
-        role, reach = key_capacity(
-            Role[row.organization_role],
-            workspaces,
-            row.personal,
-            Role[row.user_role],
-            reach_from_json(row.user_workspaces),
+        user = Member(
+            user_id=row.user_id,
+            organization_id=row.organization_id,
+            role=Role[row.user_role],
+            role_id=row.user_role_id,
+            workspaces=reach_from_json(row.user_workspaces),
+            active=row.removed_at is None,
         )
+        key = Capacity(Role[row.organization_role], row.role_id, workspaces)
+        now = key_capacity(key, row.personal, user)
         return Key(
             id=row.id,
             name=row.name,
@@ -127,8 +135,9 @@ class Keys:
             role_id=row.role_id,
             workspaces=listed(workspaces),
             personal=row.personal,
-            effective_role=role.name,
-            effective_workspaces=listed(reach),
+            effective_role=now.role.name,
+            effective_role_id=now.role_id,
+            effective_workspaces=listed(now.workspaces),
             created_at=row.created_at,
             expires_at=row.expires_at,
             revoked_at=row.revoked_at,

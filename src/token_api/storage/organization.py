@@ -106,6 +106,14 @@ class Organization:
             )
             return True
 
+    def role_ids(self) -> dict[str, str]:
+        """The organization's role ids by role name (ADMIN, MEMBER, EXTERNAL)."""
+        with self.store.transaction() as tx:
+            org_id = self._org_id(tx.connection)
+            return {
+                role.name: str(self._role_id(tx.connection, org_id, role)) for role in ROLE_NAMES
+            }
+
     # Workspaces
 
     def add_workspace(self, name: str) -> None:
@@ -210,8 +218,8 @@ class Organization:
         dead if the email is added again: that is a new member); service keys stay.
 
         A mint by one of their sessions running meanwhile either commits first (and its key is
-        revoked here) or sees the removal and is refused: it reads the user row inside its own
-        transaction, locked (see Store.transaction and Transaction.member)."""
+        revoked here) or sees the removal and is refused: it reads its session and user rows
+        inside its own transaction, locked (see Store.minting and _Directory.credential)."""
         now = datetime.now(UTC)
         with self.store.transaction() as tx:
             user = self._user_row(tx.connection, email)
@@ -308,7 +316,10 @@ class Organization:
             return secret
 
     def logout(self, email: str) -> int:
-        """End every session of the user; returns how many were still open."""
+        """End every session of the user; returns how many were still open. A mint by one of
+        them running meanwhile commits first (this waits for it) or is refused: it reads its
+        session inside its own transaction, locked, even when its request's headers (and the
+        session's check) came before the logout."""
         now = datetime.now(UTC)
         with self.store.transaction() as tx:
             user = self._user_row(tx.connection, email)

@@ -53,14 +53,17 @@ def database_errors() -> Iterator[None]:
 _MEMBER_COLUMNS = (
     "u.id, u.organization_id, u.organization_role, u.role_id, u.workspaces, u.removed_at"
 )
-_CREDENTIAL = (
+_CREDENTIAL_ROW = (
     "SELECT t.id, t.kind, t.secret_digest, t.organization_role, t.role_id, t.personal, "
     f"t.workspaces, t.expires_at, t.revoked_at, {_MEMBER_COLUMNS} "
-    "FROM tokens AS t JOIN users AS u ON u.id = t.user_id WHERE t.secret_digest = {p}"
+    "FROM tokens AS t JOIN users AS u ON u.id = t.user_id "
 )
-# FOR SHARE on PostgreSQL: concurrent mints of one user do not wait for each other, but a change
-# to the user (removal, demotion) waits for them, and they for it. SQLite has no row locks: there
-# the transaction holds the database's write lock from its start (BEGIN IMMEDIATE).
+_CREDENTIAL = _CREDENTIAL_ROW + "WHERE t.secret_digest = {p}"
+# FOR SHARE on PostgreSQL (both rows of the join): concurrent mints of one user do not wait for
+# each other, but a change to the user (removal, demotion) or to the caller's session (logout)
+# waits for them, and they for it. SQLite has no row locks: there the transaction holds the
+# database's write lock from its start (BEGIN IMMEDIATE).
+_CALLER = _CREDENTIAL_ROW + "WHERE t.id = {p}{share}"
 _MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM users AS u WHERE u.id = {{p}}{{share}}"
 _ROLE_EXISTS = "SELECT 1 FROM roles WHERE organization_id = {p} AND id = {p}"
 _WORKSPACE_IDS = "SELECT name, id FROM workspaces WHERE organization_id = {p} AND name IN ({ps})"
@@ -125,8 +128,28 @@ class _Dialect:
         return self.sql(_CREDENTIAL)
 
     @cached_property
+    def caller(self) -> str:
+        return self.sql(_CALLER)
+
+    @cached_property
     def member(self) -> str:
         return self.sql(_MEMBER)
+
+    def credential_from(self, row: Sequence[Any]) -> Credential:
+        """A Credential from the columns of ``_CREDENTIAL_ROW``."""
+        token_id, kind, _, token_role, role_id, personal, workspaces = row[:7]
+        expires_at, revoked_at = row[7:9]
+        return Credential(
+            token_id=self.uuid_out(token_id),
+            kind=Kind(kind),
+            token_role=None if token_role is None else Role[token_role],
+            role_id=None if role_id is None else self.uuid_out(role_id),
+            personal=bool(personal),
+            token_workspaces=reach_from_json(self.json_out(workspaces)),
+            expires_at=self.time_out(expires_at),
+            revoked=revoked_at is not None,
+            user=self.member_from(row[9:]),
+        )
 
     def member_from(self, row: Sequence[Any]) -> Member:
         """A Member from the six columns of ``_MEMBER_COLUMNS``."""
@@ -199,6 +222,12 @@ class _Directory:
         row = self._cursor.fetchone()
         return None if row is None else d.member_from(row)
 
+    def credential(self, token_id: uuid.UUID) -> Credential | None:
+        d = self._dialect
+        self._cursor.execute(d.caller, (d.uuid_in(token_id),))
+        row = self._cursor.fetchone()
+        return None if row is None else d.credential_from(row)
+
     def role_exists(self, organization_id: uuid.UUID, role_id: uuid.UUID) -> bool:
         d = self._dialect
         self._cursor.execute(d.role_exists, (d.uuid_in(organization_id), d.uuid_in(role_id)))
@@ -267,7 +296,7 @@ class Store:
         self._lock = threading.Lock()
         self._drivers: list[Any] = []
         pool = engine.pool
-        self._most_own = pool.size() if isinstance(pool, QueuePool) else 1
+        self._most_thread_connections = pool.size() if isinstance(pool, QueuePool) else 1
 
     @classmethod
     def connect(cls, url: str, *, lock_timeout: float = 10.0) -> Store:
@@ -281,7 +310,7 @@ class Store:
                 driver.close()
         self.engine.dispose()
 
-    def _own(self) -> Any:
+    def _thread_connection(self) -> Any:
         """This thread's own driver connection; None when as many threads as the pool holds
         connections already have one (a caller running many threads, such as a thread-pool
         server, then borrows from the pool per call instead of opening ever more)."""
@@ -297,7 +326,7 @@ class Store:
                 driver = None
         if driver is None:
             with self._lock:
-                if len(self._drivers) >= self._most_own:
+                if len(self._drivers) >= self._most_thread_connections:
                     return None
             # The pool's raw connections raise the driver's own errors, not SQLAlchemy's.
             with database_errors(), _driver_errors(self.engine.dialect, None, None):
@@ -327,7 +356,7 @@ class Store:
         """(driver connection, cursor) for one call: the thread's own connection, or one
         borrowed from the pool for the call; driver errors as 503, a lost connection dropped."""
         dialect = self.engine.dialect
-        driver = self._own()
+        driver = self._thread_connection()
         pooled = None
         if driver is None:
             with database_errors(), _driver_errors(dialect, None, None):
@@ -393,19 +422,7 @@ class Store:
         # The lookup is by an indexed digest; compare once more in constant time anyway.
         if row is None or not hmac.compare_digest(bytes(row[2]), secret_digest):
             return None
-        token_id, kind, _, token_role, role_id, personal, workspaces = row[:7]
-        expires_at, revoked_at = row[7:9]
-        return Credential(
-            token_id=d.uuid_out(token_id),
-            kind=Kind(kind),
-            token_role=None if token_role is None else Role[token_role],
-            role_id=None if role_id is None else d.uuid_out(role_id),
-            personal=bool(personal),
-            token_workspaces=reach_from_json(d.json_out(workspaces)),
-            expires_at=d.time_out(expires_at),
-            revoked=revoked_at is not None,
-            user=d.member_from(row[9:]),
-        )
+        return d.credential_from(row)
 
     def ping(self) -> None:
         with database_errors(), self.engine.connect() as connection:

@@ -43,11 +43,21 @@ _OWN = {"date", "server"}
 
 
 class Exchange:
-    """One request on its way through: what is sent upstream, and the answer coming back."""
+    """One request on its way through: what is sent upstream, and the answer coming back.
+    Headers are lists of (name, value): a repeated header stays repeated."""
 
-    def __init__(self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes):
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        chunked: bool = False,
+    ):
         self.method, self.path, self.query = method, path, query
         self.headers, self.body = headers, body
+        self.chunked = chunked  # the body came without a length
         self.crashed = False  # answer 500 without asking upstream
         self.hang_up = False  # drop the connection without an answer
         self.status = 0
@@ -57,6 +67,18 @@ class Exchange:
     @property
     def is_create_token(self) -> bool:
         return self.method == "POST" and self.path == TOKEN_PATH
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    def header_values(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def set_header(self, name: str, value: str | None) -> None:
+        """Replace every ``name`` header by one (None: by none)."""
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != name.lower()]
+        if value is not None:
+            self.headers.append((name, value))
 
     def request_json(self) -> Any:
         try:
@@ -83,14 +105,14 @@ class Exchange:
 
     @property
     def bearer(self) -> str | None:
-        value = next((v for k, v in self.headers.items() if k.lower() == "authorization"), "")
-        scheme, _, token = value.partition(" ")
-        return token if scheme.lower() == "bearer" and token else None
+        scheme, _, token = (self.header("authorization") or "").strip().partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
     def authorize(self, token: str) -> None:
-        for name in [k for k in self.headers if k.lower() == "authorization"]:
-            del self.headers[name]
-        self.headers["Authorization"] = f"Bearer {token}"
+        self.set_header("Authorization", f"Bearer {token}")
+
+    def copy(self) -> Exchange:
+        return Exchange(self.method, self.path, self.query, list(self.headers), self.body)
 
     def detail(self) -> str:
         body = self.response_json()
@@ -129,15 +151,14 @@ class Recorded(NoDefect):
         self.requests: list[dict[str, Any]] = []
 
     def before(self, exchange: Exchange) -> None:
-        headers = {k.lower(): v for k, v in exchange.headers.items()}
         self.requests.append(
             {
                 "at": time.monotonic(),
                 "time": time.time(),
-                "user_agent": headers.get("user-agent", ""),
+                "user_agent": exchange.header("user-agent") or "",
                 "method": exchange.method,
                 "path": exchange.path,
-                "content_type": headers.get("content-type"),
+                "content_type": exchange.header("content-type"),
                 "body": base64.b64encode(exchange.body).decode(),
             }
         )
@@ -369,7 +390,7 @@ class _Escalates(Defect):
 
 
 class RoleEscalation(_Escalates):
-    word = "role"
+    word = "cannot grant the"
 
 
 class ServiceEscalation(_Escalates):
@@ -405,7 +426,7 @@ class ExpiredAccepted(Defect):
 
     async def after(self, exchange: Exchange, send: Send) -> None:
         if exchange.status == 401 and exchange.presents_key and "expired" in exchange.detail():
-            fresh = Exchange("POST", TOKEN_PATH, b"", {"Content-Type": "application/json"}, b"")
+            fresh = Exchange("POST", TOKEN_PATH, b"", [("Content-Type", "application/json")], b"")
             fresh.authorize(self.admin_token)
             soon = datetime.now(UTC) + timedelta(minutes=5)
             fresh.set_request_json({"name": "broken proxy: stand-in for an expired key",
@@ -420,6 +441,346 @@ class ExpiredAccepted(Defect):
 class NoWwwAuthenticate(Defect):
     async def after(self, exchange: Exchange, send: Send) -> None:
         for name in [k for k in exchange.response_headers if k.lower() == "www-authenticate"]:
+            del exchange.response_headers[name]
+
+
+class _Refused(Defect):
+    """A 403 whose reason mentions ``word`` is answered ``status`` instead: still a refusal, but
+    not the contract's (a check that took any refusal for the right one would pass it)."""
+
+    word = ""
+    status = 422
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.status == 403 and self.word in exchange.detail():
+            exchange.status = self.status
+            if self.status == 401:
+                exchange.response_headers["www-authenticate"] = "Bearer"
+                exchange.set_response_json({"detail": "Not permitted."})
+            else:
+                exchange.set_response_json(_violation("body", "refused"))
+
+
+def _violation(*loc: str | int) -> dict[str, Any]:
+    return {"detail": [{"loc": list(loc), "msg": "Refused.", "type": "value_error"}]}
+
+
+class RoleRefused422(_Refused):
+    word = "cannot grant the"
+
+
+class ServiceRefused401(_Refused):
+    word = "service"
+    status = 401
+
+
+class WorkspaceRefused422(_Refused):
+    word = "workspace"
+
+
+class PastExpiry403(Defect):
+    """An expires_at in the past is refused, but with 403."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.status == 422 and "in the future" in exchange.content.decode(errors="replace"):
+            exchange.status = 403
+            exchange.set_response_json({"detail": "expires_at must be in the future."})
+
+
+class UnknownKeyAccepted(Defect):
+    """An api_ key the deployment does not know runs as the ADMIN (a cache that never misses)."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.status == 401 and exchange.presents_key and "not valid" in exchange.detail():
+            exchange.authorize(self.admin_token)
+            await send(exchange)
+
+
+class FirstAuthorizationWins(Defect):
+    """Of several Authorization headers, the first counts."""
+
+    def before(self, exchange: Exchange) -> None:
+        values = exchange.header_values("authorization")
+        if len(values) > 1:
+            exchange.set_header("Authorization", values[0])
+
+
+class SchemeCaseSensitive(Defect):
+    """Only `Bearer`, spelled so, is the scheme; `bearer x` and `BEARER x` are unknown."""
+
+    def before(self, exchange: Exchange) -> None:
+        value = exchange.header("authorization")
+        scheme = (value or "").partition(" ")[0]
+        if scheme.lower() == "bearer" and scheme != "Bearer":
+            exchange.authorize(UNKNOWN_KEY)
+
+
+class BodyBeforeCredentials(Defect):
+    """The body is judged before the credential: a body the API refuses gets that refusal
+    (413, 415, 422) whoever sends it, no credential or an API key included."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        refused_credential = exchange.status == 401 or (
+            exchange.status == 403 and exchange.presents_key
+        )
+        if not exchange.is_create_token or not refused_credential:
+            return
+        judged = exchange.copy()
+        judged.authorize(self.admin_token)
+        await send(judged)
+        if judged.status in (413, 415, 422):
+            exchange.status, exchange.content = judged.status, judged.content
+            exchange.response_headers = judged.response_headers
+
+
+class ShortDefaultLifetime(Defect):
+    """A key asked for without an expires_at lives two seconds."""
+
+    def before(self, exchange: Exchange) -> None:
+        body = exchange.request_json()
+        if not (exchange.is_create_token and isinstance(body, dict)):
+            return
+        if body.get("expires_at") is None and body.get("expires", True) is not False:
+            body["expires_at"] = _soon(seconds=2)
+            exchange.set_request_json(body)
+
+
+def _soon(**delta: float) -> str:
+    return (datetime.now(UTC) + timedelta(**delta)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class DefaultRoleMember(Defect):
+    """Without organization_role a key is MEMBER (the schema's default, not the caller's role)."""
+
+    def before(self, exchange: Exchange) -> None:
+        body = exchange.request_json()
+        # The ADMIN may grant MEMBER: only a narrower caller's default shows.
+        narrower = exchange.bearer != self.admin_token
+        if (
+            exchange.is_create_token
+            and narrower
+            and isinstance(body, dict)
+            and ("organization_role" not in body)
+        ):
+            body["organization_role"] = "MEMBER"
+            exchange.set_request_json(body)
+
+
+class RoleIdUnchecked(_Escalates):
+    """A MEMBER or EXTERNAL caller may pass any role id (the ADMIN's answer is given)."""
+
+    word = "role id"
+
+
+class UnknownRoleIdIgnored(Defect):
+    """A role_id that is no role of the organization is dropped, and the key minted."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        body = exchange.request_json()
+        unknown = b"not a role of the organization" in exchange.content
+        if exchange.status == 422 and unknown and isinstance(body, dict):
+            body.pop("role_id", None)
+            exchange.set_request_json(body)
+            await send(exchange)
+
+
+class WorkspaceFirstOnly(Defect):
+    """A MEMBER or EXTERNAL caller may list one workspace at a time."""
+
+    def before(self, exchange: Exchange) -> None:
+        body = exchange.request_json()
+        workspaces = body.get("workspaces") if isinstance(body, dict) else None
+        several = isinstance(workspaces, list) and len(set(map(str, workspaces))) > 1
+        if exchange.bearer != self.admin_token and several:
+            exchange.crashed = True
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.crashed:
+            exchange.status = 403
+            exchange.set_response_json({"detail": "One workspace per key."})
+
+
+class UnknownWorkspace422(Defect):
+    """A workspace that does not exist is a validation error (422), not the 403 of one outside
+    the caller's reach: the answer tells which names exist."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.status != 403 or "workspace" not in exchange.detail():
+            return
+        as_admin = exchange.copy()
+        as_admin.authorize(self.admin_token)
+        await send(as_admin)
+        if as_admin.status == 403:
+            exchange.status = 422
+            exchange.set_response_json(_violation("body", "workspaces"))
+
+
+class EmptyWorkspacesHangUp(Defect):
+    """`{"workspaces": []}` crashes the worker: the connection drops."""
+
+    def before(self, exchange: Exchange) -> None:
+        body = exchange.request_json()
+        if exchange.is_create_token and isinstance(body, dict) and body.get("workspaces") == []:
+            exchange.hang_up = True
+
+
+class DuplicatesRefused(Defect):
+    """A workspace listed twice is a validation error."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        body = exchange.request_json()
+        workspaces = body.get("workspaces") if isinstance(body, dict) else None
+        # A few names (a thousand of one name is the limit's bound, not this defect's).
+        if not isinstance(workspaces, list) or not 1 < len(workspaces) <= 10:
+            return
+        if len(workspaces) != len(set(map(str, workspaces))):
+            exchange.status = 422
+            exchange.set_response_json(_violation("body", "workspaces"))
+
+
+class WorkspaceLimitOff(Defect):
+    """More than 1,000 workspaces are accepted (duplicates dropped before the limit)."""
+
+    def before(self, exchange: Exchange) -> None:
+        body = exchange.request_json()
+        workspaces = body.get("workspaces") if isinstance(body, dict) else None
+        if exchange.is_create_token and isinstance(workspaces, list) and len(workspaces) > 1000:
+            assert isinstance(body, dict)
+            body["workspaces"] = list(dict.fromkeys(workspaces))
+            exchange.set_request_json(body)
+
+
+class ExtremeOffsetsRefused(Defect):
+    """expires_at at an offset beyond ±12:00 is refused (+14:00 is valid RFC 3339)."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        body = exchange.request_json()
+        value = body.get("expires_at") if isinstance(body, dict) else None
+        if exchange.status == 200 and isinstance(value, str) and value[-6:-3] in ("+13", "+14"):
+            exchange.status = 422
+            exchange.set_response_json(_violation("body", "expires_at"))
+
+
+class NeverWithDateAccepted(Defect):
+    """expires false with an expires_at: the date wins (a key that expires is minted)."""
+
+    def before(self, exchange: Exchange) -> None:
+        body = exchange.request_json()
+        if not (exchange.is_create_token and isinstance(body, dict)):
+            return
+        if body.get("expires") is False and body.get("expires_at") is not None:
+            body["expires"] = True
+            exchange.set_request_json(body)
+
+
+class NameBytesLimit(Defect):
+    """The name's limit counts UTF-8 bytes, not characters."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        body = exchange.request_json()
+        name = body.get("name") if isinstance(body, dict) else None
+        if exchange.status == 200 and isinstance(name, str) and len(name.encode()) > 256:
+            exchange.status = 422
+            exchange.set_response_json(_violation("body", "name"))
+
+
+class ChunkedUnlimited(Defect):
+    """A chunked body is not held to the size limit (only a declared Content-Length is)."""
+
+    def before(self, exchange: Exchange) -> None:
+        body = exchange.request_json()
+        if exchange.chunked and len(exchange.body) > 65_536 and isinstance(body, dict):
+            exchange.set_request_json({k: v for k, v in body.items() if k != "padding"})
+
+
+class MediaTypeIgnored(Defect):
+    """Any Content-Type is read as JSON."""
+
+    def before(self, exchange: Exchange) -> None:
+        if exchange.is_create_token and len(exchange.header_values("content-type")) == 1:
+            exchange.set_header("Content-Type", "application/json")
+
+
+class LocWithoutBody(Defect):
+    """422 violations are located from the field, without FastAPI's leading "body"."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        body = exchange.response_json()
+        if (
+            exchange.status == 422
+            and isinstance(body, dict)
+            and isinstance(body.get("detail"), list)
+        ):
+            for item in body["detail"]:
+                if isinstance(item, dict) and item.get("loc", [None])[:1] == ["body"]:
+                    item["loc"] = item["loc"][1:] or ["root"]
+            exchange.set_response_json(body)
+
+
+class DetailAsObject(Defect):
+    """Errors other than 422 carry {"error": {"message": ...}}."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.status in (401, 403) and exchange.detail():
+            exchange.set_response_json({"error": {"message": exchange.detail()}})
+
+
+class HealthWrong(Defect):
+    """/health answers {"status": "up"}, which its schema does not allow."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.path == "/health" and exchange.status == 200:
+            exchange.set_response_json({"status": "up"})
+
+
+class TrailingSlashRedirect(Defect):
+    """/api/v1/token/ redirects to /api/v1/token."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.path == TOKEN_PATH + "/":
+            exchange.status = 307
+            exchange.content = b""
+            exchange.response_headers = {"location": TOKEN_PATH}
+
+
+class EncodedSlashRouted(Defect):
+    """A path is decoded before it is routed: /api/v1%2Ftoken is Create Token."""
+
+    def before(self, exchange: Exchange) -> None:
+        exchange.path = exchange.path.replace("%2F", "/").replace("%2f", "/")
+
+
+class MethodNotFound(Defect):
+    """A method Create Token's path does not have is 404, not 405."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        if exchange.status == 405 and exchange.path == TOKEN_PATH:
+            exchange.status = 404
+            exchange.response_headers.pop("allow", None)
+            exchange.set_response_json({"detail": "Not found."})
+
+
+class ContentTypesMerged(Defect):
+    """Of several Content-Type headers, the first counts."""
+
+    def before(self, exchange: Exchange) -> None:
+        values = exchange.header_values("content-type")
+        if len(values) > 1:
+            exchange.set_header("Content-Type", values[0])
+
+
+class BigHeadersDropped(Defect):
+    """A header over 8 KB is dropped, and the request goes on."""
+
+    def before(self, exchange: Exchange) -> None:
+        exchange.headers = [(k, v) for k, v in exchange.headers if len(v) <= 8192]
+
+
+class CachedKey(Defect):
+    """The 200 that carries a key lets caches keep it (no Cache-Control: no-store)."""
+
+    async def after(self, exchange: Exchange, send: Send) -> None:
+        for name in [k for k in exchange.response_headers if k.lower() == "cache-control"]:
             del exchange.response_headers[name]
 
 
@@ -451,26 +812,63 @@ DEFECTS: dict[str, type[Defect]] = {
     "workspace_escalation": WorkspaceEscalation,
     "expired_accepted": ExpiredAccepted,
     "no_www_authenticate": NoWwwAuthenticate,
+    "role_refused_422": RoleRefused422,
+    "service_refused_401": ServiceRefused401,
+    "workspace_refused_422": WorkspaceRefused422,
+    "past_expiry_403": PastExpiry403,
+    "unknown_key_accepted": UnknownKeyAccepted,
+    "first_authorization_wins": FirstAuthorizationWins,
+    "scheme_case_sensitive": SchemeCaseSensitive,
+    "body_before_credentials": BodyBeforeCredentials,
+    "short_default_lifetime": ShortDefaultLifetime,
+    "default_role_member": DefaultRoleMember,
+    "role_id_unchecked": RoleIdUnchecked,
+    "unknown_role_id_ignored": UnknownRoleIdIgnored,
+    "workspace_first_only": WorkspaceFirstOnly,
+    "unknown_workspace_422": UnknownWorkspace422,
+    "empty_workspaces_hang_up": EmptyWorkspacesHangUp,
+    "duplicates_refused": DuplicatesRefused,
+    "workspace_limit_off": WorkspaceLimitOff,
+    "extreme_offsets_refused": ExtremeOffsetsRefused,
+    "never_with_date_accepted": NeverWithDateAccepted,
+    "name_bytes_limit": NameBytesLimit,
+    "chunked_unlimited": ChunkedUnlimited,
+    "media_type_ignored": MediaTypeIgnored,
+    "loc_without_body": LocWithoutBody,
+    "detail_as_object": DetailAsObject,
+    "health_wrong": HealthWrong,
+    "trailing_slash_redirect": TrailingSlashRedirect,
+    "encoded_slash_routed": EncodedSlashRouted,
+    "method_not_found": MethodNotFound,
+    "content_types_merged": ContentTypesMerged,
+    "big_headers_dropped": BigHeadersDropped,
+    "cached_key": CachedKey,
 }
 
 
 def create_app(upstream: str, admin_token: str) -> Starlette:
-    client = httpx.AsyncClient(base_url=upstream, timeout=30)
+    client = httpx.AsyncClient(timeout=30)
     defects = {name: kind(admin_token) for name, kind in DEFECTS.items()}
 
     async def send(exchange: Exchange) -> None:
         if exchange.crashed:
             return
+        query = f"?{exchange.query.decode()}" if exchange.query else ""
         answer = await client.request(
             exchange.method,
-            httpx.URL(exchange.path, query=exchange.query),
-            headers=exchange.headers,
+            # Built whole: httpx keeps an encoded slash as it is only in a URL it did not join.
+            httpx.URL(upstream + exchange.path + query),
+            # Whitespace around a value is not part of it (RFC 9110 §5.5), and httpx sends none.
+            headers=[(k, v.strip()) for k, v in exchange.headers],
             content=exchange.body,
         )
         exchange.status = answer.status_code
         exchange.response_headers = {
             k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP | _OWN
         }
+        if answer.headers.get("connection", "").lower() == "close":
+            # The upstream closes after this answer (a malformed request); so does the proxy.
+            exchange.response_headers["connection"] = "close"
         exchange.content = answer.content
 
     async def through(defect: Defect, exchange: Exchange) -> Response | ASGIApp:
@@ -488,21 +886,29 @@ def create_app(upstream: str, admin_token: str) -> Starlette:
         defect = defects.get(request.path_params["defect"])
         if defect is None:
             return Response(b'{"detail": "Not found."}', 404, media_type="application/json")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
-        path = "/" + request.path_params["rest"]
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in request.scope["headers"]
+            if k.decode("latin-1").lower() not in _HOP_BY_HOP
+        ]
+        # The path as it came, percent-encoding and all, less the defect's prefix.
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        path = "/" + raw.decode("latin-1").split("?")[0].split("/", 2)[2]
+        chunked = "content-length" not in request.headers
         body = await request.body()
         if path == KEY_PROBE_PATH and request.method in ("GET", "HEAD"):
             return await key_probe(defect, headers)
-        exchange = Exchange(request.method, path, request.url.query.encode(), headers, body)
+        exchange = Exchange(
+            request.method, path, request.url.query.encode(), headers, body, chunked
+        )
         return await through(defect, exchange)
 
-    async def key_probe(defect: Defect, headers: dict[str, str]) -> Response | ASGIApp:
+    async def key_probe(defect: Defect, headers: list[tuple[str, str]]) -> Response | ASGIApp:
         # Create Token with the key, through the defect: 403 means recognised, not permitted.
-        exchange = Exchange("POST", TOKEN_PATH, b"", {**headers}, b"")
-        soon = datetime.now(UTC) + timedelta(minutes=5)
+        exchange = Exchange("POST", TOKEN_PATH, b"", list(headers), b"")
         exchange.set_request_json({"name": "broken proxy: key probe",
-                                   "expires_at": soon.strftime("%Y-%m-%dT%H:%M:%SZ")})  # fmt: skip
-        exchange.headers["Content-Type"] = "application/json"
+                                   "expires_at": _soon(minutes=5)})  # fmt: skip
+        exchange.set_header("Content-Type", "application/json")
         response = await through(defect, exchange)
         if exchange.status == 403:
             return Response(b'{"recognised": true}', 200, media_type="application/json")

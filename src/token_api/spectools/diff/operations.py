@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from token_api.spectools.diff import rules
 from token_api.spectools.diff.changes import Change, change
+from token_api.spectools.diff.contract_rules import compare_contract_rules
+from token_api.spectools.diff.lifecycle import (
+    LIFECYCLE_KEYS,
+    OPERATION,
+    PARAMETER,
+    STABILITY_LEVELS,
+    SUNSET,
+    Lifecycle,
+    Policy,
+    Unreadable,
+    stability_of,
+    utc_today,
+)
 from token_api.spectools.diff.media_types import is_json, pair_media_types
 from token_api.spectools.diff.normalize import Schemas
-from token_api.spectools.diff.rules import Side
+from token_api.spectools.diff.rules import Level, Side
 from token_api.spectools.diff.same import Same
 from token_api.spectools.diff.schemas import Context, Found, SchemaDiff
 from token_api.spectools.diff.security import compare_schemes, compare_security
 from token_api.spectools.diff.values import shown, transition
-from token_api.spectools.openapi import Operation, operations, success, template
+from token_api.spectools.diff.versioning import version_changes
+from token_api.spectools.openapi import RULES_KEY, Operation, operations, success, template
 from token_api.spectools.pointers import deref, join
 
 # Operation keys compared by a rule of their own, or documentation.
@@ -34,9 +49,8 @@ _OPERATION_KEYS = frozenset(
         "deprecated",
     }
 )
-_OPERATION_DOCUMENTATION = frozenset(
-    {"summary", "description", "tags", "externalDocs", "deprecated"}
-)
+# "deprecated" is judged by the lifecycle rules (deprecation, sunset, stability).
+_OPERATION_DOCUMENTATION = frozenset({"summary", "description", "tags", "externalDocs"})
 _INFO = frozenset(
     {"title", "summary", "description", "version", "contact", "license", "termsOfService"}
 )
@@ -53,14 +67,30 @@ _MEDIA_TYPE_PAIRED = {
     "specialized": rules.RESPONSE_MEDIA_TYPE_SPECIALIZED,
     "generalized": rules.RESPONSE_MEDIA_TYPE_GENERALIZED,
 }
+# Stability changes are judged apart from the --stability-level filter (_held).
+_OPERATION_STABILITY = frozenset(
+    {rules.STABILITY_DECREASED, rules.STABILITY_INCREASED, rules.STABILITY_UNREADABLE}
+)
+_PROPERTY_STABILITY = frozenset(
+    rule_id
+    for rule in (rules.PROPERTY_STABILITY_DECREASED, rules.PROPERTY_STABILITY_INCREASED)
+    for rule_id in (rule.request, rule.response)
+)
 _STYLE_DEFAULTS = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 
 class DocumentDiff:
-    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+    def __init__(self, old: dict[str, Any], new: dict[str, Any], policy: Policy) -> None:
         self.old, self.new = old, new
+        self.policy = policy
+        self.lifecycle = Lifecycle(policy)
+        # Operation label → its stability: the new spec's, or the old one's when it was removed.
+        self.stability: dict[str, str] = {}
         old_schemas, new_schemas = Schemas(old), Schemas(new)
-        self.sides = {side: SchemaDiff(old_schemas, new_schemas, side) for side in Side}
+        self.sides = {
+            side: SchemaDiff(old_schemas, new_schemas, side, lifecycle=self.lifecycle)
+            for side in Side
+        }
         # What diff does not rank is compared whole, $refs followed: a refactor is no change.
         self.same = Same(old, new)
         # (rule, location, detail, old) → the operations it was found in, in order.
@@ -81,10 +111,62 @@ class DocumentDiff:
 
     def changes(self) -> list[Change]:
         every = [
-            change(rule, where, detail, tuple(operations_), old=old)
+            self._held(change(rule, where, detail, tuple(operations_), old=old))
             for (rule, where, detail, old), operations_ in self.found.items()
         ]
-        return every + self.document_changes
+        return [c for c in every if c is not None] + self.document_changes
+
+    def _held(self, found: Change) -> Change | None:
+        """A change that only touches operations below --stability-level breaks no promise
+        (oasdiff leaves them out; diff lists them, as not breaking, except the stability of
+        their properties, which promises nothing there)."""
+        if not found.operations or found.rule in _OPERATION_STABILITY:
+            return found
+        levels = {self.stability.get(label, "stable") for label in found.operations}
+        if any(self.policy.held(level) for level in levels):
+            return found
+        if found.rule in _PROPERTY_STABILITY:
+            return None
+        if found.level is Level.NOT_BREAKING:
+            return found
+        below = ", ".join(sorted(levels))
+        reason = f"{found.reason} (not held to compatibility: x-stability-level {below})"
+        return replace(found, level=Level.NOT_BREAKING, reason=reason)
+
+    def _stability(self, operation: Operation, *, old: bool) -> str:
+        """The operation's x-stability-level, reported when unreadable (then: stable)."""
+        try:
+            return stability_of(operation.node)
+        except Unreadable as error:
+            where = join(operation.pointer, "x-stability-level")
+            detail = f"{operation.label}: {error}"
+            self.add(rules.STABILITY_UNREADABLE, where, detail, operation.label, old=old)
+            return "stable"
+
+    def _removed_operation(self, operation: Operation, rule: str, where: str, detail: str) -> None:
+        """An operation gone, alone or with its path: deprecated, it is judged by its sunset."""
+        stability = self._stability(operation, old=True)
+        self.stability.setdefault(operation.label, stability)
+        found = self.lifecycle.removed(OPERATION, operation.node, operation.label, stability)
+        if found is not None:
+            rule, detail = found
+            where = operation.pointer
+        self.add(rule, where, detail, operation.label, old=True)
+
+    def _operation_lifecycle(self, old: Operation, new: Operation) -> None:
+        """Stability and deprecation of an operation in both versions."""
+        before, after = self._stability(old, old=True), self._stability(new, old=False)
+        self.stability[new.label] = after
+        if before != after and self.policy.held(before):
+            lower = STABILITY_LEVELS.index(after) < STABILITY_LEVELS.index(before)
+            self.add(
+                rules.STABILITY_DECREASED if lower else rules.STABILITY_INCREASED,
+                join(new.pointer, "x-stability-level"),
+                f"{new.label}: x-stability-level {before} → {after}",
+                new.label,
+            )
+        for rule, detail in self.lifecycle.changed(OPERATION, old.node, new.node, new.label, after):
+            self.add(rule, _lifecycle_pointer(new.node, new.pointer), detail, new.label)
 
     def run(self) -> list[Change]:
         self._servers(self.old.get("servers"), self.new.get("servers"), "/servers", None)
@@ -101,24 +183,20 @@ class DocumentDiff:
         new_paths = {path: o.path for (path, _), o in new_ops.items()}
         for key, operation in old_ops.items():
             if key[0] in new_paths and key not in new_ops:
-                self.add(
-                    rules.OPERATION_REMOVED,
-                    operation.pointer,
-                    f"{operation.label} was removed",
-                    operation.label,
-                    old=True,
+                detail = f"{operation.label} was removed"
+                self._removed_operation(
+                    operation, rules.OPERATION_REMOVED, operation.pointer, detail
                 )
         for path in sorted(old_paths.keys() - new_paths.keys()):
             original = old_paths[path]
-            for label in _labels(old_ops, path):
-                where = join("/paths", original)
-                self.add(rules.PATH_REMOVED, where, f"path {original} was removed", label, old=True)
+            for removed in _operations_of(old_ops, path):
+                where, detail = join("/paths", original), f"path {original} was removed"
+                self._removed_operation(removed, rules.PATH_REMOVED, where, detail)
         for path in sorted(new_paths.keys() - old_paths.keys()):
             original = new_paths[path]
-            for label in _labels(new_ops, path):
-                self.add(
-                    rules.PATH_ADDED, join("/paths", original), f"path {original} was added", label
-                )
+            for added in _operations_of(new_ops, path):
+                where = join("/paths", original)
+                self.add(rules.PATH_ADDED, where, f"path {original} was added", added.label)
         for key, operation in new_ops.items():
             if key[0] in old_paths and key not in old_ops:
                 self.add(
@@ -148,10 +226,24 @@ class DocumentDiff:
                 self.add(rules.SERVER_ADDED, where, f"server {text} was added", operation)
 
     def _documentation(
-        self, old: Any, new: Any, where: str, operation: str | None, keys: frozenset[str]
+        self,
+        old: Any,
+        new: Any,
+        where: str,
+        operation: str | None,
+        keys: frozenset[str],
+        *,
+        lifecycle: bool = False,
     ) -> None:
+        """Documentation keys and extensions that changed; ``lifecycle``: leaving out those the
+        lifecycle rules judge (deprecated, x-sunset, x-stability-level)."""
         old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
-        extensions = {k for k in (*old, *new) if k.startswith("x-")}
+        # x-rules is compared rule by rule (contract_rules).
+        extensions = {
+            k
+            for k in (*old, *new)
+            if k.startswith("x-") and k != RULES_KEY and not (lifecycle and k in LIFECYCLE_KEYS)
+        }
         changed = sorted(
             k
             for k in keys | extensions
@@ -169,7 +261,14 @@ class DocumentDiff:
                 transition("operationId", old.node, new.node),
                 label,
             )
-        self._documentation(old.node, new.node, new.pointer, label, _OPERATION_DOCUMENTATION)
+        self._documentation(
+            old.node, new.node, new.pointer, label, _OPERATION_DOCUMENTATION, lifecycle=True
+        )
+        self._operation_lifecycle(old, new)
+        for rule, where, detail, located_old in compare_contract_rules(
+            old.node, new.node, old.pointer, new.pointer
+        ):
+            self.add(rule, where, detail, label, old=located_old)
         for rule, where, detail in compare_security(self.old, old, self.new, new):
             self.add(rule, where, detail, label)
         self._servers(
@@ -195,15 +294,15 @@ class DocumentDiff:
     def _parameters(self, old: Operation, new: Operation) -> None:
         label = new.label
         before_all, after_all = _by_position(old), _by_position(new)
+        stability = self.stability.get(label, "stable")
         for key, (parameter, where) in before_all.items():
             if key not in after_all:
-                self.add(
+                name = f"{key[0]} parameter {shown(parameter.get('name'))}"
+                rule, detail = self.lifecycle.removed(PARAMETER, parameter, name, stability) or (
                     rules.REQUEST_PARAMETER_REMOVED,
-                    where,
-                    f"{key[0]} parameter {shown(parameter.get('name'))} was removed",
-                    label,
-                    old=True,
+                    f"{name} was removed",
                 )
+                self.add(rule, where, detail, label, old=True)
         for key, (parameter, where) in after_all.items():
             name = f"{key[0]} parameter {shown(parameter.get('name'))}"
             if key not in before_all and key[0] == "path" and key[1].startswith("#"):
@@ -270,12 +369,20 @@ class DocumentDiff:
             after,
             where,
             label,
-            frozenset({"description", "example", "examples", "deprecated"}),
+            frozenset({"description", "example", "examples"}),
+            lifecycle=True,
         )
+        stability = self.stability.get(label, "stable")
+        for rule, detail in self.lifecycle.changed(PARAMETER, before, after, name, stability):
+            self.add(rule, _lifecycle_pointer(after, where), detail, label)
         # As declared: a path parameter must say required, and one that does not (an invalid
         # document) is judged as written, like oasdiff does.
         required = bool(after.get("required"))
-        context = Context(text=True, role=f"parameter-{'required' if required else 'optional'}")
+        context = Context(
+            text=True,
+            role=f"parameter-{'required' if required else 'optional'}",
+            stability=self.stability.get(label, "stable"),
+        )
         if "schema" not in before and "schema" not in after:
             self._content(before, old_where, after, where, Side.REQUEST, label, context.role)
             return
@@ -385,7 +492,9 @@ class DocumentDiff:
                 )
             before, media = old_content[old_written], new_content[written]
             self._documentation(before, media, where, label, frozenset({"example", "examples"}))
-            context = Context(text=not is_json(written), role=role)
+            context = Context(
+                text=not is_json(written), role=role, stability=self.stability.get(label, "stable")
+            )
             found = self.sides[side].compare(
                 before.get("schema"),
                 join(old_where, "content", old_written, "schema"),
@@ -487,11 +596,17 @@ class DocumentDiff:
             self.attach(label, found)
 
 
-def _labels(operations_: dict[tuple[str, str], Operation], path: str) -> list[str]:
+def _operations_of(operations_: dict[tuple[str, str], Operation], path: str) -> list[Operation]:
     """The operations of a path added or removed whole, which its change is listed under."""
-    return [
-        operation.label for (template_, _), operation in operations_.items() if template_ == path
-    ]
+    return [operation for (template_, _), operation in operations_.items() if template_ == path]
+
+
+def _lifecycle_pointer(node: dict[str, Any], where: str) -> str:
+    """Where a deprecation change points: the sunset, else the flag, else the element."""
+    for key in (SUNSET, "deprecated"):
+        if key in node:
+            return join(where, key)
+    return where
 
 
 def _content_of(holder: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -534,8 +649,14 @@ def _serialization(parameter: dict[str, Any], place: str) -> tuple[Any, ...]:
     return style, explode, bool(parameter.get("allowReserved"))
 
 
-def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def diff_documents(
+    old: dict[str, Any], new: dict[str, Any], policy: Policy | None = None
+) -> list[Change]:
     """Every change from ``old`` to ``new``, each listed once with every operation it shows in;
-    breaking first, then possibly breaking, then the rest."""
-    changes = DocumentDiff(old, new).run()
+    breaking first, then possibly breaking, then the rest. ``policy``: the deprecation and
+    stability policy (default: --deprecation-days 180, --stability-level beta, today UTC)."""
+    policy = policy or Policy(utc_today())
+    changes = DocumentDiff(old, new, policy).run()
+    if policy.require_major_bump:
+        changes += version_changes(old, new, changes)
     return sorted(changes, key=lambda c: (-c.level, c.location, c.rule, c.reason))

@@ -96,6 +96,81 @@ SERVER_ADDED = _rule("server-added", N, "existing clients are unaffected")
 SERVER_REMOVED = _rule("server-removed", P, "clients configured with that URL must move to another")
 OPERATION_CHANGED = _rule("operation-changed", B, "diff cannot rank this change: review it")
 DOCUMENTATION_CHANGED = _rule("documentation-changed", N, "documentation only")
+# The operation's behaviour rules (x-rules): prose, but what implementers build and clients read.
+CONTRACT_RULE_ADDED = _rule(
+    "contract-rule-added", N, "a behaviour clients may now rely on; implementations must follow"
+)
+CONTRACT_RULE_REMOVED = _rule(
+    "contract-rule-removed", N, "clients may no longer rely on it; review what depended on it"
+)
+CONTRACT_RULE_REWORDED = _rule(
+    "contract-rule-reworded", N, "review the new wording: what clients rely on may have changed"
+)
+
+# -- lifecycle: deprecation, sunset (x-sunset), stability (x-stability-level), version ---------
+# oasdiff: deprecating without a sunset under a notice policy (*-deprecated-sunset-missing) and
+# deleting a deprecated element's sunset (sunset-deleted) are ERR; here they are possibly
+# breaking (nothing fails until the element goes), and removing an element deprecated without
+# a sunset is breaking while a notice applies (oasdiff: api-removed-with-deprecation, INFO).
+_REMOVABLE = "clients were told it would go, and when"
+_EARLY = "clients were promised it until its sunset"
+_NO_DATE = "clients are told it will go but not when: give it an x-sunset"
+_SOON = "clients get less notice than the deprecation policy promises"
+_TOLD = "clients are told it will go; nothing changes yet"
+_KEEP = "clients may keep using it"
+_RELIED = "clients relied on the stability it promised"
+_MORE = "it promises clients more"
+OPERATION_DEPRECATED = _rule("operation-deprecated", N, _TOLD)
+OPERATION_DEPRECATED_WITHOUT_SUNSET = _rule("operation-deprecated-without-sunset", P, _NO_DATE)
+OPERATION_SUNSET_TOO_SOON = _rule("operation-sunset-too-soon", B, _SOON)
+OPERATION_SUNSET_REMOVED = _rule("operation-sunset-removed", P, _NO_DATE)
+OPERATION_REACTIVATED = _rule("operation-reactivated", N, _KEEP)
+OPERATION_REMOVED_AFTER_SUNSET = _rule("operation-removed-after-sunset", N, _REMOVABLE)
+OPERATION_REMOVED_BEFORE_SUNSET = _rule("operation-removed-before-sunset", B, _EARLY)
+REQUEST_PARAMETER_DEPRECATED = _rule("request-parameter-deprecated", N, _TOLD)
+REQUEST_PARAMETER_DEPRECATED_WITHOUT_SUNSET = _rule(
+    "request-parameter-deprecated-without-sunset", P, _NO_DATE
+)
+REQUEST_PARAMETER_SUNSET_TOO_SOON = _rule("request-parameter-sunset-too-soon", B, _SOON)
+REQUEST_PARAMETER_SUNSET_REMOVED = _rule("request-parameter-sunset-removed", P, _NO_DATE)
+REQUEST_PARAMETER_REACTIVATED = _rule("request-parameter-reactivated", N, _KEEP)
+REQUEST_PARAMETER_REMOVED_AFTER_SUNSET = _rule(
+    "request-parameter-removed-after-sunset", N, _REMOVABLE
+)
+REQUEST_PARAMETER_REMOVED_BEFORE_SUNSET = _rule(
+    "request-parameter-removed-before-sunset", B, _EARLY
+)
+PROPERTY_DEPRECATED = _schema("property-deprecated", (N, _TOLD), (N, _TOLD))
+PROPERTY_DEPRECATED_WITHOUT_SUNSET = _schema(
+    "property-deprecated-without-sunset", (P, _NO_DATE), (P, _NO_DATE)
+)
+PROPERTY_SUNSET_TOO_SOON = _schema("property-sunset-too-soon", (B, _SOON), (B, _SOON))
+PROPERTY_SUNSET_REMOVED = _schema("property-sunset-removed", (P, _NO_DATE), (P, _NO_DATE))
+PROPERTY_REACTIVATED = _schema("property-reactivated", (N, _KEEP), (N, _KEEP))
+PROPERTY_REMOVED_AFTER_SUNSET = _schema(
+    "property-removed-after-sunset", (N, _REMOVABLE), (N, _REMOVABLE)
+)
+PROPERTY_REMOVED_BEFORE_SUNSET = _schema("property-removed-before-sunset", (B, _EARLY), (B, _EARLY))
+PROPERTY_STABILITY_DECREASED = _schema("property-stability-decreased", (B, _RELIED), (B, _RELIED))
+PROPERTY_STABILITY_INCREASED = _schema("property-stability-increased", (N, _MORE), (N, _MORE))
+SUNSET_UNREADABLE = _rule(
+    "sunset-unreadable", B, "diff cannot tell when clients were told it would go"
+)
+STABILITY_DECREASED = _rule("stability-decreased", B, _RELIED)
+STABILITY_INCREASED = _rule("stability-increased", N, _MORE)
+STABILITY_UNREADABLE = _rule(
+    "stability-unreadable", B, "diff cannot tell what the operation promises: stable assumed"
+)
+MAJOR_VERSION_NOT_BUMPED = _rule(
+    "major-version-not-bumped",
+    B,
+    "a breaking change needs a new major version (--require-major-bump)",
+)
+VERSION_NOT_COMPARABLE = _rule(
+    "version-not-comparable",
+    P,
+    "--require-major-bump reads semantic versions (MAJOR.MINOR.PATCH) only",
+)
 
 # -- security ----------------------------------------------------------------------------------
 # oasdiff: api-security-added and api-global-security-added are INFO.

@@ -212,8 +212,3 @@ def apply(changes: Sequence[Change], waivers: Sequence[Waiver], today: dt.date) 
                 )
             )
     return Applied(counted, waived, findings)
-
-
-def utc_today() -> dt.date:
-    """The date waivers and sunsets are judged on: UTC, as on CI runners."""
-    return dt.datetime.now(dt.UTC).date()

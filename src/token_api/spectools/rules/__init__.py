@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from token_api.server.layout import HANDLERS_MODULE
 from token_api.spectools import handler_source, openapi
 from token_api.spectools.published import Published
 
@@ -18,7 +19,7 @@ Issue = tuple[str, str]  # (JSON pointer, one-line message)
 class Context:
     document: dict[str, Any]
     path: Path | None  # the spec file, None when it came from elsewhere
-    handlers_module: str = handler_source.DEFAULT_MODULE
+    handlers_module: str = HANDLERS_MODULE
     published: Published | None = None  # given by the user; None: the stored one
 
     @cached_property

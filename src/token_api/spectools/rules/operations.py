@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from token_api.server.naming import handler_name
+from token_api.contract.naming import handler_name
 from token_api.spectools.pointers import join
 from token_api.spectools.rules import Context, Issue, rule
 
