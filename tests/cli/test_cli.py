@@ -7,6 +7,7 @@ import os
 import pty
 import select
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -183,6 +184,54 @@ def test_uninitialised_database_is_one_sentence(sqlite: str) -> None:
     assert "token-api init" in line
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("users", "list"),
+        ("users", "add", "a@example.com", "--role", "MEMBER"),
+        ("keys", "list"),
+        ("workspaces", "list"),
+    ],
+)
+def test_only_init_and_serve_create_a_database(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Run in a folder without one, a command names the file it looked for and leaves none."""
+    result = token_api(*args, cwd=tmp_path, env={"TOKEN_API_DATABASE_URL": ""})
+    line = assert_one_sentence(result)
+    assert f"There is no database at {tmp_path / 'token-api.db'}:" in line
+    assert "token-api init" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = token_api("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"token-api {version('token-api')}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (("keys", "list", "--bogus"), "usage: token-api keys list "),
+        (("users", "add", "a@b.example", "--role", "MEMBER", "x"), "usage: token-api users add "),
+        (("serve", "--no-such-option"), "usage: token-api serve "),
+        (("lint", "a.yaml", "b.yaml"), "usage: token-api lint "),
+    ],
+)
+def test_a_mistake_after_a_subcommand_shows_its_usage(args: tuple[str, ...], usage: str) -> None:
+    result = token_api(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(usage), result.stderr
+    assert "unrecognized arguments" in result.stderr
+
+
+def test_help_shows_the_defaults() -> None:
+    shown = " ".join(token_api("serve", "--help").stdout.split())
+    for default in ("(default: 127.0.0.1)", "(default: 8000)", "(default 1000)", "(default 10)"):
+        assert default in shown, default
+
+
 def test_a_session_is_not_a_key_to_revoke(sqlite: str) -> None:
     """keys revoke takes API keys' ids only (a session ends with logout)."""
     init_demo(sqlite)
@@ -208,6 +257,7 @@ def test_postgresql_without_the_database_says_so(postgres_available: None) -> No
 
 def test_one_hint_for_an_empty_database(sqlite: str) -> None:
     """serve and users add point to the same next step."""
+    sqlite3.connect(sqlite.removeprefix("sqlite:///")).close()  # a database, with nothing in it
     added = assert_one_sentence(
         token_api("users", "add", "a@example.com", "--role", "ADMIN", "--database", sqlite)
     )

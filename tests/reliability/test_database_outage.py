@@ -31,6 +31,7 @@ from tests.reliability.load import (
 )
 from tests.reliability.pg_cluster import Cluster, cluster_unavailable
 from tests.support.api import check_contract
+from tests.support.credentials import minted_key
 from tests.support.server import Server, init_demo
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -167,7 +168,7 @@ def test_a_frozen_database_is_503_within_the_deadline(cluster: Cluster, tmp_path
             minted = client.post(CREATE, json={}, headers=bearer(admin))
             assert minted.status_code == 200, minted.text
             # The key is recognised at once (403: API keys cannot mint; 401 would mean lost).
-            again = client.post(CREATE, json={}, headers=bearer(minted.json()["api_token"]))
+            again = client.post(CREATE, json={}, headers=bearer(minted_key(minted).secret))
             assert again.status_code == 403, again.text
     finally:
         _signal(processes, signal.SIGCONT)

@@ -25,7 +25,8 @@ from tests.support.api import check_contract
 from tests.support.cli import assert_one_sentence, token_api
 from tests.support.server import Server, init_demo
 
-pytestmark = [pytest.mark.reliability, pytest.mark.slow]
+# One worker builds this module's servers once (docs/testing.md, "Workers").
+pytestmark = [pytest.mark.reliability, pytest.mark.slow, pytest.mark.xdist_group("slow-clients")]
 
 CREATE = "/api/v1/token"
 HEADER_TIMEOUT = 2

@@ -16,9 +16,9 @@ from token_api.cli.common import (
     add_database_option,
     check_port,
     database_url,
-    describe,
     open_store,
-    within,
+    refuse_outside,
+    without_password,
 )
 from token_api.domain import sessions
 from token_api.domain.minting import DEFAULT_LIFETIME, MAX_LIFETIME
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve = commands.add_parser("serve", help="run the reference server")
     add_database_option(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.add_argument(
         "--token-lifetime",
@@ -154,7 +154,10 @@ def _first_start(store: Store, url: str, is_default: bool) -> None:
     if organization.exists():
         return
     if not is_default:
-        print(f"token-api serve: the database {describe(url)} {NO_ORGANIZATION}.", file=sys.stderr)
+        print(
+            f"token-api serve: the database {without_password(url)} {NO_ORGANIZATION}.",
+            file=sys.stderr,
+        )
         return
     seed_demo(organization)
     fresh = f"token-api users login {DEMO_ADMIN}"
@@ -189,14 +192,16 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"{name} must be more than 0 seconds.", exit_code=2)
     if args.max_connections < 1:
         raise CommandError("--max-connections must be at least 1.", exit_code=2)
-    within(args.port, 1, 65535, "--port", "(a TCP port)")
+    refuse_outside(args.port, 1, 65535, "--port", "(a TCP port)")
     proxies = _proxies(args.forwarded_allow_ips)
-    within(args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds")
+    refuse_outside(
+        args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds"
+    )
     _allow_open_files(args.max_connections)
     check_port(args.host, args.port)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
-    with open_store(args) as store:
+    with open_store(args, create=True) as store:
         _first_start(store, url, is_default)
     settings = Settings(
         database_url=url,

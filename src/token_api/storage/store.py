@@ -46,11 +46,10 @@ def database_errors() -> Iterator[None]:
         raise
 
 
-# The server's own statements (authenticate, mint) run as SQL on the driver's cursor (see Store).
-# Profiled under load, SQLAlchemy's work per statement (compiled-cache lookup, parameter
-# processing, result objects) cost about as much as the statements themselves. The SQL names the
-# columns of ``tables.py``, and values are stored exactly as SQLAlchemy's types store them
-# (``_Dialect``), so both paths read each other's rows.
+# The server's own statements (authenticate, mint) run as SQL on the driver's cursor, naming the
+# columns of tables.py and storing values as SQLAlchemy's types do (_Dialect), so both paths read
+# each other's rows: SQLAlchemy's work per statement cost as much as the statement
+# (docs/decisions/driver-connections.md).
 _MEMBER_COLUMNS = (
     "u.id, u.organization_id, u.organization_role, u.role_id, u.workspaces, u.removed_at"
 )
@@ -297,19 +296,9 @@ _IDLE_BEFORE_PING = 5.0
 
 
 class Store:
-    """The server's view of the database.
-
-    The server's calls (``find_credential``, ``minting``) run on a driver connection of the
-    calling thread's own: taken from the engine once (so it is made with the engine's settings
-    and SQLite pragmas), then detached from its pool. Profiled under load, checking a connection
-    out of SQLAlchemy's pool and back cost about a tenth of a request on SQLite, and on
-    PostgreSQL three round trips of the eight a request made (the pre-ping on each checkout, the
-    rollback on each return); a PostgreSQL connection of one's own runs in autocommit, so a read
-    is one round trip and a mint is BEGIN, its statements and COMMIT. A connection found lost is
-    dropped and the request answered 503, as before; the next call connects anew, and one unused
-    for a while is pinged first. There are at most as many such connections as the pool holds
-    (the server's database threads); further threads borrow from the pool per call. The pool
-    stays for everything else (``transaction``, ``ping``, the administration commands).
+    """The server's view of the database. Its calls (``find_credential``, ``minting``) run on a
+    driver connection of the calling thread's own, detached from the pool, at most as many as the
+    pool holds (docs/decisions/driver-connections.md); everything else uses the pool.
     """
 
     def __init__(self, engine: Engine) -> None:
