@@ -44,8 +44,15 @@ UVICORN_APPS = {
     "asgi": "benchmarks.floor_asgi:create_app",
 }
 # The reference's HTTP protocol, as `token-api serve` runs it (server/http.py: uvicorn's httptools
-# protocol with bounds on head size, deadlines and connections); the others run uvicorn's own.
-UVICORN_OPTIONS = {"reference": ("--http", "token_api.server.http:GuardedHttpToolsProtocol")}
+# protocol with bounds on head size, deadlines and connections), and without uvicorn's proxy
+# headers, which serve believes from no one unless told; the others run uvicorn's defaults.
+UVICORN_OPTIONS = {
+    "reference": (
+        "--http",
+        "token_api.server.http:GuardedHttpToolsProtocol",
+        "--no-proxy-headers",
+    )
+}
 # The reference is also started the way its README says, for cold start: the CLI first brings
 # the database schema up to date, then serves.
 CLI = "reference via token-api serve"

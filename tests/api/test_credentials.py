@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from tests.support.credentials import (
     keys,
     login,
     mint,
+    minted_key,
     new_user,
     stored_key,
 )
@@ -42,6 +43,26 @@ def _stored_session(database: str, session: str) -> dict[str, Any]:
         with engine.connect() as connection:
             query = select(tokens).where(tokens.c.secret_digest == digest(session))
             return dict(connection.execute(query).one()._mapping)
+    finally:
+        engine.dispose()
+
+
+def _unrevoke(database: str, *secrets: str) -> None:
+    """Clear the revocation of stored credentials, as a bug or a hand-made restore might."""
+    from sqlalchemy import create_engine, update
+
+    from token_api.domain.secrets import digest
+    from token_api.storage.tables import tokens
+
+    engine = create_engine(database)
+    try:
+        with engine.begin() as connection:
+            for secret in secrets:
+                connection.execute(
+                    update(tokens)
+                    .where(tokens.c.secret_digest == digest(secret))
+                    .values(revoked_at=None)
+                )
     finally:
         engine.dispose()
 
@@ -183,7 +204,7 @@ class TestApiKeyLifecycle:
             if minted.status_code == 422 and datetime.now(UTC) >= expires_at:
                 continue  # the request itself outlived the expiry
             assert minted.status_code == 200, minted.text
-            probe = api.create({}, token=minted.json()["api_token"])
+            probe = api.create({}, token=minted_key(minted).secret)
             if probe.status_code == 401 and datetime.now(UTC) >= expires_at:
                 continue
             assert_key_refused(probe)
@@ -191,14 +212,13 @@ class TestApiKeyLifecycle:
         else:
             pytest.fail("the machine is too slow to use a key within 60 s of minting it")
         _wait_until(expires_at)
-        response = api.create({}, token=minted.json()["api_token"])
+        response = api.create({}, token=minted_key(minted).secret)
         assert_denied(response, 401)
         assert response.json()["detail"] == "The API key has expired."
 
     def test_keys_revoke_is_401_at_once(self, api: Client, deployment: dict[str, Any]) -> None:
         db = deployment["database"]
-        answer = api.create({"name": "to-revoke", "personal": False}).json()
-        key, key_id = answer["api_token"], answer["api_token_id"]
+        key, key_id = astuple(minted_key(api.create({"name": "to-revoke", "personal": False})))
         assert_key_refused(api.create({}, token=key))
         assert stored_key(deployment, key_id, DEMO_USERS["ADMIN"])["revoked_at"] is None
         assert "Revoked" in cli("keys", "revoke", key_id, database=db).stdout
@@ -218,18 +238,39 @@ class TestUserRemoval:
         db = deployment["database"]
         email = new_user(db, "ADMIN", prefix="leaver")
         session = login(db, email)
-        personal = api.create({"personal": True}, token=session).json()
-        service = api.create({"personal": False}, token=session).json()
+        personal = minted_key(api.create({"personal": True}, token=session))
+        service = minted_key(api.create({"personal": False}, token=session))
         from_cli = cli("users", "token", email, database=db).stdout.strip()
         cli("users", "remove", email, database=db)
 
-        for ended in (session, personal["api_token"], from_cli):
+        for ended in (session, personal.secret, from_cli):
             assert_denied(api.create({}, token=ended), 401)
-        assert_key_refused(api.create({}, token=service["api_token"]))
+        assert_key_refused(api.create({}, token=service.secret))
         listed = {key["id"]: key for key in keys(db, email)}
-        assert listed[personal["api_token_id"]]["revoked_at"] is not None
-        assert listed[service["api_token_id"]]["revoked_at"] is None
+        assert listed[personal.id]["revoked_at"] is not None
+        assert listed[service.id]["revoked_at"] is None
         assert all(key["user_removed"] for key in listed.values())
+
+    def test_a_removed_users_personal_keys_are_refused_at_authentication(
+        self, api: Client, deployment: dict[str, Any]
+    ) -> None:
+        """Not only through the rows the removal revoked: with those rows un-revoked behind the
+        server's back, the removed user's session and personal key are still 401, and their
+        service key still works (the user's membership is checked at each use)."""
+        db = deployment["database"]
+        email = new_user(db, "ADMIN", prefix="unrevoked")
+        session = login(db, email)
+        personal = mint(api, {"personal": True}, token=session)
+        service = mint(api, {"personal": False}, token=session)
+        cli("users", "remove", email, database=db)
+        _unrevoke(db, session, personal)
+        for ended, noun in ((session, "session"), (personal, "API key")):
+            response = api.create({}, token=ended)
+            assert_denied(response, 401)
+            assert response.json()["detail"] == (
+                f"The {noun}'s user is no longer a member of the organization."
+            )
+        assert_key_refused(api.create({}, token=service))
 
     def test_the_same_email_added_again_is_a_new_member(
         self, api: Client, deployment: dict[str, Any]

@@ -80,6 +80,26 @@ def test_a_deep_value_nested_within_limits_is_a_plain_type_error(api: Client) ->
     assert [item["loc"] for item in violations(response)] == [["body", "name"]]
 
 
+@pytest.mark.parametrize("depth", [900, 1000])
+@pytest.mark.parametrize(
+    ("field", "where", "type_"),
+    [
+        ("workspaces", ["body", "workspaces", 0], "string_type"),
+        ("name", ["body", "name"], "type_error"),
+    ],
+)
+def test_a_value_nested_a_thousand_deep_is_a_plain_422(
+    api: Client, depth: int, field: str, where: list[Any], type_: str
+) -> None:
+    """The JSON parser takes it; describing the error once raised RecursionError (a 500 to any
+    signed-in user, issue #20 finding 2)."""
+    deep = "[" * depth + "]" * depth
+    value = f"[{deep}]" if field == "workspaces" else deep
+    body = f'{{"{field}": {value}}}'
+    response = api.request("POST", "/api/v1/token", content=body, headers=JSON)
+    assert [(item["loc"], item["type"]) for item in violations(response)] == [(where, type_)]
+
+
 @pytest.mark.parametrize(
     "content_type",
     [

@@ -275,6 +275,25 @@ class TestWorkspaces:
             "detail"
         ].replace("no-such-workspace", "X")
 
+    @pytest.mark.parametrize(
+        "listed",
+        [
+            ["research", "production"],
+            ["research", "research", "production"],
+            ["research", "no-such-workspace"],
+            ["production", "research"],
+        ],
+    )
+    def test_every_listed_workspace_is_checked(
+        self, api: Client, sessions: dict[str, str], listed: list[str]
+    ) -> None:
+        """The EXTERNAL user reaches research alone: one name out of reach anywhere in the list,
+        last too, refuses the key (rule workspace.reach)."""
+        response = api.create({"workspaces": listed}, token=sessions["EXTERNAL"])
+        assert_denied(response)
+        outside = next(name for name in listed if name != "research")
+        assert outside in response.json()["detail"]
+
     def test_admin_reaches_every_workspace_but_not_unknown_ones(self, api: Client) -> None:
         assert api.create({"workspaces": ["production", "research"]}).status_code == 200
         assert_denied(api.create({"workspaces": ["no-such-workspace"]}))
@@ -323,6 +342,14 @@ class TestWorkspaces:
 class TestExpiry:
     def test_expires_at_in_the_past_is_422(self, api: Client) -> None:
         assert loc(api.create({"expires_at": "2001-01-01T00:00:00Z"})) == [["body", "expires_at"]]
+
+    @pytest.mark.parametrize("seconds", [1, 5])
+    def test_expires_at_seconds_ago_is_422(self, api: Client, seconds: int) -> None:
+        """Not only a date long gone (rule expiry.future): the server's clock is this one."""
+        past = (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat()
+        response = api.create({"expires_at": past})
+        assert loc(response) == [["body", "expires_at"]]
+        assert response.json()["detail"][0]["msg"] == "expires_at must be in the future."
 
     def test_expires_false_with_expires_at_is_422(self, api: Client) -> None:
         assert loc(api.create({"expires": False, "expires_at": FUTURE})) == [["body", "expires_at"]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import astuple
 
 import pytest
 
@@ -16,12 +17,14 @@ from tests.support.credentials import (
     assert_key_refused,
     expire,
     login,
+    minted_key,
     new_user,
 )
 from tests.support.databases import postgres_database
 from tests.support.server import Server, cli, init_demo
 
-pytestmark = pytest.mark.postgres
+# One worker builds this module's servers once (docs/testing.md, "Workers").
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("two-servers")]
 Pair = tuple[str, list[Client]]  # the database URL, a client of each server
 
 
@@ -52,9 +55,7 @@ def _on_both(clients: list[Client], credential: str) -> list[int]:
 
 
 def _minted(client: Client, session: str, personal: bool = True) -> str:
-    response = client.create({"personal": personal}, token=session)
-    assert response.status_code == 200, response.status_code
-    return str(response.json()["api_token"])
+    return minted_key(client.create({"personal": personal}, token=session)).secret
 
 
 def test_a_session_and_its_keys_on_two_servers(pair: Pair) -> None:
@@ -97,8 +98,7 @@ def test_an_expired_key_is_401_on_both(pair: Pair) -> None:
 def test_keys_revoke_is_401_on_both_at_once(pair: Pair) -> None:
     db, clients = pair
     session = login(db, new_user(db, "ADMIN", prefix="scaled"))
-    response = clients[0].create({"personal": False}, token=session)
-    key, key_id = response.json()["api_token"], response.json()["api_token_id"]
+    key, key_id = astuple(minted_key(clients[0].create({"personal": False}, token=session)))
     for client in clients:
         assert client.create({}, token=key).json() == {"detail": API_KEY_REFUSED}
     cli("keys", "revoke", key_id, database=db)

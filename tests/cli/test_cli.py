@@ -7,6 +7,8 @@ import os
 import pty
 import select
 import socket
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -182,6 +184,54 @@ def test_uninitialised_database_is_one_sentence(sqlite: str) -> None:
     assert "token-api init" in line
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("users", "list"),
+        ("users", "add", "a@example.com", "--role", "MEMBER"),
+        ("keys", "list"),
+        ("workspaces", "list"),
+    ],
+)
+def test_only_init_and_serve_create_a_database(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Run in a folder without one, a command names the file it looked for and leaves none."""
+    result = token_api(*args, cwd=tmp_path, env={"TOKEN_API_DATABASE_URL": ""})
+    line = assert_one_sentence(result)
+    assert f"There is no database at {tmp_path / 'token-api.db'}:" in line
+    assert "token-api init" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = token_api("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"token-api {version('token-api')}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (("keys", "list", "--bogus"), "usage: token-api keys list "),
+        (("users", "add", "a@b.example", "--role", "MEMBER", "x"), "usage: token-api users add "),
+        (("serve", "--no-such-option"), "usage: token-api serve "),
+        (("lint", "a.yaml", "b.yaml"), "usage: token-api lint "),
+    ],
+)
+def test_a_mistake_after_a_subcommand_shows_its_usage(args: tuple[str, ...], usage: str) -> None:
+    result = token_api(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(usage), result.stderr
+    assert "unrecognized arguments" in result.stderr
+
+
+def test_help_shows_the_defaults() -> None:
+    shown = " ".join(token_api("serve", "--help").stdout.split())
+    for default in ("(default: 127.0.0.1)", "(default: 8000)", "(default 1000)", "(default 10)"):
+        assert default in shown, default
+
+
 def test_a_session_is_not_a_key_to_revoke(sqlite: str) -> None:
     """keys revoke takes API keys' ids only (a session ends with logout)."""
     init_demo(sqlite)
@@ -207,6 +257,7 @@ def test_postgresql_without_the_database_says_so(postgres_available: None) -> No
 
 def test_one_hint_for_an_empty_database(sqlite: str) -> None:
     """serve and users add point to the same next step."""
+    sqlite3.connect(sqlite.removeprefix("sqlite:///")).close()  # a database, with nothing in it
     added = assert_one_sentence(
         token_api("users", "add", "a@example.com", "--role", "ADMIN", "--database", sqlite)
     )
@@ -485,3 +536,57 @@ def test_users_and_workspaces_lists_escape_what_they_print(sqlite: str) -> None:
     again = init_demo(sqlite)
     assert workspace in again["workspaces"]
     assert email in [user["email"] for user in again["users"]]
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The database and the -wal and -shm files SQLite makes beside it: 0600, whatever the
+    umask lets through (issue #20 finding 7). Checked while a server runs and has minted."""
+    path = tmp_path / "token-api.db"
+    url = f"sqlite:///{path}"
+    previous = os.umask(0o022)  # what the servers and commands started below inherit
+    try:
+        demo = init_demo(url)
+        session = next(u["session"] for u in demo["users"] if u["organization_role"] == "ADMIN")
+        with Server(url) as server:
+            minted = httpx.post(
+                server.url + "/api/v1/token",
+                json={},
+                headers={"Authorization": f"Bearer {session}"},
+            )
+            assert minted.status_code == 200
+            modes = {
+                name: stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+                for name in ("token-api.db", "token-api.db-wal", "token-api.db-shm")
+            }
+    finally:
+        os.umask(previous)
+    assert modes == dict.fromkeys(modes, 0o600), {k: oct(v) for k, v in modes.items()}
+
+
+def _access_log(tmp_path: Path, *options: str) -> str:
+    """What a server with --access-log logs for requests claiming X-Forwarded-For."""
+    url = f"sqlite:///{tmp_path / 'forwarded.db'}"
+    init_demo(url)
+    log = tmp_path / f"server{len(options)}.log"
+    with Server(url, extra_args=("--access-log", *options), log=log) as server:
+        claimed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        assert httpx.get(server.url + "/health", headers=claimed).status_code == 200
+        assert httpx.post(server.url + "/api/v1/token", headers=claimed).status_code == 401
+    return log.read_text()
+
+
+def test_the_access_log_believes_no_forwarded_for_unless_told(tmp_path: Path) -> None:
+    """uvicorn believed X-Forwarded-For from 127.0.0.1, so any local client chose the address
+    the access log recorded (issue #20 finding 8); only named proxies are believed."""
+    lines = [line for line in _access_log(tmp_path).splitlines() if '"GET /health' in line]
+    assert lines and all("127.0.0.1:" in line for line in lines), lines
+    assert "203.0.113.9" not in _access_log(tmp_path)
+    trusted = _access_log(tmp_path, "--forwarded-allow-ips", "127.0.0.1, 10.0.0.0/8")
+    claimed = [line for line in trusted.splitlines() if "203.0.113.9" in line]
+    assert ['"GET /health' in line for line in claimed] == [True, False], claimed
+
+
+@pytest.mark.parametrize("value", ["proxy.example", "127.0.0.1,", "10.0.0.0/33"])
+def test_forwarded_allow_ips_takes_addresses_only(value: str) -> None:
+    result = token_api("serve", "--port", str(free_port()), "--forwarded-allow-ips", value)
+    assert "--forwarded-allow-ips" in assert_one_sentence(result, exit_code=2)

@@ -279,6 +279,9 @@ def test_redaction_and_replayable_curl() -> None:
         b'{"name": "it\'s"}',
     )
     assert TOKEN not in command
+    # A probe's space after the credential stays in its replay.
+    spaced = curl("GET", "http://h/", [("Authorization", f"bearer {TOKEN} ")], None)
+    assert spaced == "curl -X GET -H 'Authorization: bearer [REDACTED] ' http://h/"
     assert command == (
         "curl -X POST -H 'Authorization: Bearer [REDACTED]' "
         '--data-raw \'{"name": "it\'"\'"\'s"}\' http://h/api/v1/token'

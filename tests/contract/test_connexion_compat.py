@@ -117,37 +117,6 @@ def test_client_libraries_imported_before_connexion_are_left_alone() -> None:
     assert output == "True True"
 
 
-def test_what_the_leaner_request_path_relies_on_is_where_it_was() -> None:
-    """server/framework.py, contract/middlewares.py and contract/security.py subclass Connexion
-    and override some of its methods; each must still exist (with the shape used) in Connexion,
-    or the override would silently stop being called."""
-    import inspect
-
-    from connexion.context import _context
-    from connexion.decorators.response import AsyncResponseDecorator, BaseResponseDecorator
-    from connexion.middleware.abstract import RoutedMiddleware
-    from connexion.middleware.routing import ROUTING_CONTEXT, RoutingOperation
-    from connexion.security import NO_VALUE, AbstractSecurityHandler, BearerSecurityHandler
-    from connexion.utils import inspect_function_arguments
-
-    assert "_get_verify_func" in BearerSecurityHandler.__dict__
-    assert "get_auth_header_value" in AbstractSecurityHandler.__dict__
-    assert NO_VALUE is not None
-    assert "_infer_content_type" in BaseResponseDecorator.__dict__
-    assert "build_framework_response" in BaseResponseDecorator.__dict__
-    assert "__call__" in AsyncResponseDecorator.__dict__
-    assert inspect_function_arguments(lambda token_info, user: None) == (
-        ["token_info", "user"],
-        False,
-    )
-    assert _context.name == "CONTEXT"
-    # OperationLookup reads what RoutingOperation writes and what RoutedMiddleware walks.
-    source = inspect.getsource(RoutingOperation.__call__)
-    assert "api_base_path" in source and "operation_id" in source
-    assert ROUTING_CONTEXT == "connexion_routing"
-    assert "self.apis[api_base_path]" in inspect.getsource(RoutedMiddleware.__call__)
-
-
 def test_the_leaner_paths_answer_as_connexion_does(tmp_path: Path) -> None:
     """Through the real app: the bearer check's refusals, a routed request, a JSON answer."""
     url = _database(tmp_path / "lean.db")

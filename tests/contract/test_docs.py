@@ -19,6 +19,10 @@ from token_api.contract.document import load_document, spec_path
 PLATFORM = "https://api.cloud.deepset.ai"
 
 
+# One worker builds this module's server once (docs/testing.md, "Workers").
+pytestmark = pytest.mark.xdist_group("docs")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database = sqlite_url(tmp_path_factory.mktemp("docs"))

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from token_api.contract.document import load_document
-from token_api.contract.schemas import CompiledSchema
+from token_api.contract.schemas import MAX_DESCRIBED_DEPTH, CompiledSchema
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,32 @@ def test_valid(request_schema: CompiledSchema, body: dict[str, Any]) -> None:
 )
 def test_invalid(request_schema: CompiledSchema, body: dict[str, Any], type_: str) -> None:
     assert [v["type"] for v in request_schema.violations(body)] == [type_]
+
+
+def test_a_violation_deeper_than_described_is_still_one() -> None:
+    """Instances are described cut at MAX_DESCRIBED_DEPTH (jsonschema recurses, and a parser
+    takes a thousand levels); a schema that looks deeper still gets a violation, at the root."""
+    schema: dict[str, Any] = {"type": "string"}
+    instance: Any = 1
+    for _ in range(MAX_DESCRIBED_DEPTH + 5):
+        schema = {"type": "array", "items": schema}
+        instance = [instance]
+    compiled = CompiledSchema(schema)
+    assert compiled.violations(instance) == [
+        {
+            "loc": ["body"],
+            "msg": f"Input nests deeper than {MAX_DESCRIBED_DEPTH} levels",
+            "type": "too_deep",
+        }
+    ]
+    shallow: Any = 1
+    for _ in range(MAX_DESCRIBED_DEPTH - 1):
+        shallow = [shallow]
+    schema = {"type": "string"}
+    for _ in range(MAX_DESCRIBED_DEPTH - 1):
+        schema = {"type": "array", "items": schema}
+    [found] = CompiledSchema(schema).violations(shallow)
+    assert (len(found["loc"]), found["type"]) == (MAX_DESCRIBED_DEPTH, "string_type")
 
 
 def test_defaults_are_filled_without_touching_sent_values(request_schema: CompiledSchema) -> None:

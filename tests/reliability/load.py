@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import func, select
 
 from tests.support.api import check_contract
-from tests.support.credentials import API_KEY_REFUSED
+from tests.support.credentials import API_KEY_REFUSED, minted_key
 from token_api.storage import Store, tables
 
 CREATE = "/api/v1/token"
@@ -199,13 +199,11 @@ class Load:
                     if problem:
                         tally.unexpected.append(problem)
                     elif response.status_code == 200:
-                        answer = response.json()
-                        tally.minted.append(
-                            Minted(answer["api_token"], answer["api_token_id"], url)
-                        )
+                        key = minted_key(response)
+                        tally.minted.append(Minted(key.secret, key.id, url))
                         self._acknowledged += 1
                         if self.chain:
-                            probe = answer["api_token"]
+                            probe = key.secret
                 if response.status_code not in (200, 403):
                     time.sleep(0.05)  # a refusing server is not to be hammered
         finally:

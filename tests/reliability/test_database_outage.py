@@ -31,6 +31,7 @@ from tests.reliability.load import (
 )
 from tests.reliability.pg_cluster import Cluster, cluster_unavailable
 from tests.support.api import check_contract
+from tests.support.credentials import minted_key
 from tests.support.server import Server, init_demo
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -54,6 +55,11 @@ def _assert_unavailable(response: httpx.Response, base_url: str) -> None:
     check_contract(base_url, response)
     assert isinstance(response.json()["detail"], str)
     assert response.headers["Retry-After"].isdigit()
+
+
+def _wrong_checksum(token: str) -> str:
+    """``token`` with its last character (part of its checksum) changed."""
+    return token[:-1] + ("B" if token[-1] == "A" else "A")
 
 
 def _wait_for_health(base_url: str, timeout: float = 60) -> None:
@@ -87,6 +93,11 @@ def test_database_outage_is_503_and_the_server_recovers(cluster: Cluster, tmp_pa
                 _assert_unavailable(
                     client.post(CREATE, content=b"[]", headers=bearer(admin)), server.url
                 )
+                # ... unless the token's checksum is wrong: refused without a lookup, so 401.
+                for forged in (_wrong_checksum(admin), "ses_" + "A" * 49, "api_x"):
+                    response = client.post(CREATE, json={}, headers=bearer(forged))
+                    check_contract(server.url, response)
+                    assert response.status_code == 401, response.text
             before_recovery = load.acknowledged
             cluster.start()
             _wait_for_health(server.url)
@@ -157,7 +168,7 @@ def test_a_frozen_database_is_503_within_the_deadline(cluster: Cluster, tmp_path
             minted = client.post(CREATE, json={}, headers=bearer(admin))
             assert minted.status_code == 200, minted.text
             # The key is recognised at once (403: API keys cannot mint; 401 would mean lost).
-            again = client.post(CREATE, json={}, headers=bearer(minted.json()["api_token"]))
+            again = client.post(CREATE, json={}, headers=bearer(minted_key(minted).secret))
             assert again.status_code == 403, again.text
     finally:
         _signal(processes, signal.SIGCONT)

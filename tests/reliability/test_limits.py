@@ -27,7 +27,8 @@ from token_api.domain.minting import MAX_NAME_LENGTH, MAX_WORKSPACE_NAME_LENGTH,
 from token_api.storage import Store, tables
 from token_api.storage.organization import Organization
 
-pytestmark = pytest.mark.reliability
+# One worker builds this module's servers once (docs/testing.md, "Workers").
+pytestmark = [pytest.mark.reliability, pytest.mark.xdist_group("limits")]
 
 # A workspace whose name is exactly at the bound, in two-byte characters.
 LONG_WORKSPACE = "ω" * MAX_WORKSPACE_NAME_LENGTH

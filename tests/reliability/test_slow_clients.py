@@ -25,7 +25,8 @@ from tests.support.api import check_contract
 from tests.support.cli import assert_one_sentence, token_api
 from tests.support.server import Server, init_demo
 
-pytestmark = [pytest.mark.reliability, pytest.mark.slow]
+# One worker builds this module's servers once (docs/testing.md, "Workers").
+pytestmark = [pytest.mark.reliability, pytest.mark.slow, pytest.mark.xdist_group("slow-clients")]
 
 CREATE = "/api/v1/token"
 HEADER_TIMEOUT = 2
@@ -90,6 +91,20 @@ class TestDeadlines:
             assert f"within {BODY_TIMEOUT} s" in answer.assert_detail(408)
             assert is_closed(connection)
         assert stored_tokens_named(url, name) == 0
+
+    def test_the_body_deadline_is_not_met_early(
+        self, strict: Server, demo_database: tuple[str, dict[str, Any]]
+    ) -> None:
+        """The 408 comes no sooner than --body-timeout after the head (a lower bound only: the
+        clock starts before the head is sent, so the server's deadline cannot be earlier)."""
+        _, demo = demo_database
+        with connect(strict.url) as connection:
+            started = time.monotonic()
+            connection.sendall(_head(admin_token(demo), 10))
+            answer = read_answer(connection)
+            waited = time.monotonic() - started
+        assert f"within {BODY_TIMEOUT} s" in answer.assert_detail(408)
+        assert waited >= BODY_TIMEOUT, f"408 after {waited:.2f} s"
 
     def test_a_body_at_one_byte_a_second_gets_408(
         self, strict: Server, demo_database: tuple[str, dict[str, Any]]

@@ -365,6 +365,16 @@ def _dog_requires_bark(document: Doc) -> None:
     schema(document, "Dog")["allOf"][1]["required"] = ["bark"]
 
 
+def _inline_dog(document: Doc) -> None:
+    prop(document, "pet")["oneOf"][0] = copy.deepcopy(schema(document, "Dog"))
+
+
+def _rename_unmapped_dog(document: Doc) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["MyDog"] = schemas.pop("Dog")
+    prop(document, "pet")["oneOf"][0] = {"$ref": "#/components/schemas/MyDog"}
+
+
 def _discriminator(**keywords: Any) -> Callable[[Doc], None]:
     def change(document: Doc) -> None:
         found = prop(document, "pet")["discriminator"]
@@ -753,6 +763,13 @@ PAIRS = [
          _dog_requires_bark,
          {("request-all-of-added", B), *both("property-became-required", B, N)},
          both("property-became-optional", N, B), setup=_pet_base),
+    Pair("a member written out in place keeps its implicit discriminator value",
+         _inline_dog, set(), set(), setup=_pets({"propertyName": "petType"})),
+    Pair("without a mapping, a member renamed changes the value that selects it",
+         _rename_unmapped_dog,
+         {*both("discriminator-mapping-removed", P, N), *both("discriminator-mapping-added", N, P)},
+         {*both("discriminator-mapping-removed", P, N), *both("discriminator-mapping-added", N, P)},
+         setup=_pets({"propertyName": "petType"})),
     Pair("a mapping value written as a schema name is no change", _mapping(dog="Dog"),
          set(), set(), setup=_pets(_DOG_OR_CAT)),
     Pair("the discriminator's property changes", _discriminator(propertyName="kind"),
@@ -1081,8 +1098,10 @@ def test_every_rule_is_reported_by_its_constant() -> None:
         for rule_id in ([value] if isinstance(value, str) else [value.request, value.response])
         if rule_id
     }
-    assert ids == set(rule_ids())
-    assert [name for name in constants if f"rules.{name}" not in emitting] == []
+    # An entry is `NAME = _rule("name", ...)`, and the code that reports it says rules.NAME.
+    assert set(rule_ids()) - ids == set(), "rules.py entries not assigned to a constant"
+    unused = [name for name in constants if f"rules.{name}" not in emitting]
+    assert unused == [], "rule constants no code in spectools/diff reports by name"
 
 
 def test_unchanged_spec_has_no_changes() -> None:

@@ -15,13 +15,15 @@ and one nothing holds back completes at once."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from token_api.domain import secrets
 from token_api.domain.errors import NotAuthenticated, Unavailable
@@ -162,3 +164,75 @@ def test_a_logout_cannot_interleave_with_a_mint_and_ends_minting(
             store.minting() as tx,
         ):
             mint_token(session, request, now=datetime.now(UTC), directory=tx)
+
+
+def test_a_mint_arriving_during_a_removal_waits_for_it_without_a_deadlock(
+    database_factory: Callable[[str], str],
+) -> None:
+    """PostgreSQL: `users remove` locks the user's row, then revokes their tokens. A mint of the
+    user's session that arrives between the two must wait for the removal holding no lock the
+    removal needs next (the session's row), and then see the removal (401). Locking the session
+    and user rows in one join took them in the planner's order, the session's first: the mint
+    held the session's row while waiting for the user's, the removal waited for the session's,
+    and PostgreSQL broke the deadlock by failing one of them (a 503, or a failed `users
+    remove`). The removal is held between its two statements by a hook on its engine."""
+    url = database_factory("postgres")
+    with (
+        closing(Store.connect(url)) as store,
+        closing(Store.connect(url)) as remover,
+        closing(Store.connect(url)) as watcher,
+    ):
+        migrate(store.engine)
+        organization = Organization(store)
+        organization.ensure()
+        organization.add_user(EMAIL, Role.ADMIN)
+        secret = organization.login(EMAIL)
+        session = authenticate(store.find_credential(secrets.digest(secret)), datetime.now(UTC))
+        request = TokenRequest(None, None, None, (), True, None, personal=True)
+        at_tokens, go = threading.Event(), threading.Event()
+
+        @event.listens_for(remover.engine, "before_cursor_execute")
+        def hold_before_revoking(*args: Any) -> None:
+            if args[2].lstrip().upper().startswith("UPDATE TOKENS"):
+                at_tokens.set()
+                go.wait(30)
+
+        outcomes: dict[str, BaseException | None] = {}
+
+        def attempt(name: str, work: Callable[[], object]) -> threading.Thread:
+            def run() -> None:
+                try:
+                    work()
+                    outcomes[name] = None
+                except BaseException as error:  # judged below, in the test's thread
+                    outcomes[name] = error
+
+            thread = threading.Thread(target=run, name=name, daemon=True)
+            thread.start()
+            return thread
+
+        def mint() -> None:
+            with store.minting() as directory:
+                mint_token(session, request, now=datetime.now(UTC), directory=directory)
+
+        removal = attempt("removal", lambda: Organization(remover).remove_user(EMAIL))
+        assert at_tokens.wait(30), "the removal never reached its tokens"
+        minting = attempt("mint", mint)
+        deadline = time.monotonic() + 30
+        query = (
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        while True:
+            with watcher.engine.connect() as connection:
+                if connection.exec_driver_sql(query).scalar_one() >= 1:
+                    break
+            assert minting.is_alive(), f"the mint did not wait for the removal: {outcomes}"
+            assert time.monotonic() < deadline, "the mint never waited for a lock"
+            time.sleep(0.01)
+        go.set()
+        for thread in (removal, minting):
+            thread.join(30)
+            assert not thread.is_alive(), f"{thread.name} still waits"
+        assert outcomes["removal"] is None, repr(outcomes["removal"].__cause__)
+        assert isinstance(outcomes["mint"], NotAuthenticated), repr(outcomes["mint"])

@@ -7,6 +7,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from token_api import __version__
 from token_api.cli import (
     admin,
     changelog,
@@ -20,14 +21,15 @@ from token_api.cli import (
     stubs,
     users,
 )
-from token_api.cli.common import CommandError, printable
+from token_api.cli.common import CommandError, Parser, printable
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
+    root = Parser(
         prog="token-api",
         description="The Create Token API: reference server, conformance, lint and diff.",
     )
+    root.add_argument("--version", action="version", version=f"token-api {__version__}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (
         serve,

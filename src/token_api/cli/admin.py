@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run_init(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization, seed_demo
 
-    with open_store(args) as store:
+    with open_store(args, create=True) as store:
         organization = Organization(store)
         created = organization.ensure()
         if args.demo:

@@ -1,4 +1,5 @@
-"""What every subcommand shares: the --database option and turning failures into sentences."""
+"""What every subcommand shares: its parser, the --database option and turning failures into
+sentences."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import errno
 import os
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from token_api.domain.errors import Unavailable
+from token_api.server.layout import HANDLERS_MODULE
 from token_api.server.settings import DEFAULT_DATABASE_URL, ENV_DATABASE
+from token_api.spectools import DEFAULT_SPEC
 
 if TYPE_CHECKING:
     from token_api.storage import Store
@@ -31,7 +35,37 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
-def within(value: float, low: float, high: float, option: str, unit: str) -> None:
+class _ShowsDefaults(argparse.HelpFormatter):
+    """--help gives each option's default, unless its help already speaks of it or it has none
+    worth saying (unset, off)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        quiet = action.default in (None, False, [], argparse.SUPPRESS) or action.required
+        if quiet or "default" in text.lower() or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
+
+
+class Parser(argparse.ArgumentParser):
+    """token-api's parsers: --help shows defaults, and an argument a subcommand does not know is
+    refused with that subcommand's usage (argparse hands it up to the top-level parser, whose
+    usage says nothing about the subcommand)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _ShowsDefaults)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+def refuse_outside(value: float, low: float, high: float, option: str, unit: str) -> None:
     """Refuse a number outside [low, high] with one sentence (exit 2, a usage error)."""
     if not low <= value <= high:  # also refuses NaN
         raise CommandError(f"{option} must be {low:,g} to {high:,g} {unit}.", exit_code=2)
@@ -70,11 +104,29 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_spec_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "spec",
+        nargs="?",
+        default=DEFAULT_SPEC,
+        help=f"a file, or git:REF[:PATH] (default: {DEFAULT_SPEC})",
+    )
+
+
+def add_handlers_module_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--handlers-module",
+        metavar="MODULE",
+        default=None,
+        help=f"the module Connexion resolves operationIds in (default: {HANDLERS_MODULE})",
+    )
+
+
 def database_url(args: argparse.Namespace) -> str:
     return str(args.database or os.environ.get(ENV_DATABASE) or DEFAULT_DATABASE_URL)
 
 
-def describe(url: str) -> str:
+def without_password(url: str) -> str:
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
@@ -85,8 +137,9 @@ def describe(url: str) -> str:
 
 
 @contextmanager
-def clear_errors() -> Iterator[None]:
-    """Known failures become one sentence (exit 1) instead of a traceback."""
+def failures_as_sentences() -> Iterator[None]:
+    """Known failures of the database and the organization become one sentence (exit 1)
+    instead of a traceback."""
     # SQLAlchemy is imported only by the commands that use a database.
     from token_api.storage import DatabaseError
     from token_api.storage.organization import AdminError
@@ -110,14 +163,41 @@ def clear_errors() -> Iterator[None]:
         ) from None
 
 
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, when there is none (None: there is, or it is not a file)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None  # Store.connect says what is wrong with it
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if name.startswith("file:"):  # a URI filename: SQLite reads it, mode and all
+        return None
+    path = Path(name).absolute()
+    # A missing folder: Store.connect names it (nothing can be created there either).
+    return None if path.exists() or not path.parent.is_dir() else path
+
+
 @contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[Store]:
-    """The database of --database, its schema brought up to date first."""
+def open_store(args: argparse.Namespace, *, create: bool = False) -> Iterator[Store]:
+    """The database of --database, its schema brought up to date first. Only ``create`` (init,
+    serve) may create a SQLite file: any other command run in the wrong folder would leave an
+    empty database there and then report it empty."""
     from token_api.storage import Store
     from token_api.storage.migrate import migrate
 
-    with clear_errors():
-        store = Store.connect(database_url(args))
+    url = database_url(args)
+    missing = None if create else _missing_sqlite_file(url)
+    if missing is not None:
+        raise CommandError(
+            f"There is no database at {missing}: run 'token-api init' to create one, "
+            "or name another with --database."
+        )
+    with failures_as_sentences():
+        store = Store.connect(url)
         try:
             migrate(store.engine)
             yield store

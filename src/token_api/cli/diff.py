@@ -52,14 +52,14 @@ def add_specs(parser: argparse.ArgumentParser) -> None:
 
 def compare(args: argparse.Namespace) -> tuple[Spec, Spec, list[Change]]:
     """The two specs and every change between them: the one comparison diff and changelog share."""
-    from token_api.cli.common import within
+    from token_api.cli.common import refuse_outside
     from token_api.spectools.diff import diff_documents
     from token_api.spectools.diff.lifecycle import Policy, utc_today
     from token_api.spectools.loading import LoadError, load
     from token_api.spectools.pointers import RefError
 
-    within(args.deprecation_days, 0, 36_500, "--deprecation-days", "days")
-    within(args.deprecation_days_beta, 0, 36_500, "--deprecation-days-beta", "days")
+    refuse_outside(args.deprecation_days, 0, 36_500, "--deprecation-days", "days")
+    refuse_outside(args.deprecation_days_beta, 0, 36_500, "--deprecation-days-beta", "days")
     policy = Policy(
         utc_today(),
         args.deprecation_days,

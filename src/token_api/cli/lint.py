@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from token_api.cli.common import CommandError
-from token_api.server.layout import HANDLERS_MODULE
-from token_api.spectools import DEFAULT_SPEC
+from token_api.cli.common import CommandError, add_handlers_module_option, add_spec_argument
 
 FORMATS = ("text", "json", "github")
 
@@ -20,12 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description="Check an OpenAPI document: validity (every error) and the project's rules. "
         "Exit 0 clean, 1 findings, 2 unreadable input.",
     )
-    lint.add_argument(
-        "spec",
-        nargs="?",
-        default=DEFAULT_SPEC,
-        help=f"a file, or git:REF[:PATH] (default: {DEFAULT_SPEC})",
-    )
+    add_spec_argument(lint)
     lint.add_argument(
         "--format",
         choices=FORMATS,
@@ -39,12 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="the published contract to compare with: the vendor's reference page (.mdx) or a "
         "stored contract (.json) (default: the one stored in the package)",
     )
-    lint.add_argument(
-        "--handlers-module",
-        metavar="MODULE",
-        default=None,
-        help=f"the module Connexion resolves operationIds in (default: {HANDLERS_MODULE})",
-    )
+    add_handlers_module_option(lint)
     lint.set_defaults(run=run)
 
 

@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from token_api.cli.common import CommandError, check_port, within
+from token_api.cli.common import CommandError, check_port, refuse_outside
 
 DEFAULT_PORT = 8080
 
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from token_api.proxy.run import Options, serve
 
     _check_upstream(args.upstream)
-    within(args.port, 1, 65535, "--port", "(a TCP port)")
+    refuse_outside(args.port, 1, 65535, "--port", "(a TCP port)")
     if args.duration is not None and not (args.duration > 0 and math.isfinite(args.duration)):
         raise CommandError("--duration must be more than 0 seconds.", exit_code=2)
     if not (args.timeout > 0 and math.isfinite(args.timeout)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import resource
 import sys
@@ -15,9 +16,9 @@ from token_api.cli.common import (
     add_database_option,
     check_port,
     database_url,
-    describe,
     open_store,
-    within,
+    refuse_outside,
+    without_password,
 )
 from token_api.domain import sessions
 from token_api.domain.minting import DEFAULT_LIFETIME, MAX_LIFETIME
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve = commands.add_parser("serve", help="run the reference server")
     add_database_option(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.add_argument(
         "--token-lifetime",
@@ -81,6 +82,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (paths without the query)"
     )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        default=None,
+        help="believe X-Forwarded-For and X-Forwarded-Proto (the client's address and scheme, "
+        "as in the access log) only from these proxies: comma-separated addresses or networks, "
+        "or * for any (default: from none, whatever FORWARDED_ALLOW_IPS says)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -95,6 +104,24 @@ def _seconds(
         metavar="SECONDS",
         help=f"{meaning} (default {seconds:g})",
     )
+
+
+def _proxies(value: str | None) -> str | None:
+    """--forwarded-allow-ips checked: each entry an IP address or network, or *."""
+    if value is None:
+        return None
+    entries = [entry.strip() for entry in value.split(",")]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise CommandError(
+                f"--forwarded-allow-ips takes IP addresses or networks, or *, not {entry[:60]!r}.",
+                exit_code=2,
+            ) from None
+    return ",".join(entries)
 
 
 def _allow_open_files(connections: int) -> None:
@@ -127,7 +154,10 @@ def _first_start(store: Store, url: str, is_default: bool) -> None:
     if organization.exists():
         return
     if not is_default:
-        print(f"token-api serve: the database {describe(url)} {NO_ORGANIZATION}.", file=sys.stderr)
+        print(
+            f"token-api serve: the database {without_password(url)} {NO_ORGANIZATION}.",
+            file=sys.stderr,
+        )
         return
     seed_demo(organization)
     fresh = f"token-api users login {DEMO_ADMIN}"
@@ -162,13 +192,16 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"{name} must be more than 0 seconds.", exit_code=2)
     if args.max_connections < 1:
         raise CommandError("--max-connections must be at least 1.", exit_code=2)
-    within(args.port, 1, 65535, "--port", "(a TCP port)")
-    within(args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds")
+    refuse_outside(args.port, 1, 65535, "--port", "(a TCP port)")
+    proxies = _proxies(args.forwarded_allow_ips)
+    refuse_outside(
+        args.token_lifetime, 1, MAX_LIFETIME.total_seconds(), "--token-lifetime", "seconds"
+    )
     _allow_open_files(args.max_connections)
     check_port(args.host, args.port)
     url = database_url(args)
     is_default = args.database is None and ENV_DATABASE not in os.environ
-    with open_store(args) as store:
+    with open_store(args, create=True) as store:
         _first_start(store, url, is_default)
     settings = Settings(
         database_url=url,
@@ -189,6 +222,10 @@ def run(args: argparse.Namespace) -> int:
         http="token_api.server.http:GuardedHttpToolsProtocol",
         ws="none",
         access_log=args.access_log,
+        # uvicorn believes proxy headers from 127.0.0.1 unless told otherwise, so any local
+        # client could put any address in the access log: none is believed unless named.
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
         log_config=log_config(),
         log_level="info",
     )

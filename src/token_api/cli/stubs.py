@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from token_api.cli.common import CommandError
+from token_api.cli.common import CommandError, add_handlers_module_option, add_spec_argument
 from token_api.server.layout import HANDLERS_MODULE
-from token_api.spectools import DEFAULT_SPEC
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,21 +15,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description="--check exits 1 listing operations without a handler or with a generated "
         "stub still in place; --write appends a 501 skeleton for each missing handler.",
     )
-    stubs.add_argument(
-        "spec",
-        nargs="?",
-        default=DEFAULT_SPEC,
-        help=f"a file, or git:REF[:PATH] (default: {DEFAULT_SPEC})",
-    )
+    add_spec_argument(stubs)
     action = stubs.add_mutually_exclusive_group(required=True)
     action.add_argument("--check", action="store_true", help="list what is not implemented")
     action.add_argument("--write", action="store_true", help="generate the missing handlers")
-    stubs.add_argument(
-        "--handlers-module",
-        metavar="MODULE",
-        default=None,
-        help=f"where Connexion resolves operationIds (default: {HANDLERS_MODULE})",
-    )
+    add_handlers_module_option(stubs)
     stubs.set_defaults(run=run)
 
 

@@ -11,7 +11,7 @@ from token_api.cli.common import (
     add_database_option,
     open_store,
     printable,
-    within,
+    refuse_outside,
 )
 from token_api.domain import minting, sessions
 from token_api.domain.roles import Role
@@ -152,7 +152,7 @@ def run_login(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
     longest = int(sessions.MAX_LIFETIME.total_seconds() // 3600)
-    within(args.hours, 1, longest, "--hours", "hours")
+    refuse_outside(args.hours, 1, longest, "--hours", "hours")
     with open_store(args) as store:
         print(Organization(store).login(args.email, timedelta(hours=args.hours)))
     return 0
@@ -172,7 +172,7 @@ def run_token(args: argparse.Namespace) -> int:
     from token_api.storage.organization import Organization
 
     if not args.no_expiry:
-        within(args.days, 1, minting.MAX_LIFETIME.days, "--days", "days")
+        refuse_outside(args.days, 1, minting.MAX_LIFETIME.days, "--days", "days")
     lifetime = None if args.no_expiry else timedelta(days=args.days)
     with open_store(args) as store:
         print(Organization(store).issue_token(args.email, lifetime))

@@ -13,11 +13,13 @@ _NOISE_PREFIX = "x-schemathesis-"
 
 
 def redacted_authorization(value: str) -> str:
-    """An Authorization value with its credential replaced (the scheme kept)."""
-    scheme, _, credentials = value.partition(" ")
+    """An Authorization value with its credential replaced (the scheme kept, and whitespace
+    after the credential, which a replay of a probe of it must send too)."""
+    trailing = value[len(value.rstrip()) :]
+    scheme, _, credentials = value.rstrip().partition(" ")
     if credentials and MARK not in value:
-        return f"{scheme} {MARK}"
-    return value if MARK in value or not value.strip() else MARK
+        return f"{scheme} {MARK}{trailing}"
+    return value if MARK in value or not value.strip() else MARK + trailing
 
 
 def curl(

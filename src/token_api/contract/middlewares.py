@@ -1,16 +1,11 @@
-"""Connexion's middleware stack, with leaner request and response validation.
+"""Connexion's middleware stack, with request and response validation planned once per operation.
 
-Connexion 3.3's RequestValidationOperation and ResponseValidationOperation redo, on every request,
-work that depends only on the operation: they build a URI parser, a ParameterValidator and
-MediaTypeDicts, and look up schemas and response definitions. Profiled under load, that was a
-sizeable share of each request. The operations below are Connexion's own classes (subclassed,
-so the checks, their order and their errors are Connexion's) with that work done once per
-operation; what depends on the request (its Content-Type, the response's status and type) is still
-looked at on every request, and every check still runs. SwaggerUIMiddleware is left out of the
-stack: its UI and spec routes are switched off (``server.docs`` serves both), so all it did was
-route every request through one more Starlette router.
-
-The stack is passed to ``AsyncApp(middlewares=...)``, Connexion's way of replacing its defaults.
+Connexion 3.3's validation operations redo, per request, work that depends only on the operation
+(a URI parser, a ParameterValidator, MediaTypeDicts, the schemas and response definitions). The
+operations below are Connexion's own classes, subclassed, so the checks, their order and their
+errors are Connexion's; what depends on the request is still looked at on every request. What
+this buys: docs/decisions/connexion-trimming.md. The stack is passed to
+``AsyncApp(middlewares=...)``, Connexion's way of replacing its defaults.
 """
 
 from __future__ import annotations
@@ -38,9 +33,9 @@ from connexion.middleware.response_validation import (
 from connexion.middleware.response_validation import (
     ResponseValidationMiddleware as ConnexionResponseValidation,
 )
-from connexion.middleware.routing import ROUTING_CONTEXT
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.utils import is_nullable, split_content_type
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -260,73 +255,32 @@ class _ResponseValidationAPI(ResponseValidationAPI):  # type: ignore[misc]
         )
 
 
-class OperationLookup:
-    """For a Connexion RoutedMiddleware: the request's operation found with one dict lookup.
-
-    RoutedMiddleware.__call__, which five layers of the stack run per request, finds it by
-    walking the APIs registered at the request's base path and trying each. The answer depends
-    only on (base path, operationId), so it is kept in a table; a request without one (no
-    operation matched) goes through Connexion's own ``__call__``, unchanged.
-    """
-
-    apis: Any
-    _table: dict[tuple[Any, Any], Any]
-
-    def add_api(self, *args: Any, **kwargs: Any) -> Any:
-        api = super().add_api(*args, **kwargs)  # type: ignore[misc]
-        table = {}
-        for base_path, apis in self.apis.items():
-            for each in reversed(apis):  # Connexion tries them in order: the first one wins
-                for operation_id, operation in each.operations.items():
-                    if operation_id is not None:
-                        table[(base_path, operation_id)] = operation
-        self._table = table
-        return api
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            routing = scope["extensions"][ROUTING_CONTEXT]
-            operation = self._table[(routing["api_base_path"], routing["operation_id"])]
-        except (KeyError, AttributeError):
-            await super().__call__(scope, receive, send)  # type: ignore[misc]
-            return
-        await operation(scope, receive, send)
-
-
-class RequestValidationMiddleware(OperationLookup, ConnexionRequestValidation):  # type: ignore[misc]
+class RequestValidationMiddleware(ConnexionRequestValidation):  # type: ignore[misc]
     """Connexion's request validation; per-operation work done once (see the module)."""
 
     api_cls = _RequestValidationAPI
 
 
-class ResponseValidationMiddleware(OperationLookup, ConnexionResponseValidation):  # type: ignore[misc]
+class ResponseValidationMiddleware(ConnexionResponseValidation):  # type: ignore[misc]
     """Connexion's response validation; per-operation work done once (see the module)."""
 
     api_cls = _ResponseValidationAPI
 
 
-class _SecurityMiddleware(OperationLookup, SecurityMiddleware):  # type: ignore[misc]
-    pass
-
-
-class _ContextMiddleware(OperationLookup, ContextMiddleware):  # type: ignore[misc]
-    pass
-
-
 def middleware_stack(*, before_routing: list[Any]) -> list[Any]:
-    """Connexion's default stack in Connexion's order, without SwaggerUIMiddleware, with the
-    validation above (which canonicalises Content-Type first, ``media_types``), the refusal of
-    encoded slashes first of all (``routing``), and ours inserted where ``MiddlewarePosition``
-    would put them."""
+    """Connexion's default stack in Connexion's order, with the validation above (which
+    canonicalises Content-Type first, ``media_types``), the refusal of encoded slashes first of
+    all (``routing``), and ours inserted where ``MiddlewarePosition`` would put them."""
     return [
         ServerErrorMiddleware,
         ExceptionMiddleware,
         EncodedSlashesNotFound,
+        SwaggerUIMiddleware,
         *before_routing,
         RoutingMiddleware,
-        _SecurityMiddleware,
+        SecurityMiddleware,
         RequestValidationMiddleware,
         ResponseValidationMiddleware,
         LifespanMiddleware,
-        _ContextMiddleware,
+        ContextMiddleware,
     ]

@@ -125,6 +125,19 @@ def _location(error: ValidationError) -> list[str | int]:
     return loc
 
 
+# Deeper than any schema of the contract reaches (its request body: object, array, string).
+MAX_DESCRIBED_DEPTH = 64
+
+
+def _cut(value: Any, depth: int) -> Any:
+    """``value`` with every array or object nested ``depth`` levels down emptied."""
+    if isinstance(value, list):
+        return [_cut(item, depth - 1) for item in value] if depth > 0 else []
+    if isinstance(value, dict):
+        return {k: _cut(v, depth - 1) for k, v in value.items()} if depth > 0 else {}
+    return value
+
+
 class CompiledSchema:
     """A schema checked once and compiled once; validation returns every violation."""
 
@@ -139,15 +152,22 @@ class CompiledSchema:
     def violations(self, instance: Any) -> list[Violation]:
         if self.is_valid(instance):
             return []
+        # jsonschema recurses through an instance (and repr()s it into its messages), so a value
+        # nested about a thousand deep, which the JSON parser takes, raised RecursionError while
+        # an error was being described: it describes a copy cut at a depth no schema reaches.
+        described = _cut(instance, MAX_DESCRIBED_DEPTH)
         found = []
         for error in sorted(
-            self._validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))
+            self._validator.iter_errors(described), key=lambda e: list(map(str, e.absolute_path))
         ):
             msg, type_, ctx = _describe(error)
             extra = _input(error.instance) if error.validator != "required" else {}
             if ctx:
                 extra["ctx"] = ctx
             found.append(violation(_location(error), msg, type_, **extra))
+        if not found:  # what was refused lies deeper than the cut
+            message = f"Input nests deeper than {MAX_DESCRIBED_DEPTH} levels"
+            found.append(violation([], message, "too_deep"))
         return found
 
     def with_defaults(self, instance: dict[str, Any]) -> dict[str, Any]:

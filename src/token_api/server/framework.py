@@ -1,20 +1,12 @@
 """The application under Connexion's middleware: AsyncApp's, with each handler bound once.
 
-Connexion 3.3's AsyncApp rebuilds its handler pipeline on every request: ``AsyncOperation.fn``
-makes a new StarletteDecorator, whose wrapper decorates the handler again (inspecting its
-signature again) before calling it. Profiled under load, that was the largest single cost
-Connexion added to a request. ``ContractApp`` is AsyncApp (both subclass Connexion's AbstractApp,
-its base for framework applications) whose operations decorate their handler once, with that same
-StarletteDecorator: handlers receive exactly what Connexion passes them (parameters by name, the
-body, ``token_info``) and what they return becomes a response through the same code.
-
-One step further for operations that declare no parameters and whose handler takes nothing but
-what the security layer put in Connexion's context (``token_info``, ``user``): Connexion's
-parameter decorator would still read the form, the files, the query string and the path of every
-request to find that there is nothing to pass (the next largest cost, about an eighth of a
-request); such a handler is called with its context values directly. Its answer goes through
-Connexion's response decorator as before, which only learns the operation's one response media
-type once instead of per request (a handler giving its own Content-Type gets Connexion's check).
+Connexion 3.3's AsyncApp decorates its handler again on every request (a new StarletteDecorator,
+the signature inspected again); ``ContractApp`` is AsyncApp whose operations decorate theirs once,
+with that same decorator, so handlers receive what Connexion passes them and their answers become
+responses through the same code. A handler of an operation without parameters that takes only
+its context values (``token_info``, ``user``) is called with them directly, past Connexion's
+parameter decorator, and its answer's one media type is learnt once. What each buys:
+docs/decisions/connexion-trimming.md.
 """
 
 from __future__ import annotations
@@ -32,7 +24,6 @@ from connexion.frameworks.starlette import Starlette
 from connexion.utils import inspect_function_arguments
 from starlette.types import Receive, Scope, Send
 
-from token_api.contract.middlewares import OperationLookup
 from token_api.contract.routing import without_slash_redirects
 
 # What Connexion's SecurityMiddleware puts in the request context for the handler.
@@ -117,7 +108,7 @@ class _Api(AsyncApi):  # type: ignore[misc]
         )
 
 
-class _ASGIApp(OperationLookup, AsyncASGIApp):  # type: ignore[misc]
+class _ASGIApp(AsyncASGIApp):  # type: ignore[misc]
     api_cls = _Api
 
     def add_api(self, *args: Any, **kwargs: Any) -> Any:

@@ -262,6 +262,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return  # a trailer field: never a request header (RFC 9110 §6.5)
         self._head_size += len(name) + len(value) + 4
         name = name.lower()
+        # As uvicorn's own on_header (0.55): llhttp keeps the whitespace after a value, which is
+        # not part of it (RFC 9110 §5.5).
+        value = value.rstrip(b" \t")
         if name in _WATCHED:
             if name == b"host":
                 self._hosts += 1

@@ -33,11 +33,8 @@ class TokenService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        # PostgreSQL calls go to a few threads of their own. Few: they overlap the waits for the
-        # database, but Python runs one thread at a time, and more threads mostly contend for the
-        # interpreter (under load, 4 served about 10% more than 10, on 2 cores). Never more than
-        # the pool's connections, so that no call waits for a connection or opens an overflow
-        # connection (a new server process) as the load swings.
+        # PostgreSQL calls go to a few threads of their own (more contend for the interpreter),
+        # never more than the pool's connections: docs/decisions/database-calls.md.
         pool = store.engine.pool
         connections = pool.size() if isinstance(pool, QueuePool) else 1
         self._threads = (
@@ -52,23 +49,10 @@ class TokenService:
         self.write_failure: Unavailable | None = None
 
     async def call(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a blocking method of this service from the event loop, within the deadline.
-
-        On SQLite the call runs right here, and never waits for a lock: the server's connection
-        has no busy timeout (storage/engine.py), so a call that finds the database locked by
-        another process (a backup, a migration, another worker's write) fails at once, and is
-        tried again here after an asynchronous sleep, while the loop serves other requests,
-        until the database timeout: then 503. Reads in WAL mode never meet that lock. Inline,
-        a call is microseconds of local file I/O (WAL with synchronous=NORMAL: a commit does not
-        wait for the disk; only the periodic checkpoint does). A writer thread was measured
-        instead: every mint's hop, and the interpreter lock passing between the two threads at
-        each SQLite call, cost 10-25% more CPU per request in interleaved runs.
-
-        PostgreSQL calls wait on the network and on the commit's fsync, so they go to a thread,
-        and the request waits for them at most the database timeout: then 503. A call that has
-        started cannot be taken back from its thread; if it still commits a token, nobody ever
-        saw the secret, so nothing can use it.
-        """
+        """Run a blocking method of this service from the event loop, within the deadline: on
+        SQLite right here (a lock held by another process is retried after asynchronous sleeps),
+        on PostgreSQL on a database thread; 503 past the deadline. Why each:
+        docs/decisions/database-calls.md."""
         timeout = self.settings.database_timeout.total_seconds()
         if self._threads is None:
             return await self._call_inline(timeout, function, *args, **kwargs)
@@ -77,7 +61,7 @@ class TokenService:
             async with asyncio.timeout(timeout):
                 return await loop.run_in_executor(self._threads, partial(function, *args, **kwargs))
         except TimeoutError:
-            raise _late(timeout) from None
+            raise _deadline_passed_error(timeout) from None
 
     async def _call_inline(
         self, timeout: float, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
@@ -98,7 +82,7 @@ class TokenService:
             except Unavailable as error:
                 if not is_lock_conflict(error.__cause__):
                     raise
-        raise _late(timeout)
+        raise _deadline_passed_error(timeout)
 
     @classmethod
     def connect(cls, settings: Settings) -> TokenService:
@@ -155,5 +139,6 @@ class TokenService:
         self.write_failure = None
 
 
-def _late(timeout: float) -> Unavailable:
+def _deadline_passed_error(timeout: float) -> Unavailable:
+    """The 503 for a database call not answered within ``timeout``, for the caller to raise."""
     return Unavailable(f"The database did not answer within {timeout:g} s.")

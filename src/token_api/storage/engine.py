@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -93,6 +95,16 @@ def _sqlite_pragmas(lock_timeout_ms: int, dbapi_connection: Any, _record: Any) -
     cursor.close()
 
 
+def _create_owner_only(path: Path) -> None:
+    """Create a new database file readable by its owner only (0600). SQLite would create it
+    0644 (emails, key names, digests for anyone on the machine to read), and it creates the
+    -wal and -shm files beside it with the database file's mode: so they are 0600 too. An empty
+    file is an empty database. An existing file keeps its mode; anything else (a folder one may
+    not write) is left for SQLite to report."""
+    with suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def create_engine_for(url: str, *, lock_timeout: float = 10.0) -> Engine:
     """``lock_timeout``: seconds a SQLite statement waits for another connection's lock (the
     server passes 0 and waits asynchronously instead: server/service.py)."""
@@ -119,6 +131,8 @@ def create_engine_for(url: str, *, lock_timeout: float = 10.0) -> Engine:
                 raise DatabaseError(
                     f"The folder {str(folder)!r} for the SQLite database does not exist."
                 )
+            if "uri" not in parsed.query:  # a file: URI names its file its own way
+                _create_owner_only(Path(parsed.database))
             # One connection per process: SQLite has one writer at a time, and the server calls
             # it from the event loop only (server/service.py). It also keeps one warm page cache.
             engine = create_engine(parsed, pool_size=1, max_overflow=0)

@@ -46,11 +46,10 @@ def database_errors() -> Iterator[None]:
         raise
 
 
-# The server's own statements (authenticate, mint) run as SQL on the driver's cursor (see Store).
-# Profiled under load, SQLAlchemy's work per statement (compiled-cache lookup, parameter
-# processing, result objects) cost about as much as the statements themselves. The SQL names the
-# columns of ``tables.py``, and values are stored exactly as SQLAlchemy's types store them
-# (``_Dialect``), so both paths read each other's rows.
+# The server's own statements (authenticate, mint) run as SQL on the driver's cursor, naming the
+# columns of tables.py and storing values as SQLAlchemy's types do (_Dialect), so both paths read
+# each other's rows: SQLAlchemy's work per statement cost as much as the statement
+# (docs/decisions/driver-connections.md).
 _MEMBER_COLUMNS = (
     "u.id, u.organization_id, u.organization_role, u.role_id, u.workspaces, u.removed_at"
 )
@@ -65,6 +64,12 @@ _CREDENTIAL = _CREDENTIAL_ROW + "WHERE t.secret_digest = {p}"
 # waits for them, and they for it. SQLite has no row locks: there the transaction holds the
 # database's write lock from its start (BEGIN IMMEDIATE).
 _CALLER = _CREDENTIAL_ROW + "WHERE t.id = {p}{share}"
+# The user's row is locked before the credential's: `users remove` takes them in that order (the
+# user, then their tokens), and a join locks its rows in an order of the planner's choosing, so
+# a mint and a removal would each hold one and wait for the other (PostgreSQL: deadlock).
+_LOCK_CALLERS_USER = (
+    "SELECT 1 FROM users WHERE id = (SELECT user_id FROM tokens WHERE id = {p}){share}"
+)
 _MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM users AS u WHERE u.id = {{p}}{{share}}"
 _ROLE_EXISTS = "SELECT 1 FROM roles WHERE organization_id = {p} AND id = {p}"
 _WORKSPACE_IDS = "SELECT name, id FROM workspaces WHERE organization_id = {p} AND name IN ({ps})"
@@ -131,6 +136,11 @@ class _Dialect:
     @cached_property
     def caller(self) -> str:
         return self.sql(_CALLER)
+
+    @cached_property
+    def lock_callers_user(self) -> str | None:
+        # SQLite locks the whole database at BEGIN IMMEDIATE: no row lock to order.
+        return self.sql(_LOCK_CALLERS_USER) if self.share_lock else None
 
     @cached_property
     def member(self) -> str:
@@ -225,6 +235,8 @@ class _Directory:
 
     def credential(self, token_id: uuid.UUID) -> Credential | None:
         d = self._dialect
+        if d.lock_callers_user is not None:
+            self._cursor.execute(d.lock_callers_user, (d.uuid_in(token_id),))
         self._cursor.execute(d.caller, (d.uuid_in(token_id),))
         row = self._cursor.fetchone()
         return None if row is None else d.credential_from(row)
@@ -284,19 +296,9 @@ _IDLE_BEFORE_PING = 5.0
 
 
 class Store:
-    """The server's view of the database.
-
-    The server's calls (``find_credential``, ``minting``) run on a driver connection of the
-    calling thread's own: taken from the engine once (so it is made with the engine's settings
-    and SQLite pragmas), then detached from its pool. Profiled under load, checking a connection
-    out of SQLAlchemy's pool and back cost about a tenth of a request on SQLite, and on
-    PostgreSQL three round trips of the eight a request made (the pre-ping on each checkout, the
-    rollback on each return); a PostgreSQL connection of one's own runs in autocommit, so a read
-    is one round trip and a mint is BEGIN, its statements and COMMIT. A connection found lost is
-    dropped and the request answered 503, as before; the next call connects anew, and one unused
-    for a while is pinged first. There are at most as many such connections as the pool holds
-    (the server's database threads); further threads borrow from the pool per call. The pool
-    stays for everything else (``transaction``, ``ping``, the administration commands).
+    """The server's view of the database. Its calls (``find_credential``, ``minting``) run on a
+    driver connection of the calling thread's own, detached from the pool, at most as many as the
+    pool holds (docs/decisions/driver-connections.md); everything else uses the pool.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -307,7 +309,7 @@ class Store:
         self._lock = threading.Lock()
         self._drivers: list[Any] = []
         pool = engine.pool
-        self._most_own = pool.size() if isinstance(pool, QueuePool) else 1
+        self._most_thread_connections = pool.size() if isinstance(pool, QueuePool) else 1
 
     @classmethod
     def connect(cls, url: str, *, lock_timeout: float = 10.0) -> Store:
@@ -321,7 +323,7 @@ class Store:
                 driver.close()
         self.engine.dispose()
 
-    def _own(self) -> Any:
+    def _thread_connection(self) -> Any:
         """This thread's own driver connection; None when as many threads as the pool holds
         connections already have one (a caller running many threads, such as a thread-pool
         server, then borrows from the pool per call instead of opening ever more)."""
@@ -337,7 +339,7 @@ class Store:
                 driver = None
         if driver is None:
             with self._lock:
-                if len(self._drivers) >= self._most_own:
+                if len(self._drivers) >= self._most_thread_connections:
                     return None
             # The pool's raw connections raise the driver's own errors, not SQLAlchemy's.
             with database_errors(), _driver_errors(self.engine.dialect, None, None):
@@ -367,7 +369,7 @@ class Store:
         """(driver connection, cursor) for one call: the thread's own connection, or one
         borrowed from the pool for the call; driver errors as 503, a lost connection dropped."""
         dialect = self.engine.dialect
-        driver = self._own()
+        driver = self._thread_connection()
         pooled = None
         if driver is None:
             with database_errors(), _driver_errors(dialect, None, None):

@@ -91,11 +91,15 @@ class Same:
             return canonical(before) == canonical(after)
         if canonical(_unmapped(before)) != canonical(_unmapped(after)):
             return False
-        old_map = discriminator.mapping(self.old, before, discriminator.members(old))
-        new_map = discriminator.mapping(self.new, after, discriminator.members(new))
-        return old_map.keys() == new_map.keys() and all(
-            self._same({"$ref": ref}, {"$ref": new_map[value]}, names=False)
-            for value, ref in old_map.items()
+
+        def same(old_node: Any, new_node: Any) -> bool:
+            return self._same(old_node, new_node, names=False)
+
+        old_side = (self.old, before, discriminator.members(old))
+        new_side = (self.new, after, discriminator.members(new))
+        return all(
+            then is not None and now is not None and same({"$ref": then}, {"$ref": now})
+            for _, then, now in discriminator.selections(old_side, new_side, same)
         )
 
     def _walk(self, old: Any, new: Any, *, names: bool = False) -> bool:

@@ -9,6 +9,7 @@ is selected by that component's name (OpenAPI's implicit mapping).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from token_api.spectools.diff import rules
@@ -40,11 +41,10 @@ def compare(pair: Pair, old: View, new: View) -> None:
     if before.get("propertyName") != after.get("propertyName"):
         text = transition("propertyName", before, after)
         pair.emit(rules.DISCRIMINATOR_PROPERTY_CHANGED, join(where, "propertyName"), text)
-    old_map = mapping(pair.diff.old.document, before, members(old.raw))
-    new_map = mapping(pair.diff.new.document, after, members(new.raw))
     explicit = (before.get("mapping") or {}, after.get("mapping") or {})
-    for value in dict.fromkeys([*old_map, *new_map]):
-        then, now = old_map.get(value), new_map.get(value)
+    old_side = (pair.diff.old.document, before, members(old.raw))
+    new_side = (pair.diff.new.document, after, members(new.raw))
+    for value, then, now in selections(old_side, new_side, pair.diff.same):
         at = join(where, "mapping", value) if value in explicit[1] else where
         if then is None:
             text = f"discriminator value {shown(value)} now selects {now}"
@@ -92,6 +92,38 @@ def mapping(document: Any, discriminator: Any, members: Any) -> dict[str, str]:
         if isinstance(ref, str) and ref.startswith(_COMPONENTS + "/") and ref not in chosen:
             selected.setdefault(ref.rsplit("/", 1)[1], ref)
     return selected
+
+
+Side = tuple[Any, dict[str, Any], list[Any]]  # (document, discriminator, oneOf/anyOf members)
+
+
+def selections(
+    old: Side, new: Side, same: Callable[[Any, Any], bool]
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """(value, the $ref it selected, the $ref it selects) for each value of either version. A
+    value only one version maps implicitly (by a member's component name) is left out where the
+    other writes that member out in place: a $ref and its target written out are the same
+    schema, and an inline member has no name to map. A member renamed changes its value."""
+    old_map, new_map = mapping(*old), mapping(*new)
+    for value in dict.fromkeys([*old_map, *new_map]):
+        then, now = old_map.get(value), new_map.get(value)
+        if then is None and now is not None and _implicit(value, new):
+            written_out = any(same(member, {"$ref": now}) for member in _inline(old[2]))
+        elif now is None and then is not None and _implicit(value, old):
+            written_out = any(same({"$ref": then}, member) for member in _inline(new[2]))
+        else:
+            written_out = False
+        if not written_out:
+            yield value, then, now
+
+
+def _inline(members_: list[Any]) -> list[Any]:
+    return [m for m in members_ if not (isinstance(m, dict) and "$ref" in m)]
+
+
+def _implicit(value: str, side: Side) -> bool:
+    explicit = side[1].get("mapping")
+    return not isinstance(explicit, dict) or value not in {str(key) for key in explicit}
 
 
 def members(schema: dict[str, Any]) -> list[Any]:
