@@ -35,7 +35,9 @@ LABELS = {
     "starlette": "Starlette floor",
     "asgi": "ASGI floor",
 }
-# All under the same uvicorn command line: one process, uvloop, httptools, no access log.
+# All under the same uvicorn command line: one process, uvloop, httptools, no access log, and no
+# proxy headers (serve believes them from no one unless told; uvicorn's default would cost the
+# peers a middleware the reference does not run).
 UVICORN_APPS = {
     "reference": "token_api.server.app:app_from_environment",
     "tuned": "benchmarks.peer_fastapi_tuned:create_app",
@@ -44,15 +46,8 @@ UVICORN_APPS = {
     "asgi": "benchmarks.floor_asgi:create_app",
 }
 # The reference's HTTP protocol, as `token-api serve` runs it (server/http.py: uvicorn's httptools
-# protocol with bounds on head size, deadlines and connections), and without uvicorn's proxy
-# headers, which serve believes from no one unless told; the others run uvicorn's defaults.
-UVICORN_OPTIONS = {
-    "reference": (
-        "--http",
-        "token_api.server.http:GuardedHttpToolsProtocol",
-        "--no-proxy-headers",
-    )
-}
+# protocol with bounds on head size, deadlines and connections); the others run uvicorn's.
+UVICORN_OPTIONS = {"reference": ("--http", "token_api.server.http:GuardedHttpToolsProtocol")}
 # The reference is also started the way its README says, for cold start: the CLI first brings
 # the database schema up to date, then serves.
 CLI = "reference via token-api serve"
@@ -154,7 +149,14 @@ class Server:
         else:
             command = [
                 *(sys.executable, "-m", "uvicorn", UVICORN_APPS[self.kind], "--factory"),
-                *("--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"),
+                *(
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--no-access-log",
+                    "--no-proxy-headers",
+                ),
                 *UVICORN_OPTIONS.get(self.kind, ()),
             ]
         return pinned(command, SERVER_CPU) if self.pin else command

@@ -29,7 +29,7 @@ from tests.support.credentials import (
     new_user,
     stored_key,
 )
-from tests.support.server import cli
+from tests.support.server import admin
 
 
 def _stored_session(database: str, session: str) -> dict[str, Any]:
@@ -103,7 +103,7 @@ class TestApiKeysCannotMint:
         self, api: Client, deployment: dict[str, Any]
     ) -> None:
         db = deployment["database"]
-        key = cli("users", "token", DEMO_USERS["ADMIN"], "--no-expiry", database=db).stdout
+        key = admin("users", "token", DEMO_USERS["ADMIN"], "--no-expiry", database=db).stdout
         assert_key_refused(api.create({}, token=key.strip()))
 
     @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ class TestSessions:
         email = new_user(db, "ADMIN")
         first, second = login(db, email), login(db, email)
         key = mint(api, {}, token=first)
-        assert cli("users", "logout", email, database=db).stdout.startswith("Ended 2 sessions")
+        assert admin("users", "logout", email, database=db).stdout.startswith("Ended 2 sessions")
         for session in (first, second):
             response = api.create({}, token=session)
             assert_denied(response, 401)
@@ -221,12 +221,12 @@ class TestApiKeyLifecycle:
         key, key_id = astuple(minted_key(api.create({"name": "to-revoke", "personal": False})))
         assert_key_refused(api.create({}, token=key))
         assert stored_key(deployment, key_id, DEMO_USERS["ADMIN"])["revoked_at"] is None
-        assert "Revoked" in cli("keys", "revoke", key_id, database=db).stdout
+        assert "Revoked" in admin("keys", "revoke", key_id, database=db).stdout
         response = api.create({}, token=key)
         assert_denied(response, 401)
         assert response.json()["detail"] == "The API key has been revoked."
         assert stored_key(deployment, key_id, DEMO_USERS["ADMIN"])["revoked_at"] is not None
-        assert "already revoked" in cli("keys", "revoke", key_id, database=db).stdout
+        assert "already revoked" in admin("keys", "revoke", key_id, database=db).stdout
         # The session that minted it is untouched.
         assert api.create({}).status_code == 200
 
@@ -240,8 +240,8 @@ class TestUserRemoval:
         session = login(db, email)
         personal = minted_key(api.create({"personal": True}, token=session))
         service = minted_key(api.create({"personal": False}, token=session))
-        from_cli = cli("users", "token", email, database=db).stdout.strip()
-        cli("users", "remove", email, database=db)
+        from_cli = admin("users", "token", email, database=db).stdout.strip()
+        admin("users", "remove", email, database=db)
 
         for ended in (session, personal.secret, from_cli):
             assert_denied(api.create({}, token=ended), 401)
@@ -262,7 +262,7 @@ class TestUserRemoval:
         session = login(db, email)
         personal = mint(api, {"personal": True}, token=session)
         service = mint(api, {"personal": False}, token=session)
-        cli("users", "remove", email, database=db)
+        admin("users", "remove", email, database=db)
         _unrevoke(db, session, personal)
         for ended, noun in ((session, "session"), (personal, "API key")):
             response = api.create({}, token=ended)
@@ -280,9 +280,9 @@ class TestUserRemoval:
         email = new_user(db, "ADMIN", prefix="returner")
         old_session = login(db, email)
         old_key = mint(api, {}, token=old_session)
-        old_cli_key = cli("users", "token", email, database=db).stdout.strip()
-        cli("users", "remove", email, database=db)
-        cli("users", "add", email, "--role", "ADMIN", database=db)
+        old_cli_key = admin("users", "token", email, database=db).stdout.strip()
+        admin("users", "remove", email, database=db)
+        admin("users", "add", email, "--role", "ADMIN", database=db)
 
         for old in (old_session, old_key, old_cli_key):
             assert_denied(api.create({}, token=old), 401)
@@ -336,7 +336,7 @@ class TestEndedWhileTheRequestIsInFlight:
         db = deployment["database"]
         email = new_user(db, "ADMIN", prefix="incident")
         in_flight = _HeadersSent(deployment["server"].url, login(db, email))
-        assert cli("users", "logout", email, database=db).stdout.startswith("Ended 1 session")
+        assert admin("users", "logout", email, database=db).stdout.startswith("Ended 1 session")
         assert in_flight.finish().assert_detail(401) == "The session has ended."
         assert keys(db, email) == []
 
@@ -353,7 +353,7 @@ class TestEndedWhileTheRequestIsInFlight:
         db = deployment["database"]
         email = new_user(db, "ADMIN", prefix="removed")
         in_flight = _HeadersSent(deployment["server"].url, login(db, email))
-        cli("users", "remove", email, database=db)  # revokes the user's sessions too
+        admin("users", "remove", email, database=db)  # revokes the user's sessions too
         assert in_flight.finish().assert_detail(401) == "The session has ended."
         assert keys(db, email) == []
 
@@ -363,7 +363,7 @@ class TestEndedWhileTheRequestIsInFlight:
         in_flight = _HeadersSent(
             deployment["server"].url, login(db, email), b'{"organization_role": "ADMIN"}'
         )
-        cli("users", "update", email, "--role", "MEMBER", database=db)
+        admin("users", "update", email, "--role", "MEMBER", database=db)
         assert (
             in_flight.finish().assert_detail(403) == "A MEMBER caller cannot grant the ADMIN role."
         )
@@ -379,7 +379,7 @@ class TestTheCallerIsTheUserAsOfEachRequest:
         assert api.create({"organization_role": "ADMIN"}, token=session).status_code == 200
         assert api.create({"personal": False}, token=session).status_code == 200
 
-        cli("users", "update", email, "--role", "MEMBER", database=db)
+        admin("users", "update", email, "--role", "MEMBER", database=db)
         assert_denied(api.create({"organization_role": "ADMIN"}, token=session))
         assert_denied(api.create({"personal": False}, token=session))
         key_id = api.create({}, token=session).json()["api_token_id"]
@@ -392,7 +392,7 @@ class TestTheCallerIsTheUserAsOfEachRequest:
         )
         assert stored["role_id"] == member_key["role_id"]  # the MEMBER role's id, not ADMIN's
 
-        cli("users", "update", email, "--role", "ADMIN", database=db)
+        admin("users", "update", email, "--role", "ADMIN", database=db)
         assert api.create({"organization_role": "ADMIN"}, token=session).status_code == 200
 
     def test_a_user_losing_a_workspace_loses_it_at_once(
@@ -404,12 +404,12 @@ class TestTheCallerIsTheUserAsOfEachRequest:
         assert api.create({"workspaces": ["staging"]}, token=session).status_code == 200
         assert_denied(api.create({"workspaces": ["research"]}, token=session))
 
-        cli("users", "update", email, "--workspace", "default", database=db)
+        admin("users", "update", email, "--workspace", "default", database=db)
         assert_denied(api.create({"workspaces": ["staging"]}, token=session))
         key_id = api.create({}, token=session).json()["api_token_id"]
         assert stored_key(deployment, key_id, email)["workspaces"] == ["default"]
 
-        cli("users", "update", email, "--all-workspaces", database=db)
+        admin("users", "update", email, "--all-workspaces", database=db)
         assert api.create({"workspaces": ["production"]}, token=session).status_code == 200
         key_id = api.create({}, token=session).json()["api_token_id"]
         assert stored_key(deployment, key_id, email)["workspaces"] is None
@@ -455,7 +455,7 @@ class TestTheCallerIsTheUserAsOfEachRequest:
         assert listed() == as_created
         assert api.create({"workspaces": ["staging"]}, token=session).status_code == 200
 
-        cli("users", "update", email, "--role", "MEMBER", "--workspace", "default", database=db)
+        admin("users", "update", email, "--role", "MEMBER", "--workspace", "default", database=db)
         # A personal key's role id follows its role down (issue #20 finding 10).
         assert listed() == {
             "narrow": ("MEMBER", "MEMBER", ["default"]),
@@ -468,14 +468,14 @@ class TestTheCallerIsTheUserAsOfEachRequest:
         assert (stored["organization_role"], roles[stored["role_id"]], stored["workspaces"]) == (
             as_created["narrow"]
         )
-        text = cli("keys", "list", "--user", email, database=db).stdout
+        text = admin("keys", "list", "--user", email, database=db).stdout
         row = next(line for line in text.splitlines() if line.startswith(ids["narrow"]))
         assert row.split("\t")[3:5] == [
             "MEMBER (created ADMIN)",
             "default (created default,staging)",
         ]
 
-        cli("users", "update", email, "--role", "ADMIN", "--all-workspaces", database=db)
+        admin("users", "update", email, "--role", "ADMIN", "--all-workspaces", database=db)
         assert listed() == as_created
         assert api.create({"workspaces": ["staging"]}, token=session).status_code == 200
 
@@ -523,9 +523,9 @@ def _mint_while_removing(
         while sum(a.status == 200 for a in list(answers)) < 20:
             assert time.monotonic() < deadline, "no keys minted before the removal"
             time.sleep(0.01)
-        subprocess_result = cli("users", "remove", email, database=database, check=False)
+        removal = admin("users", "remove", email, database=database, check=False)
         removed_at = time.monotonic()
-        assert subprocess_result.returncode == 0, subprocess_result.stderr
+        assert removal.returncode == 0, removal.stderr
         while sum(a.sent_at > removed_at for a in list(answers)) < 8:
             assert time.monotonic() < deadline + 60, "no answers after the removal"
             time.sleep(0.01)

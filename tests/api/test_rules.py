@@ -19,7 +19,7 @@ from tests.support.credentials import (
     shown,
     stored_key,
 )
-from tests.support.server import cli
+from tests.support.server import admin
 
 FUTURE = (datetime.now(UTC) + timedelta(days=3)).isoformat()
 # Dates that stay in the future: a fixed year would turn into "in the past" one day, and the 422
@@ -335,7 +335,7 @@ class TestWorkspaces:
     ) -> None:
         name = f"later-{uuid.uuid4().hex[:8]}"
         assert_denied(api.create({"workspaces": [name]}))
-        cli("workspaces", "add", name, database=deployment["database"])
+        admin("workspaces", "add", name, database=deployment["database"])
         assert api.create({"workspaces": [name]}).status_code == 200
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.support.api import Client
 from tests.support.credentials import DEMO_USERS, keys
-from tests.support.server import cli
+from tests.support.server import admin
 
 FORGED_ROW = "\t".join(
     (str(uuid.uuid4()), "forged", DEMO_USERS["ADMIN"], "ADMIN", "all", "service", "-", "never")
@@ -45,7 +45,7 @@ def test_keys_list_prints_one_row_per_key_whatever_its_name(
         assert response.status_code == 200, response.text
         minted[response.json()["api_token_id"]] = name
 
-    text = cli("keys", "list", "--user", DEMO_USERS["EXTERNAL"], database=db).stdout
+    text = admin("keys", "list", "--user", DEMO_USERS["EXTERNAL"], database=db).stdout
     assert only_printable(text), repr(text)
     header, *lines = text.removesuffix("\n").split("\n")
     rows = [line.split("\t") for line in lines]

@@ -21,7 +21,7 @@ from tests.support.credentials import (
     new_user,
 )
 from tests.support.databases import postgres_database
-from tests.support.server import Server, cli, init_demo
+from tests.support.server import Server, admin, init_demo
 
 # One worker builds this module's servers once (docs/testing.md, "Workers").
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("two-servers")]
@@ -74,7 +74,7 @@ def test_logout_ends_the_session_on_both(pair: Pair) -> None:
     email = new_user(db, "MEMBER", "default", prefix="scaled")
     session = login(db, email)
     assert _on_both(clients, session) == [200, 200]
-    cli("users", "logout", email, database=db)
+    admin("users", "logout", email, database=db)
     assert _on_both(clients, session) == [401, 401]
 
 
@@ -101,7 +101,7 @@ def test_keys_revoke_is_401_on_both_at_once(pair: Pair) -> None:
     key, key_id = astuple(minted_key(clients[0].create({"personal": False}, token=session)))
     for client in clients:
         assert client.create({}, token=key).json() == {"detail": API_KEY_REFUSED}
-    cli("keys", "revoke", key_id, database=db)
+    admin("keys", "revoke", key_id, database=db)
     for client in clients:
         assert_denied(client.create({}, token=key), 401)
 
@@ -112,12 +112,12 @@ def test_user_removal_on_both_service_keys_survive(pair: Pair) -> None:
     session = login(db, email)
     personal = _minted(clients[0], session)
     service = _minted(clients[1], session, personal=False)
-    cli("users", "remove", email, database=db)
+    admin("users", "remove", email, database=db)
     assert _on_both(clients, session) == [401, 401]
     assert _on_both(clients, personal) == [401, 401]
     assert _on_both(clients, service) == [403, 403]  # recognised: it outlives its creator
     # The same email again is a new member on both servers; nothing old comes back.
-    cli("users", "add", email, "--role", "ADMIN", database=db)
+    admin("users", "add", email, "--role", "ADMIN", database=db)
     assert _on_both(clients, session) == [401, 401]
     assert _on_both(clients, personal) == [401, 401]
     assert _on_both(clients, login(db, email)) == [200, 200]

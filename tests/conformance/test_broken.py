@@ -28,7 +28,9 @@ from token_api.conformance.runner import Options, run
 from token_api.contract.document import load_document
 from token_api.spectools.openapi import DEPLOYMENT, contract_rules
 
-pytestmark = pytest.mark.slow
+# One worker: broken_runs starts every defect's run that the session selected, and each xdist
+# worker's session selects them all.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("broken")]
 
 EXAMPLES, COVERAGE, STATEFUL = "examples", "coverage", "stateful"
 ALL_PHASES = ",".join(PHASES)

@@ -82,29 +82,42 @@ def _held_back(error: Unavailable) -> bool:
     return is_lock_conflict(cause) or getattr(original, "sqlstate", None) == "55P03"
 
 
+def _with_an_admin(store: Store) -> Organization:
+    """The store's schema and organization, with ``EMAIL`` its ADMIN."""
+    migrate(store.engine)
+    organization = Organization(store)
+    organization.ensure()
+    organization.add_user(EMAIL, Role.ADMIN)
+    return organization
+
+
+def _attempt(change: Callable[[], object], attempts: list[str]) -> Callable[[], None]:
+    """``change`` tried on the impatient connection, its outcome noted in ``attempts``: "held
+    back" by the mint's lock, or "got through" between the mint's read and its insert."""
+
+    def attempt() -> None:
+        try:
+            change()
+            attempts.append("got through between the mint's read and its insert")
+        except Unavailable as error:
+            assert _held_back(error), error.__cause__
+            attempts.append("held back")
+
+    return attempt
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_removal_cannot_interleave_with_a_mint(
     backend: str, database_factory: Callable[[str], str]
 ) -> None:
     url = database_factory(backend)
     with closing(Store.connect(url)) as store, closing(_impatient(url)) as other:
-        migrate(store.engine)
-        organization = Organization(store)
-        organization.ensure()
-        organization.add_user(EMAIL, Role.ADMIN)
+        organization = _with_an_admin(store)
         user = organization.users()[0]
         with store.transaction() as tx:
             session = signed_in(tx.member(user.id))
         attempts: list[str] = []
-
-        def remove_meanwhile() -> None:
-            try:
-                Organization(other).remove_user(EMAIL)
-                attempts.append("removed while the mint was between its read and its insert")
-            except Unavailable as error:
-                assert _held_back(error), error.__cause__
-                attempts.append("held back")
-
+        remove_meanwhile = _attempt(lambda: Organization(other).remove_user(EMAIL), attempts)
         request = TokenRequest(None, None, None, (), True, None, personal=True)
         with store.minting() as directory:
             grant, secret = mint_token(
@@ -131,23 +144,12 @@ def test_a_logout_cannot_interleave_with_a_mint_and_ends_minting(
 ) -> None:
     url = database_factory(backend)
     with closing(Store.connect(url)) as store, closing(_impatient(url)) as other:
-        migrate(store.engine)
-        organization = Organization(store)
-        organization.ensure()
-        organization.add_user(EMAIL, Role.ADMIN)
+        organization = _with_an_admin(store)
         secret = organization.login(EMAIL)
         # The session as the server authenticated it when the request's headers arrived.
         session = authenticate(store.find_credential(secrets.digest(secret)), datetime.now(UTC))
         attempts: list[str] = []
-
-        def logout_meanwhile() -> None:
-            try:
-                Organization(other).logout(EMAIL)
-                attempts.append("logged out while the mint was between its read and its insert")
-            except Unavailable as error:
-                assert _held_back(error), error.__cause__
-                attempts.append("held back")
-
+        logout_meanwhile = _attempt(lambda: Organization(other).logout(EMAIL), attempts)
         request = TokenRequest(None, None, None, (), True, None, personal=True)
         with store.minting() as directory:
             mint_token(
@@ -182,10 +184,7 @@ def test_a_mint_arriving_during_a_removal_waits_for_it_without_a_deadlock(
         closing(Store.connect(url)) as remover,
         closing(Store.connect(url)) as watcher,
     ):
-        migrate(store.engine)
-        organization = Organization(store)
-        organization.ensure()
-        organization.add_user(EMAIL, Role.ADMIN)
+        organization = _with_an_admin(store)
         secret = organization.login(EMAIL)
         session = authenticate(store.find_credential(secrets.digest(secret)), datetime.now(UTC))
         request = TokenRequest(None, None, None, (), True, None, personal=True)

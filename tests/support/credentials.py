@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.support.api import Client
-from tests.support.server import cli
+from tests.support.server import admin
 
 DEMO_USERS = {
     "ADMIN": "admin@example.com",
@@ -60,7 +60,7 @@ def assert_key_refused(response: Any) -> None:
 def keys(database: str, user: str | None = None) -> list[dict[str, Any]]:
     """``token-api keys list --json [--user EMAIL]``."""
     args = ("keys", "list", "--json", *(("--user", user) if user else ()))
-    return list(json.loads(cli(*args, database=database).stdout))
+    return list(json.loads(admin(*args, database=database).stdout))
 
 
 def stored_key(deployment: dict[str, Any], key_id: str, user: str | None = None) -> dict[str, Any]:
@@ -74,13 +74,13 @@ def new_user(database: str, role: str, *workspaces: str, prefix: str = "user") -
     """``token-api users add`` of a fresh email; returns it."""
     email = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
     reach = [arg for name in workspaces for arg in ("--workspace", name)]
-    cli("users", "add", email, "--role", role, *reach, database=database)
+    admin("users", "add", email, "--role", role, *reach, database=database)
     return email
 
 
 def login(database: str, email: str, *options: str) -> str:
     """``token-api users login EMAIL``: the session, alone on stdout."""
-    session = cli("users", "login", email, *options, database=database).stdout
+    session = admin("users", "login", email, *options, database=database).stdout
     assert session.endswith("\n") and session.count("\n") == 1, "one line, the session alone"
     return session.strip()
 
