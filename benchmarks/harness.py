@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -230,6 +231,27 @@ class Server:
         if self.log is not None:
             self.log.close()
             self.log = None
+
+
+def interleaved_rounds(
+    servers: dict[str, Server],
+    args: argparse.Namespace,
+    each: Callable[[int, str, dict[str, Any]], None],
+) -> list[dict[str, dict[str, Any]]]:
+    """Each server warmed up, then ``args.rounds`` rounds of wrk on each, the order rotating
+    round by round so that all share the machine's noise; ``each(round, name, result)``."""
+    names = list(servers)
+    for name in names:
+        wrk(servers[name], args.warmup, args.connections, args.threads)
+    rounds: list[dict[str, dict[str, Any]]] = []
+    for number in range(args.rounds):
+        shift = number % len(names)
+        result = {}
+        for name in names[shift:] + names[:shift]:
+            result[name] = wrk(servers[name], args.duration, args.connections, args.threads)
+            each(number, name, result[name])
+        rounds.append(result)
+    return rounds
 
 
 def wrk(server: Server, seconds: int, connections: int, threads: int) -> dict[str, Any]:

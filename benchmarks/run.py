@@ -48,6 +48,7 @@ from benchmarks.harness import (
     Server,
     database,
     init_demo,
+    interleaved_rounds,
     spread,
     wrk,
 )
@@ -78,16 +79,13 @@ def throughput(backend: str, args: argparse.Namespace, workdir: Path) -> dict[st
             server = Server(kind, url, init_demo(url))
             stack.callback(server.stop)
             servers[kind] = server.start()
-        for kind in kinds:
-            wrk(servers[kind], args.warmup, args.connections, args.threads)
-        rounds: list[dict[str, dict[str, Any]]] = []
-        for number in range(args.rounds):
-            result = {}
-            shift = number % len(kinds)
-            for kind in kinds[shift:] + kinds[:shift]:
-                result[kind] = wrk(servers[kind], args.duration, args.connections, args.threads)
-                log(f"{backend} round {number + 1} {kind}: {_summary(result[kind])}")
-            rounds.append(result)
+        rounds = interleaved_rounds(
+            servers,
+            args,
+            lambda number, kind, result: log(
+                f"{backend} round {number + 1} {kind}: {_summary(result)}"
+            ),
+        )
     return {
         "ratios": {
             f"reference/{other}": {

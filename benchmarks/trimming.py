@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import ROOT, Server, database, init_demo, wrk
+from benchmarks.harness import ROOT, Server, database, init_demo, interleaved_rounds
 
 ENV_PIECE = "TOKEN_API_BENCH_UNTRIMMED"
 CPU = "cpu_ms_per_request"
@@ -324,19 +324,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 server = Server(name, url, init_demo(url))
             stack.callback(server.stop)
             servers[name] = server.start()
-        for name in names:
-            wrk(servers[name], args.warmup, args.connections, args.threads)
-        rounds: list[dict[str, dict[str, Any]]] = []
-        for number in range(args.rounds):
-            shift = number % len(names)
-            result = {}
-            for name in names[shift:] + names[:shift]:
-                result[name] = wrk(servers[name], args.duration, args.connections, args.threads)
-                _log(
-                    f"round {number + 1} {name}: {result[name]['rps']:.0f} req/s, "
-                    f"CPU/request {result[name]['cpu_ms_per_request']:.3f} ms"
-                )
-            rounds.append(result)
+        rounds = interleaved_rounds(
+            servers,
+            args,
+            lambda number, name, result: _log(
+                f"round {number + 1} {name}: {result['rps']:.0f} req/s, "
+                f"CPU/request {result['cpu_ms_per_request']:.3f} ms"
+            ),
+        )
 
     def median(values: list[float]) -> float:
         return round(statistics.median(values), 3)

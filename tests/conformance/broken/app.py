@@ -496,13 +496,21 @@ class UnknownKeyAccepted(Defect):
             await send(exchange)
 
 
-class FirstAuthorizationWins(Defect):
-    """Of several Authorization headers, the first counts."""
+class FirstHeaderWins(Defect):
+    """Of several ``header`` headers, the first counts."""
+
+    header = ""
 
     def before(self, exchange: Exchange) -> None:
-        values = exchange.header_values("authorization")
+        values = exchange.header_values(self.header.lower())
         if len(values) > 1:
-            exchange.set_header("Authorization", values[0])
+            exchange.set_header(self.header, values[0])
+
+
+class FirstAuthorizationWins(FirstHeaderWins):
+    """Of several Authorization headers, the first counts."""
+
+    header = "Authorization"
 
 
 class SchemeCaseSensitive(Defect):
@@ -760,13 +768,10 @@ class MethodNotFound(Defect):
             exchange.set_response_json({"detail": "Not found."})
 
 
-class ContentTypesMerged(Defect):
+class ContentTypesMerged(FirstHeaderWins):
     """Of several Content-Type headers, the first counts."""
 
-    def before(self, exchange: Exchange) -> None:
-        values = exchange.header_values("content-type")
-        if len(values) > 1:
-            exchange.set_header("Content-Type", values[0])
+    header = "Content-Type"
 
 
 class BigHeadersDropped(Defect):
