@@ -1,4 +1,6 @@
-"""The token-api command line, run as a user would run it."""
+"""The token-api command line, run as a user would run it: the command under test in a process of
+its own (``token_api``, ``cli``); a test's set-up steps and the reads that check what a command
+left behind in this process, through the CLI's own ``main`` (``admin``, docs/testing.md)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import httpx
 import pytest
 
 from tests.support.cli import assert_one_sentence, token_api
-from tests.support.server import Server, cli, free_port, init_demo
+from tests.support.server import Server, admin, cli, free_port, init_demo
 
 
 @pytest.fixture
@@ -95,7 +97,7 @@ def test_users_and_workspaces(sqlite: str) -> None:
 
 def test_keys_list_shows_everything_but_secrets(sqlite: str) -> None:
     demo = init_demo(sqlite)
-    member = cli("users", "token", "member@example.com", "--days", "2", database=sqlite).stdout
+    member = admin("users", "token", "member@example.com", "--days", "2", database=sqlite).stdout
     listed = cli("keys", "list", "--json", database=sqlite).stdout
     text = cli("keys", "list", database=sqlite).stdout
     for secret in [member, *(u[kind] for u in demo["users"] for kind in ("session", "token"))]:
@@ -285,7 +287,7 @@ def test_one_hint_for_an_empty_database(sqlite: str) -> None:
 def test_serve_usage_mistakes_are_one_sentence(
     sqlite: str, args: tuple[str, ...], fragment: str
 ) -> None:
-    cli("init", database=sqlite)
+    admin("init", database=sqlite)
     line = assert_one_sentence(
         token_api("serve", "--database", sqlite, "--port", "1", *args), exit_code=2
     )
@@ -308,14 +310,14 @@ def test_nonsense_numbers_are_one_sentence(
     sqlite: str, args: tuple[str, ...], fragment: str
 ) -> None:
     init_demo(sqlite)
-    before = cli("keys", "list", "--json", database=sqlite).stdout
+    before = admin("keys", "list", "--json", database=sqlite).stdout
     line = assert_one_sentence(token_api(*args, "--database", sqlite), exit_code=2)
     assert fragment in line
-    assert cli("keys", "list", "--json", database=sqlite).stdout == before  # nothing minted
+    assert admin("keys", "list", "--json", database=sqlite).stdout == before  # nothing minted
 
 
 def test_busy_port_is_one_sentence(sqlite: str) -> None:
-    cli("init", "--demo", database=sqlite)
+    admin("init", "--demo", database=sqlite)
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
@@ -419,9 +421,9 @@ def test_serve_alone_gives_a_working_server(tmp_path: Path) -> None:
     assert "ses_" not in first and "api_" not in first, first
     assert "token-api users login admin@example.com" in first
     database = f"sqlite:///{tmp_path / 'token-api.db'}"
-    check = cli("users", "list", database=database)
+    check = admin("users", "list", database=database)
     assert "admin@example.com\tADMIN" in check.stdout
-    session = cli("users", "login", "admin@example.com", database=database).stdout.strip()
+    session = admin("users", "login", "admin@example.com", database=database).stdout.strip()
     _mints(database, port, session)
     second = _serve_default(tmp_path, port)
     assert "ses_" not in second and "api_" not in second
@@ -486,9 +488,9 @@ def test_an_admin_user_has_no_workspace_list(sqlite: str) -> None:
     """ADMIN users reach every workspace: a list for one is refused, never stored, and every
     listing shows their workspaces as null (all)."""
     demo = init_demo(sqlite)
-    admin = next(u for u in demo["users"] if u["organization_role"] == "ADMIN")
-    assert admin["workspaces"] is None
-    before = cli("users", "list", "--json", database=sqlite).stdout
+    admin_user = next(u for u in demo["users"] if u["organization_role"] == "ADMIN")
+    assert admin_user["workspaces"] is None
+    before = admin("users", "list", "--json", database=sqlite).stdout
     for args in (
         ("users", "add", "a@example.com", "--role", "admin", "--workspace", "default"),
         ("users", "update", "member@example.com", "--role", "ADMIN", "--workspace", "default"),
@@ -501,10 +503,10 @@ def test_an_admin_user_has_no_workspace_list(sqlite: str) -> None:
         )
     )
     assert "admin@example.com is an ADMIN user, who reaches every workspace" in line
-    assert cli("users", "list", "--json", database=sqlite).stdout == before
+    assert admin("users", "list", "--json", database=sqlite).stdout == before
 
     def workspaces(email: str) -> object:
-        users = json.loads(cli("users", "list", "--json", database=sqlite).stdout)
+        users = json.loads(admin("users", "list", "--json", database=sqlite).stdout)
         return next(u["workspaces"] for u in users if u["email"] == email)
 
     assert workspaces("member@example.com") == ["default", "research", "staging"]
@@ -523,8 +525,8 @@ def test_users_and_workspaces_lists_escape_what_they_print(sqlite: str) -> None:
     init_demo(sqlite)
     workspace = "ws\x1b[2J\nforged-workspace\r"
     email = "evil\x1b]0;owned\x07@example.com"
-    cli("workspaces", "add", workspace, database=sqlite)
-    cli("users", "add", email, "--role", "MEMBER", "--workspace", workspace, database=sqlite)
+    admin("workspaces", "add", workspace, database=sqlite)
+    admin("users", "add", email, "--role", "MEMBER", "--workspace", workspace, database=sqlite)
     listed = cli("workspaces", "list", database=sqlite).stdout
     users = cli("users", "list", database=sqlite).stdout
     for text in (listed, users):

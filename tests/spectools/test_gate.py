@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from tests.spectools.specs import REPOSITORY, base, item, put, write
-from tests.support.cli import assert_one_sentence
-from tests.support.cli import token_api as run_token_api
+from tests.support.cli import assert_one_sentence, token_api_here
 from tests.support.github import TOKEN, fake_github
 from token_api.spectools.diff import diff_documents
 from token_api.spectools.diff.report import COMMENT_LIMIT, Report, Source, render
 
-token_api = partial(run_token_api, cwd=REPOSITORY)
+# The gate's decisions, through the CLI's own main in this process (test_cli runs the commands
+# in processes of their own, as CI does).
+token_api = partial(token_api_here, cwd=REPOSITORY)
 TODAY = dt.datetime.now(dt.UTC).date()
 MAX_LENGTH = "/components/schemas/Item/properties/name/maxLength"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import signal
 import socket
@@ -16,8 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.cli import token_api
-from token_api.cli import main
+from tests.support.cli import token_api, token_api_here
 
 
 def free_port() -> int:
@@ -37,18 +34,10 @@ def cli(
 
 
 def admin(*args: str, database: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``token-api ARGS --database URL`` in this process: the command's own ``main`` on the
-    real database, for a test whose subject is the API, not the command line (tests/cli runs
-    commands as a user does, with ``cli``). A process per command was a third of the suite's
-    CPU (docs/testing.md)."""
-    argv = [*args, "--database", database]
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as exit_:  # argparse's usage errors
-            code = exit_.code if isinstance(exit_.code, int) else 1
-    result = subprocess.CompletedProcess(["token-api", *argv], code, out.getvalue(), err.getvalue())
+    """Run ``token-api ARGS --database URL`` in this process (``token_api_here``) on the real
+    database, for a test whose subject is not that command: the API's tests, tests/cli's set-up
+    steps (tests/cli runs the commands it tests as a user does, with ``cli``)."""
+    result = token_api_here(*args, "--database", database)
     if check:
         result.check_returncode()
     return result

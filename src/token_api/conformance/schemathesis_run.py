@@ -120,7 +120,13 @@ def command(settings: SchemathesisArgs, report_fd: int, config: Path) -> list[st
 
 def environment(settings: SchemathesisArgs) -> dict[str, str]:
     # The caller's own Schemathesis settings must not change what a conformance run means.
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
+    # Variable by variable: another thread may unset one meanwhile (pytest does between tests,
+    # with runs in threads), which makes os.environ.items() raise KeyError.
+    inherited = {
+        name: value
+        for name in list(os.environ)
+        if not name.startswith("SCHEMATHESIS_") and (value := os.environ.get(name)) is not None
+    }
     return {
         **inherited,
         "SCHEMATHESIS_HOOKS": HOOKS_MODULE,
