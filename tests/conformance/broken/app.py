@@ -22,7 +22,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
+from multidict import CIMultiDict
 from rfc3339_validator import validate_rfc3339
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope
 from starlette.types import Send as ASGISend
+from yarl import URL
 
 ENV_UPSTREAM = "BROKEN_UPSTREAM"
 ENV_ADMIN_TOKEN = "BROKEN_ADMIN_TOKEN"
@@ -852,29 +854,43 @@ DEFECTS: dict[str, type[Defect]] = {
 
 
 def create_app(upstream: str, admin_token: str) -> Starlette:
-    client = httpx.AsyncClient(timeout=30)
+    # aiohttp, as token-api proxy: httpx's client was most of this proxy's CPU, the largest share
+    # of test_broken's. Made on the first request: a session belongs to the running loop.
+    client: list[aiohttp.ClientSession] = []
     defects = {name: kind(admin_token) for name, kind in DEFECTS.items()}
 
     async def send(exchange: Exchange) -> None:
         if exchange.crashed:
             return
+        if not client:
+            client.append(
+                aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=30), cookie_jar=aiohttp.DummyCookieJar()
+                )
+            )
         query = f"?{exchange.query.decode()}" if exchange.query else ""
-        answer = await client.request(
+        async with client[0].request(
             exchange.method,
-            # Built whole: httpx keeps an encoded slash as it is only in a URL it did not join.
-            httpx.URL(upstream + exchange.path + query),
-            # Whitespace around a value is not part of it (RFC 9110 §5.5), and httpx sends none.
-            headers=[(k, v.strip()) for k, v in exchange.headers],
-            content=exchange.body,
-        )
-        exchange.status = answer.status_code
-        exchange.response_headers = {
-            k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP | _OWN
-        }
-        if answer.headers.get("connection", "").lower() == "close":
-            # The upstream closes after this answer (a malformed request); so does the proxy.
-            exchange.response_headers["connection"] = "close"
-        exchange.content = answer.content
+            # As it came: an encoded slash stays encoded.
+            URL(upstream + exchange.path + query, encoded=True),
+            # Whitespace around a value is not part of it (RFC 9110 §5.5); a repeated header
+            # stays repeated.
+            headers=CIMultiDict((k, v.strip()) for k, v in exchange.headers),
+            data=exchange.body,
+            # The request's own Content-Type or none: never one aiohttp guesses for the body.
+            skip_auto_headers=("Content-Type",),
+            allow_redirects=False,
+        ) as answer:
+            exchange.status = answer.status
+            exchange.response_headers = {
+                k.lower(): v
+                for k, v in answer.headers.items()
+                if k.lower() not in _HOP_BY_HOP | _OWN
+            }
+            if answer.headers.get("connection", "").lower() == "close":
+                # The upstream closes after this answer (a malformed request); so does the proxy.
+                exchange.response_headers["connection"] = "close"
+            exchange.content = await answer.read()
 
     async def through(defect: Defect, exchange: Exchange) -> Response | ASGIApp:
         defect.before(exchange)
