@@ -29,6 +29,7 @@ from tests.support.credentials import (
     new_user,
     stored_key,
 )
+from tests.support.http import TLS
 from tests.support.server import admin
 
 
@@ -499,7 +500,7 @@ def _mint_while_removing(
     removed_at = float("inf")
 
     def client(index: int) -> None:
-        with httpx.Client(base_url=base_url, timeout=30) as http:
+        with httpx.Client(verify=TLS, base_url=base_url, timeout=30) as http:
             sent = 0
             while not stop.is_set():
                 personal = (index + sent) % 2 == 0

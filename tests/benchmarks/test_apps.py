@@ -13,6 +13,7 @@ from benchmarks.harness import KINDS, Server, database, init_demo
 from benchmarks.trimming import PIECES, Variant
 
 from tests.support.credentials import minted_key
+from tests.support.http import TLS
 from token_api.domain.minting import API_KEYS_CANNOT_MINT
 
 OTHERS = [kind for kind in KINDS if kind != "reference"]
@@ -33,7 +34,7 @@ def test_benchmark_app_applies_the_rules(kind: str, tmp_path: Path) -> None:
     with database("sqlite", tmp_path) as url:
         server = Server(kind, url, init_demo(url), pin=False).start()
         try:
-            with httpx.Client(base_url=server.url) as client:
+            with httpx.Client(verify=TLS, base_url=server.url) as client:
                 member = {"Authorization": f"Bearer {server.tokens['member']}"}
                 minted = client.post(
                     "/api/v1/token",
@@ -82,7 +83,7 @@ def test_each_trimming_variant_answers_as_the_reference(
     server.piece = piece
     server.start()
     try:
-        with httpx.Client(base_url=server.url) as client:
+        with httpx.Client(verify=TLS, base_url=server.url) as client:
             member = {"Authorization": f"Bearer {server.tokens['member']}"}
             minted = client.post("/api/v1/token", json={"workspaces": ["research"]}, headers=member)
             key = {"Authorization": f"Bearer {minted_key(minted).secret}"}

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.support.cli import assert_one_sentence, token_api
+from tests.support.http import answers
 from tests.support.server import Server, admin, cli, free_port, init_demo
 
 
@@ -328,11 +329,9 @@ def test_busy_port_is_one_sentence(sqlite: str) -> None:
 
 def _wait_for_health(port: int) -> None:
     for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
+        if answers(f"http://127.0.0.1:{port}/health"):
+            return
+        time.sleep(0.1)
     raise AssertionError("the server did not answer /health")
 
 

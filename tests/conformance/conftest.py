@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conformance.broken.app import ENV_ADMIN_TOKEN, ENV_UPSTREAM
 from tests.support.databases import sqlite_url
+from tests.support.http import answers
 from tests.support.server import Server, free_port, init_demo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,11 +87,8 @@ def serving(module: str, *arguments: str, log: Path, health: str, env: dict[str,
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
-            try:
-                if httpx.get(f"{base}{health}", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+            if answers(f"{base}{health}"):
+                break
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError(f"{module} did not start (see {log})")

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 
 from tests.support.api import check_contract
 from tests.support.databases import ADMIN_DSN, postgres_database, require_postgres, sqlite_url
+from tests.support.http import TLS
 from tests.support.server import Server, init_demo
 from token_api.contract.document import load_document
 from token_api.domain.secrets import new_token
@@ -214,7 +215,7 @@ Answers = dict[tuple[str, str], list[Answer]]  # (operationId, status) → answe
 
 
 def _probe(server: Server, demo: Demo, probes: list[Probe], answers: Answers) -> None:
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+    with httpx.Client(verify=TLS, base_url=server.url, timeout=30) as http:
         for probe in probes:
             headers, content = probe.headers(demo), probe.content()
             sent = [

@@ -12,6 +12,7 @@ import pytest
 from tests.conformance.conftest import SECRET, Deployment
 from tests.proxy import traffic
 from tests.proxy.support import Proxy, Stopped
+from tests.support.http import TLS
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,7 @@ def client_traffic(client: httpx.Client, deployment: Deployment) -> None:
 def run_through(url: str, deployment: Deployment, folder: Path) -> Stopped:
     proxy = Proxy(url, folder)
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             client_traffic(client, deployment)
     finally:
         stopped = proxy.stop()

@@ -12,6 +12,7 @@ import httpx
 from tests.conformance.conftest import Deployment
 from tests.proxy import traffic
 from tests.proxy.support import Proxy
+from tests.support.http import TLS
 
 
 def _arrived(broken: str) -> list[dict[str, object]]:
@@ -26,7 +27,7 @@ def test_a_request_that_breaks_the_contract_never_reaches_the_upstream(
     proxy = Proxy(f"{broken}/recorded", tmp_path, "--errors")
     refused = {}
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             good = traffic.mint(client, reference.admin, name="forwarded")
             assert good.status_code == 200
             key = good.json()["api_token"]
@@ -70,7 +71,7 @@ def test_without_errors_the_same_requests_reach_the_upstream(
     httpx.delete(f"{broken}/_requests/recorded", timeout=10)
     proxy = Proxy(f"{broken}/recorded", tmp_path)
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             answer = traffic.mint(client, reference.admin, organization_role=7)
     finally:
         stopped = proxy.stop()
@@ -88,7 +89,7 @@ def test_a_client_in_a_loop_is_refused_once_it_is_one(
     proxy = Proxy(f"{broken}/recorded", tmp_path, "--errors")
     gone = traffic.bearer("ses_" + "0" * 49)
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             statuses = [
                 client.post(traffic.TOKEN, json={}, headers=gone).status_code for _ in range(6)
             ]

@@ -13,6 +13,7 @@ import pytest
 
 from tests.proxy.support import Proxy
 from tests.reliability.raw import connect, read_answer
+from tests.support.http import TLS
 from tests.support.server import free_port
 
 pytestmark = pytest.mark.reliability
@@ -30,7 +31,7 @@ def test_an_upstream_that_is_down_is_502_and_the_proxy_keeps_serving(tmp_path: P
     down = f"http://127.0.0.1:{free_port()}"
     proxy = Proxy(down, tmp_path)
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             for _ in range(3):
                 detail = _detail(client.post("/api/v1/token", json={}), 502)
                 assert "cannot connect to the upstream" in detail
@@ -56,7 +57,7 @@ def test_an_upstream_that_fails_gets_a_detail(
 ) -> None:
     proxy = Proxy(upstream(mode), tmp_path, "--timeout", "1")
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             for _ in range(2):
                 assert words in _detail(client.get("/health"), status)
     finally:
@@ -76,7 +77,7 @@ def test_an_answer_dropped_while_streaming_closes_the_client_connection(
 ) -> None:
     proxy = Proxy(upstream("drop"), tmp_path)
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             with pytest.raises(httpx.RemoteProtocolError):
                 client.get("/health").read()
             with pytest.raises(httpx.RemoteProtocolError):
@@ -99,7 +100,7 @@ def test_a_malformed_request_is_400_and_the_next_is_served(upstream: Any, tmp_pa
         with connect(proxy.url) as raw:
             raw.sendall(b"GET /health HTTP/1.1\r\n\r\n")  # HTTP/1.1 without Host
             read_answer(raw).assert_detail(400)
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             assert client.get("/health").status_code == 200
     finally:
         stopped = proxy.stop()

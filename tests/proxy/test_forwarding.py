@@ -17,6 +17,7 @@ import pytest
 
 from tests.proxy.support import Proxy
 from tests.reliability.raw import connect, read_answer
+from tests.support.http import TLS
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_a_chunked_body_is_sent_chunked_and_a_large_one_streams(echo: Proxy) -> 
         for _ in range(40):
             yield b"z" * 65536  # 2.5 MiB, past what the proxy reads before forwarding
 
-    with httpx.Client(base_url=echo.url, timeout=60) as client:
+    with httpx.Client(verify=TLS, base_url=echo.url, timeout=60) as client:
         seen = client.post("/upload", content=pieces()).json()
         assert seen["size"] == 40 * 65536
         assert _headers(seen)["transfer-encoding"] == ["chunked"]
@@ -84,7 +85,7 @@ def test_a_chunked_body_is_sent_chunked_and_a_large_one_streams(echo: Proxy) -> 
 
 
 def test_the_answer_comes_back_as_the_upstream_sent_it(echo: Proxy) -> None:
-    with httpx.Client(base_url=echo.url, timeout=60) as client:
+    with httpx.Client(verify=TLS, base_url=echo.url, timeout=60) as client:
         with client.stream("GET", "/gzip", headers={"Accept-Encoding": "gzip"}) as answer:
             assert answer.headers["content-encoding"] == "gzip"
             assert answer.headers["x-echo"] == "1"
@@ -122,7 +123,7 @@ def test_an_https_upstream(upstream: Any, tmp_path: Path) -> None:
     trusted = Proxy(url, tmp_path / "trusted", env={"SSL_CERT_FILE": str(cert)})
     untrusted = Proxy(url, tmp_path / "untrusted", env={"SSL_CERT_FILE": ""})
     try:
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(verify=TLS, timeout=30) as client:
             answer = client.get(f"{trusted.url}/health?x=1")
             assert answer.status_code == 200
             assert answer.json()["query"] == "x=1"

@@ -11,6 +11,7 @@ import httpx
 from tests.conformance.conftest import SECRET, Deployment, assert_not_echoed
 from tests.proxy import traffic
 from tests.proxy.support import Proxy
+from tests.support.http import TLS
 
 # An identity provider's session, as a client might send it in a query.
 JWT = (
@@ -23,7 +24,7 @@ def test_the_har_holds_every_exchange_and_no_secret(reference: Deployment, tmp_p
     har = tmp_path / "traffic.har"
     proxy = Proxy(reference.url, tmp_path / "reports", "--record", str(har))
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             keys = traffic.correct(client, reference.sessions)
             assert traffic.mint(client, keys[0]).status_code == 403
             session = reference.admin

@@ -12,12 +12,13 @@ import httpx
 from tests.conformance.conftest import SECRET, Deployment
 from tests.proxy import traffic
 from tests.proxy.support import Proxy
+from tests.support.http import TLS
 
 
 def test_correct_traffic_is_no_violation(reference: Deployment, tmp_path: Path) -> None:
     proxy = Proxy(reference.url, tmp_path)
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             keys = traffic.correct(client, reference.sessions)
     finally:
         stopped = proxy.stop()
@@ -49,7 +50,7 @@ def test_each_client_violation_is_reported_with_its_rule(
 ) -> None:
     proxy = Proxy(reference.url, tmp_path)
     try:
-        with httpx.Client(base_url=proxy.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=proxy.url, timeout=30) as client:
             keys = traffic.correct(client, reference.sessions)
             # A key minted through the proxy, and a key of the demo user, at Create Token.
             assert traffic.mint(client, keys[0]).status_code == 403

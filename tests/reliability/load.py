@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from tests.support.api import check_contract
 from tests.support.credentials import API_KEY_REFUSED, minted_key
+from tests.support.http import TLS
 from token_api.storage import Store, tables
 
 CREATE = "/api/v1/token"
@@ -167,7 +168,8 @@ class Load:
         tally = self._tallies[index]
         token = self.token
         connections = {
-            url: httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) for url in self.servers
+            url: httpx.Client(verify=TLS, base_url=url, timeout=CLIENT_TIMEOUT)
+            for url in self.servers
         }
         sent = 0
         probe: str | None = None  # chain: a key just minted, to present next
@@ -293,7 +295,7 @@ def refused(checks: Sequence[tuple[str, Minted]]) -> list[str]:
         try:
             for url, item in share:
                 if url not in clients:
-                    clients[url] = httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT)
+                    clients[url] = httpx.Client(verify=TLS, base_url=url, timeout=CLIENT_TIMEOUT)
                 response = clients[url].post(
                     CREATE, json={"name": "probe"}, headers=bearer(item.token)
                 )

@@ -32,6 +32,7 @@ from tests.reliability.load import (
 from tests.reliability.pg_cluster import Cluster, cluster_unavailable
 from tests.support.api import check_contract
 from tests.support.credentials import minted_key
+from tests.support.http import TLS
 from tests.support.server import Server, init_demo
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -65,7 +66,7 @@ def _wrong_checksum(token: str) -> str:
 def _wait_for_health(base_url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        response = httpx.get(base_url + "/health", timeout=CLIENT_TIMEOUT)
+        response = httpx.get(base_url + "/health", timeout=CLIENT_TIMEOUT, verify=TLS)
         if response.status_code == 200:
             check_contract(base_url, response)
             return
@@ -86,7 +87,7 @@ def test_database_outage_is_503_and_the_server_recovers(cluster: Cluster, tmp_pa
             load.wait_until(
                 "503 answers to the clients", lambda: load.snapshot().statuses[503] >= 16
             )
-            with httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
+            with httpx.Client(verify=TLS, base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
                 _assert_unavailable(client.get("/health"), server.url)
                 _assert_unavailable(client.post(CREATE, json={}, headers=bearer(admin)), server.url)
                 # Credentials are checked before the body, and checking them needs the database.
@@ -145,7 +146,7 @@ def test_a_frozen_database_is_503_within_the_deadline(cluster: Cluster, tmp_path
     ).start()
     processes: list[int] = []
     try:
-        with httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
+        with httpx.Client(verify=TLS, base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
             assert client.post(CREATE, json={}, headers=bearer(admin)).status_code == 200
             processes = _cluster_processes(cluster)
             _signal(processes, signal.SIGSTOP)

@@ -27,6 +27,7 @@ import pytest
 from tests.reliability.load import CLIENT_TIMEOUT, CREATE, Minted, admin_token, bearer, refused
 from tests.support.api import check_contract
 from tests.support.credentials import minted_key
+from tests.support.http import TLS
 from tests.support.server import Server, init_demo
 from token_api.server.logs import REPEAT_SECONDS
 from token_api.storage.engine import WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES
@@ -78,7 +79,7 @@ def test_a_database_that_may_not_grow_is_503_and_health_says_so(tmp_path: Path) 
     token = admin_token(init_demo(url))
     with (
         Server(url, log=tmp_path / "server.log") as server,
-        httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client,
+        httpx.Client(verify=TLS, base_url=server.url, timeout=CLIENT_TIMEOUT) as client,
     ):
         assert server.process is not None
         pid = server.process.pid
@@ -109,7 +110,7 @@ def test_the_wal_stays_small(tmp_path: Path) -> None:
     largest = 0
     with (
         Server(url, log=tmp_path / "server.log") as server,
-        httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client,
+        httpx.Client(verify=TLS, base_url=server.url, timeout=CLIENT_TIMEOUT) as client,
     ):
         for _ in range(600):
             assert _mint(client, token).status_code == 200
@@ -155,7 +156,7 @@ def test_a_full_disk_is_503_logged_sparingly_and_recovers(tmp_path: Path) -> Non
         token = admin_token(init_demo(url))
         with (
             Server(url, log=log) as server,
-            httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client,
+            httpx.Client(verify=TLS, base_url=server.url, timeout=CLIENT_TIMEOUT) as client,
         ):
             acknowledged = [_acknowledged(_mint(client, token), server.url) for _ in range(5)]
             filler = _fill(tiny)

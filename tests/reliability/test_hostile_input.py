@@ -14,6 +14,7 @@ from tests.reliability.corpus import CORPUS, Hostile
 from tests.reliability.load import admin_token
 from tests.reliability.raw import connect, is_closed, read_answer
 from tests.support.api import check_contract
+from tests.support.http import TLS
 
 pytestmark = pytest.mark.reliability
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.reliability
 def http() -> Iterator[httpx.Client]:
     """One client for the module (building one costs more than a request); each hostile request
     still gets a connection of its own (Connection: close)."""
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(verify=TLS, timeout=60) as client:
         yield client
 
 

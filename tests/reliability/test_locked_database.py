@@ -17,6 +17,7 @@ import pytest
 
 from tests.reliability.load import CLIENT_TIMEOUT, CREATE, WriteLock, admin_token, bearer
 from tests.support.api import check_contract
+from tests.support.http import TLS
 from tests.support.server import Server, init_demo
 from token_api.domain import secrets
 
@@ -33,7 +34,7 @@ def database(tmp_path: Path) -> tuple[str, dict[str, Any]]:
 
 
 def _mint(url: str, token: str) -> httpx.Response:
-    with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT * 2) as client:
+    with httpx.Client(verify=TLS, base_url=url, timeout=CLIENT_TIMEOUT * 2) as client:
         return client.post(CREATE, json={}, headers=bearer(token))
 
 
@@ -41,7 +42,7 @@ def _reads_are_answered(url: str, pending: list[Future[httpx.Response]]) -> None
     """/health, /openapi.json and a 401 (that read the database), each on a new connection,
     each answered while every mint in ``pending`` still waits."""
     for _ in range(3):
-        with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT) as client:
+        with httpx.Client(verify=TLS, base_url=url, timeout=CLIENT_TIMEOUT) as client:
             health = client.get("/health")
             assert health.status_code == 200, health.text
             check_contract(url, health)
@@ -78,7 +79,7 @@ def test_reads_are_answered_while_mints_wait_for_the_lock(
 def _wait_until_waiting(server: Server) -> None:
     """Until the server has the mints: its writer thread is then in SQLite's busy handler.
     Seen from outside only as time passing; a /health round trip lets the loop take them."""
-    with httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
+    with httpx.Client(verify=TLS, base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
         client.get("/health")
 
 

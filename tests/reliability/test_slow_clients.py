@@ -23,6 +23,7 @@ from tests.reliability.load import WriteLock, admin_token, bearer, stored_tokens
 from tests.reliability.raw import connect, exchange, is_closed, read_answer, request
 from tests.support.api import check_contract
 from tests.support.cli import assert_one_sentence, token_api
+from tests.support.http import TLS
 from tests.support.server import Server, init_demo
 
 # One worker builds this module's servers once (docs/testing.md, "Workers").
@@ -130,7 +131,7 @@ class TestDeadlines:
             answer.assert_detail(408)
 
     def test_the_answers_are_documented(self, strict: Server) -> None:
-        with httpx.Client(base_url=strict.url, timeout=30) as client:
+        with httpx.Client(verify=TLS, base_url=strict.url, timeout=30) as client:
             # A stalled head cannot be sent with httpx; its answer shape is the same as this one.
             with connect(strict.url) as connection:
                 connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
@@ -174,7 +175,7 @@ def test_a_slowloris_does_not_keep_a_client_from_its_answer(
         slow = [stack.enter_context(_slowloris(server.url, token, i)) for i in range(400)]
         for round_ in range(20):
             # A fresh connection each time, as a new client: the slow ones hold every slot.
-            with httpx.Client(base_url=server.url, timeout=30) as client:
+            with httpx.Client(verify=TLS, base_url=server.url, timeout=30) as client:
                 if round_ % 2:
                     response = client.post(CREATE, json={}, headers=bearer(token))
                 else:

@@ -18,6 +18,7 @@ import pytest
 
 from tests.spectools.specs import REPOSITORY, our_spec, write
 from tests.support.cli import token_api
+from tests.support.http import TLS
 from tests.support.server import free_port
 
 MODULE = "copied_handlers"
@@ -155,7 +156,7 @@ def served(project: Path) -> Iterator[str]:
         while time.monotonic() < deadline:
             assert server.poll() is None, server.stderr.read() if server.stderr else ""
             try:
-                httpx.get(url, timeout=1)
+                httpx.get(url, timeout=1, verify=TLS)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)

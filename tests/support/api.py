@@ -13,6 +13,7 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from tests.support.http import TLS
 from token_api.contract.document import load_document
 
 
@@ -78,7 +79,7 @@ class Client:
     def __init__(self, base_url: str, token: str | None = None) -> None:
         self.base_url = base_url
         self.token = token
-        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.http = httpx.Client(verify=TLS, base_url=base_url, timeout=30)
 
     def __enter__(self) -> Client:
         return self

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from tests.support.cli import token_api, token_api_here
+from tests.support.http import answers
 
 
 def free_port() -> int:
@@ -80,11 +79,8 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
+            if answers(self.url + "/health"):
+                return self
             time.sleep(0.02)  # a server starts in about 0.6 s: a coarser poll only waits
         self.stop()
         raise RuntimeError("the server did not answer /health in time")
