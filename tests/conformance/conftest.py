@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.broken.app import ENV_ADMIN_TOKEN, ENV_UPSTREAM
+from tests.support.cli import token_api_here
 from tests.support.databases import sqlite_url
 from tests.support.http import answers
 from tests.support.server import Server, free_port, init_demo
@@ -146,24 +147,33 @@ def conformance(
     *args: str,
     folder: Path,
     report: str | None = "report.json",
-    timeout: float = 300,
     env: dict[str, str] | None = None,
+    process: bool = False,
 ) -> Run:
     """``token-api conformance ARGS`` with --junit-xml (and --report) into ``folder``; ``env``
-    adds to the environment (which has no TOKEN_API_TOKEN otherwise)."""
+    adds to the environment (which has no TOKEN_API_TOKEN otherwise). In this process through the
+    CLI's own ``main`` (a command's process is about 0.4 s of CPU, docs/testing.md), or, with
+    ``process``, as a user runs it."""
     folder.mkdir(parents=True, exist_ok=True)
     junit = folder / "junit.xml"
     extra = ["--junit-xml", str(junit)]
     if report is not None:
         extra += ["--report", str(folder / report)]
-    completed = subprocess.run(
-        [sys.executable, "-m", "token_api", "conformance", *args, *extra],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=folder,
-        env={**{k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"}, **(env or {})},
-    )
+    arguments = ("conformance", *args, *extra)
+    if process:
+        environment = {k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"}
+        completed = subprocess.run(
+            [sys.executable, "-m", "token_api", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=folder,
+            env={**environment, **(env or {})},
+        )
+    else:
+        completed = token_api_here(
+            *arguments, cwd=folder, env={"TOKEN_API_TOKEN": None, **(env or {})}
+        )
     run = Run(completed.returncode, completed.stdout, completed.stderr)
     for path in folder.iterdir():
         if path.is_file():

@@ -6,8 +6,9 @@ rule per path prefix. A defect no check catches is a bug in the run; a check mad
 4xx taken for the contract's 403 or 422) lets one of these through, and its test fails. Each run is
 short: the scenario checks (all of them but the two that wait, unless the defect is theirs) and,
 only where the defect is Schemathesis's to find, the built-in checks that must catch it in the
-phase that meets it. The runs happen in this process (the command is tested end to end in
-test_usage, test_reference and below), three at a time, as soon as the first test needs one.
+phase that meets it. The runs happen in this process, three at a time, as soon as the first test
+needs one (the command itself is run below and in test_usage and test_reference, and in a process
+of its own by test_reference's default run).
 """
 
 from __future__ import annotations

@@ -29,9 +29,14 @@ def token_api(
 
 
 @contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
+def _environment(env: dict[str, str | None]) -> Iterator[None]:
+    """``env`` set (None: unset) for the duration."""
     saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
@@ -43,10 +48,10 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
 
 
 def token_api_here(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str, cwd: Path | None = None, env: dict[str, str | None] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``token_api`` in this process: the same ``main``, arguments, folder and environment; its
-    exit code and what it printed."""
+    """``token_api`` in this process: the same ``main``, arguments, folder and environment (a
+    variable given None is unset); its exit code and what it printed."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
         if cwd is not None:
