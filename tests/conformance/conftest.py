@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.broken.app import ENV_ADMIN_TOKEN, ENV_UPSTREAM
-from tests.support.cli import token_api_here
+from tests.support.cli import token_api, token_api_here
 from tests.support.databases import sqlite_url
 from tests.support.http import answers
 from tests.support.server import Server, free_port, init_demo
@@ -159,21 +159,10 @@ def conformance(
     extra = ["--junit-xml", str(junit)]
     if report is not None:
         extra += ["--report", str(folder / report)]
-    arguments = ("conformance", *args, *extra)
-    if process:
-        environment = {k: v for k, v in os.environ.items() if k != "TOKEN_API_TOKEN"}
-        completed = subprocess.run(
-            [sys.executable, "-m", "token_api", *arguments],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=folder,
-            env={**environment, **(env or {})},
-        )
-    else:
-        completed = token_api_here(
-            *arguments, cwd=folder, env={"TOKEN_API_TOKEN": None, **(env or {})}
-        )
+    run_command = token_api if process else token_api_here
+    completed = run_command(
+        "conformance", *args, *extra, cwd=folder, env={"TOKEN_API_TOKEN": None, **(env or {})}
+    )
     run = Run(completed.returncode, completed.stdout, completed.stderr)
     for path in folder.iterdir():
         if path.is_file():

@@ -9,60 +9,48 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from token_api.cli import main
 
 
 def token_api(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str, cwd: Path | None = None, env: dict[str, str | None] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``token-api ARGS`` in a process of its own; ``env`` adds to the environment (a variable
+    given None is unset)."""
+    environment = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "token_api", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        env={name: value for name, value in environment.items() if value is not None},
     )
-
-
-@contextlib.contextmanager
-def _environment(env: dict[str, str | None]) -> Iterator[None]:
-    """``env`` set (None: unset) for the duration."""
-    saved = {name: os.environ.get(name) for name in env}
-    for name, value in env.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def token_api_here(
     *args: str, cwd: Path | None = None, env: dict[str, str | None] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``token_api`` in this process: the same ``main``, arguments, folder and environment (a
-    variable given None is unset); its exit code and what it printed."""
+    """``token_api`` in this process: the same ``main``, arguments, folder and environment; its
+    exit code and what it printed."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.ExitStack() as stack:
+    with pytest.MonkeyPatch.context() as patch:
         if cwd is not None:
-            stack.enter_context(contextlib.chdir(cwd))
-        stack.enter_context(_environment(env or {}))
-        stack.enter_context(contextlib.redirect_stdout(out))
-        stack.enter_context(contextlib.redirect_stderr(err))
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:  # argparse's usage errors, --help, --version
-            code = exit_.code if isinstance(exit_.code, int) else 1
+            patch.chdir(cwd)
+        for name, value in (env or {}).items():
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors, --help, --version
+                code = exit_.code if isinstance(exit_.code, int) else 1
     return subprocess.CompletedProcess(["token-api", *args], code, out.getvalue(), err.getvalue())
 
 

@@ -14,11 +14,12 @@ grant what the reference server refuses re-send the request with it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -855,21 +856,23 @@ DEFECTS: dict[str, type[Defect]] = {
 
 def create_app(upstream: str, admin_token: str) -> Starlette:
     # aiohttp, as token-api proxy: httpx's client was most of this proxy's CPU, the largest share
-    # of test_broken's. Made on the first request: a session belongs to the running loop.
-    client: list[aiohttp.ClientSession] = []
+    # of test_broken's. Opened at start-up: a session belongs to the running loop.
+    clients: dict[str, aiohttp.ClientSession] = {}
     defects = {name: kind(admin_token) for name, kind in DEFECTS.items()}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(
+            timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+        ) as clients["upstream"]:
+            yield
 
     async def send(exchange: Exchange) -> None:
         if exchange.crashed:
             return
-        if not client:
-            client.append(
-                aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=30), cookie_jar=aiohttp.DummyCookieJar()
-                )
-            )
         query = f"?{exchange.query.decode()}" if exchange.query else ""
-        async with client[0].request(
+        async with clients["upstream"].request(
             exchange.method,
             # As it came: an encoded slash stays encoded.
             URL(upstream + exchange.path + query, encoded=True),
@@ -947,7 +950,7 @@ def create_app(upstream: str, admin_token: str) -> Starlette:
         Route("/_requests/{defect}", recorded, methods=["GET", "DELETE"]),
         Route("/{defect}/{rest:path}", forward, methods=methods),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def app_from_environment() -> Starlette:
