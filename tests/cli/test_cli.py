@@ -13,7 +13,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 from tests.support.cli import assert_one_sentence, token_api
-from tests.support.http import answers
+from tests.support.http import wait_until_answers
 from tests.support.server import Server, admin, cli, free_port, init_demo
 
 
@@ -327,14 +326,6 @@ def test_busy_port_is_one_sentence(sqlite: str) -> None:
     assert "already in use" in line
 
 
-def _wait_for_health(port: int) -> None:
-    for _ in range(300):
-        if answers(f"http://127.0.0.1:{port}/health"):
-            return
-        time.sleep(0.1)
-    raise AssertionError("the server did not answer /health")
-
-
 def _serve_until_healthy(
     port: int, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> tuple[str, str]:
@@ -348,7 +339,7 @@ def _serve_until_healthy(
         text=True,
     )
     try:
-        _wait_for_health(port)
+        wait_until_answers(f"http://127.0.0.1:{port}/health", process)
     finally:
         process.terminate()
         output, errors = process.communicate(timeout=20)
@@ -375,7 +366,7 @@ def _serve_default_on_a_terminal(folder: Path, port: int) -> str:
     )
     os.close(terminal)
     try:
-        _wait_for_health(port)
+        wait_until_answers(f"http://127.0.0.1:{port}/health", process)
         shown = b""
         # Printed (and flushed) before the server started: it is all in the terminal by now.
         while select.select([controller], [], [], 0.5)[0]:

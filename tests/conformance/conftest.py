@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import pytest
 from tests.conformance.broken.app import ENV_ADMIN_TOKEN, ENV_UPSTREAM
 from tests.support.cli import token_api, token_api_here
 from tests.support.databases import sqlite_url
-from tests.support.http import answers
+from tests.support.http import wait_until_answers
 from tests.support.server import Server, free_port, init_demo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,14 +85,11 @@ def serving(module: str, *arguments: str, log: Path, health: str, env: dict[str,
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            if answers(f"{base}{health}"):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"{module} did not start (see {log})")
-            time.sleep(0.1)
+        try:
+            wait_until_answers(f"{base}{health}", process)
+        except RuntimeError as error:
+            process.kill()
+            raise RuntimeError(f"{module} did not start (see {log})") from error
         try:
             yield base
         finally:

@@ -7,13 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.support.cli import token_api, token_api_here
-from tests.support.http import answers
+from tests.support.http import wait_until_answers
 
 
 def free_port() -> int:
@@ -75,15 +74,12 @@ class Server:
         ]
         output = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}")
-            if answers(self.url + "/health"):
-                return self
-            time.sleep(0.02)  # a server starts in about 0.6 s: a coarser poll only waits
-        self.stop()
-        raise RuntimeError("the server did not answer /health in time")
+        try:
+            wait_until_answers(self.url + "/health", self.process, timeout)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs."""
